@@ -1,0 +1,94 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Picket",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "picket", targets: ["picket"]),
+        .executable(name: "picket-bench", targets: ["PicketBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "PicketCore",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+        ),
+        .target(
+            name: "PicketConfig",
+            dependencies: ["PicketCore", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "PicketProbes",
+            dependencies: [
+                "PicketCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "PicketRender",
+            dependencies: ["PicketCore", .product(name: "Mustache", package: "swift-mustache")]
+        ),
+        .target(
+            name: "PicketNginx",
+            dependencies: ["PicketCore"]
+        ),
+        .target(
+            name: "PicketRuntime",
+            dependencies: [
+                "PicketCore", "PicketConfig", "PicketProbes", "PicketRender", "PicketNginx",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "picket",
+            dependencies: [
+                "PicketRuntime", "PicketConfig", "PicketCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "PicketBench",
+            dependencies: [
+                "PicketRuntime", "PicketCore", "PicketProbes", "PicketRender", "PicketNginx",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "PicketCoreTests", dependencies: ["PicketCore"]),
+        .testTarget(name: "PicketConfigTests", dependencies: ["PicketConfig", "PicketCore"]),
+        .testTarget(
+            name: "PicketAdapterTests",
+            dependencies: [
+                "PicketProbes", "PicketRender", "PicketNginx", "PicketCore", "PicketConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "PicketIntegrationTests",
+            dependencies: [
+                "PicketRuntime", "PicketConfig", "PicketCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

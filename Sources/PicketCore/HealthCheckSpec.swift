@@ -1,0 +1,122 @@
+/// How one app's backends are health-checked: what to send, what counts as healthy, and how often.
+///
+/// Field names and defaults follow the seed documents (`failure_threshold` 3, `success_threshold` 1,
+/// `max_retries` 0); the timing defaults are tighter than the seed's (5 s interval, 2 s timeout) because a
+/// load-balancer check has to notice a dead backend within seconds, not minutes.
+public struct HealthCheckSpec: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        case http(HTTPCheck)
+        case tcp(TCPCheck)
+    }
+
+    public var kind: Kind
+    public var enabled: Bool
+    /// Probe this port instead of the instance's traffic port.
+    public var port: Int?
+    public var initialDelay: Duration
+    public var interval: Duration
+    public var timeout: Duration
+    public var failureThreshold: Int
+    public var successThreshold: Int
+    public var maxRetries: Int
+    /// A successful answer slower than this counts as a failure of class `slow`.
+    public var maxResponseTime: Duration?
+    /// Each interval is spread by up to `±jitter` of itself so checks do not fire in lockstep.
+    public var jitter: Double
+
+    public init(
+        kind: Kind = .http(HTTPCheck()),
+        enabled: Bool = true,
+        port: Int? = nil,
+        initialDelay: Duration = .zero,
+        interval: Duration = .seconds(5),
+        timeout: Duration = .seconds(2),
+        failureThreshold: Int = 3,
+        successThreshold: Int = 1,
+        maxRetries: Int = 0,
+        maxResponseTime: Duration? = nil,
+        jitter: Double = 0.05
+    ) {
+        self.kind = kind
+        self.enabled = enabled
+        self.port = port
+        self.initialDelay = initialDelay
+        self.interval = interval
+        self.timeout = timeout
+        self.failureThreshold = failureThreshold
+        self.successThreshold = successThreshold
+        self.maxRetries = maxRetries
+        self.maxResponseTime = maxResponseTime
+        self.jitter = jitter
+    }
+}
+
+/// An HTTP check: one request on a fresh connection, judged by status code and, optionally, body.
+public struct HTTPCheck: Hashable, Sendable {
+    public var method: String
+    public var path: String
+    public var headers: [HeaderField]
+    public var body: String?
+    public var expectedStatus: StatusCodeSet
+    /// The response body must contain this text.
+    public var expectedBody: String?
+
+    public init(
+        method: String = "GET",
+        path: String = "/",
+        headers: [HeaderField] = [],
+        body: String? = nil,
+        expectedStatus: StatusCodeSet = .successOrRedirect,
+        expectedBody: String? = nil
+    ) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.expectedStatus = expectedStatus
+        self.expectedBody = expectedBody
+    }
+}
+
+/// A TCP check: connect, optionally send `probeData` and require `expectedResponse` in the reply.
+public struct TCPCheck: Hashable, Sendable {
+    public var probeData: String?
+    public var expectedResponse: String?
+
+    public init(probeData: String? = nil, expectedResponse: String? = nil) {
+        self.probeData = probeData
+        self.expectedResponse = expectedResponse
+    }
+}
+
+/// One request header of an HTTP check.
+public struct HeaderField: Hashable, Sendable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// The status codes that count as healthy, as a list of inclusive ranges (`[200, "300-399"]`).
+public struct StatusCodeSet: Hashable, Sendable, CustomStringConvertible {
+    public var ranges: [ClosedRange<Int>]
+
+    public init(_ ranges: [ClosedRange<Int>]) {
+        self.ranges = ranges
+    }
+
+    /// 200–399, the usual meaning of "the app answered normally".
+    public static let successOrRedirect = StatusCodeSet([200...399])
+
+    public func contains(_ code: Int) -> Bool {
+        ranges.contains { $0.contains(code) }
+    }
+
+    public var description: String {
+        ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            .joined(separator: ",")
+    }
+}

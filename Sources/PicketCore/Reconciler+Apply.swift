@@ -1,0 +1,72 @@
+/// When and what to apply: coalescing, retries after failures, periodic resync.
+extension Reconciler {
+    mutating func noteRotationChange(_ now: Instant) {
+        coalescer.noteChange(at: now)
+    }
+
+    /// When the next apply may start, if one is wanted.
+    var applyDeadline: Instant? {
+        guard firstRoundComplete, inFlight == nil else { return nil }
+        let wanted = [coalescer.deadline, nextResync].compactMap { $0 }.min()
+        guard let wanted else { return nil }
+        return retryAt.map { max($0, wanted) } ?? wanted
+    }
+
+    mutating func planApply(now: Instant) -> [Effect] {
+        guard let deadline = applyDeadline, deadline <= now else { return [] }
+        let desired = desiredUpstreams
+        let changed = coalescer.isPending
+        coalescer.reset()
+        nextResync = now + settings.resyncInterval
+        let reason: ApplyPlan.Reason
+        if retryAt != nil {
+            reason = .retry
+        } else if applied == nil {
+            reason = .firstRound
+        } else if changed, desired != applied {
+            reason = .change
+        } else if changed {
+            return []
+        } else {
+            reason = .resync
+        }
+        var observations: [Observation] = []
+        trackAllDown(desired, observations: &observations)
+        let plan = ApplyPlan(upstreams: desired, changes: UpstreamChange.between(applied, desired, reason: changeReason), reason: reason)
+        inFlight = plan
+        return observations.map(Effect.record) + [.apply(plan)]
+    }
+
+    private mutating func trackAllDown(_ desired: UpstreamSet, observations: inout [Observation]) {
+        for upstream in desired.upstreams {
+            if let policy = upstream.allDownPolicy, !allDownApps.contains(upstream.name) {
+                allDownApps.insert(upstream.name)
+                observations.append(.allDown(app: upstream.name, policy: policy))
+            } else if upstream.allDownPolicy == nil, allDownApps.contains(upstream.name) {
+                allDownApps.remove(upstream.name)
+                observations.append(.allDownCleared(app: upstream.name))
+            }
+        }
+    }
+
+    /// Why a server joins or leaves, in the words an operator greps for.
+    func changeReason(_ app: AppName, _ address: ServerAddress, _ direction: UpstreamChange.Direction) -> String {
+        let id = BackendID(app: app, address: address)
+        guard let record = records[id] else { return "instance removed from config" }
+        if allDownApps.contains(app) {
+            return direction == .added ? "all backends down: \(apps.first { $0.name == app }?.whenAllDown.rawValue ?? "fail_open")" : "all backends down"
+        }
+        if record.instance.drain { return "drained" }
+        let state = record.state
+        switch (direction, state.phase) {
+        case (.added, _):
+            return state.lastOutcome == nil ? "health check disabled" : "passed \(state.consecutiveSuccesses)×"
+        case (.removed, .open), (.removed, .down), (.removed, .halfOpen), (.removed, .pending):
+            let failure = state.lastFailure.map { "\(state.consecutiveFailures)× \($0.failureClass.rawValue)" } ?? "no verdict"
+            let prefix = state.phase.circuitName == "closed" ? state.phase.name : "circuit \(state.phase.circuitName)"
+            return "\(prefix): \(failure)"
+        case (.removed, .up):
+            return "up"
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import HeapModule
+
+/// Per-backend bookkeeping inside the reconciler.
+struct BackendRecord: Sendable {
+    var instance: InstanceSpec
+    var check: HealthCheckSpec
+    var circuit: CircuitSpec
+    var state: BackendState
+    /// The ticket of the probe under way, if any.
+    var inFlightTicket: UInt64?
+    /// Only the timer carrying this token is live; older ones are skipped when they surface.
+    var timerToken: UInt64 = 0
+
+    var inRotation: Bool { state.phase.isUp && !instance.drain }
+}
+
+/// A wake-up for one backend: its next probe, or the end of its circuit's cooldown.
+struct ProbeTimer: Comparable, Sendable {
+    let due: Instant
+    let backend: BackendID
+    let token: UInt64
+
+    static func < (lhs: ProbeTimer, rhs: ProbeTimer) -> Bool {
+        (lhs.due, lhs.token) < (rhs.due, rhs.token)
+    }
+
+    static func == (lhs: ProbeTimer, rhs: ProbeTimer) -> Bool {
+        lhs.due == rhs.due && lhs.token == rhs.token
+    }
+}
+
+extension Reconciler {
+    mutating func schedule(_ id: BackendID, at due: Instant) {
+        guard records[id] != nil else { return }
+        let token = nextTicket
+        nextTicket += 1
+        records[id]!.timerToken = token
+        timers.insert(ProbeTimer(due: due, backend: id, token: token))
+    }
+
+    func request(for id: BackendID, record: BackendRecord, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
+        let target = record.check.port.map { record.instance.address.withPort($0) } ?? record.instance.address
+        return ProbeRequest(backend: id, target: target, check: record.check, attempt: attempt, ticket: ticket, dueAt: dueAt)
+    }
+
+    /// Everything whose time has come: due probes (ending cooldowns on the way), then an apply.
+    mutating func dueEffects(now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        while let timer = timers.min, timer.due <= now {
+            timers.removeMin()
+            guard var record = records[timer.backend], record.timerToken == timer.token, record.check.enabled else { continue }
+            if let change = record.state.cooldownElapsed(now: now) {
+                effects.append(transition(timer.backend, change, cause: .cooldownElapsed, wasInRotation: record.inRotation, now: now))
+            }
+            let ticket = nextTicket
+            nextTicket += 1
+            record.inFlightTicket = ticket
+            records[timer.backend] = record
+            effects.append(.probe(request(for: timer.backend, record: record, attempt: 0, ticket: ticket, dueAt: timer.due)))
+        }
+        effects += planApply(now: now)
+        return effects
+    }
+
+    mutating func forceUp(_ id: BackendID, now: Instant) -> [Effect] {
+        guard var record = records[id] else { return [] }
+        let wasInRotation = record.inRotation
+        record.inFlightTicket = nil
+        record.timerToken = 0
+        guard let change = record.state.assumeUp(now: now) else {
+            records[id] = record
+            return []
+        }
+        records[id] = record
+        return [transition(id, change, cause: .checkDisabled, wasInRotation: wasInRotation, now: now)]
+    }
+
+    mutating func transition(_ id: BackendID, _ change: PhaseChange, cause: BackendTransition.Cause, wasInRotation: Bool, now: Instant) -> Effect {
+        let record = records[id]!
+        if wasInRotation != record.inRotation { noteRotationChange(now) }
+        return .record(.transition(BackendTransition(
+            backend: id, from: change.from, to: change.to, cause: cause,
+            consecutiveSuccesses: record.state.consecutiveSuccesses, consecutiveFailures: record.state.consecutiveFailures,
+            at: now, inRotationBefore: wasInRotation, inRotationAfter: record.inRotation)))
+    }
+
+    mutating func checkFirstRound(now: Instant) -> [Effect] {
+        guard !firstRoundComplete, !records.values.contains(where: { $0.state.phase == .pending }) else { return [] }
+        firstRoundComplete = true
+        noteRotationChange(now)
+        let up = records.values.filter(\.inRotation).count
+        return [.record(.firstRoundCompleted(backends: records.count, up: up))]
+    }
+}

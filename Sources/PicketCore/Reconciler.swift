@@ -1,0 +1,168 @@
+import HeapModule
+
+/// The decision core of Picket: events in, effects out.
+///
+/// It owns every backend's state and the probe schedule, decides when the upstream file must change,
+/// and coalesces bursts into one apply. It performs no I/O, reads no clock and logs nothing: each
+/// method takes the current `Instant` and returns `Effect`s for the shell to carry out. The desired file
+/// is always recomputed from current state (level-triggered); events only make that happen sooner.
+public struct Reconciler: Sendable {
+    public private(set) var apps: [AppSpec] = []
+    public private(set) var settings: ControllerSettings
+    var records: [BackendID: BackendRecord] = [:]
+    var timers = Heap<ProbeTimer>()
+    var random: RandomSource
+    var nextTicket: UInt64 = 1
+    /// Applies are held until every backend has a verdict, so a restart of Picket never flaps nginx.
+    public internal(set) var firstRoundComplete = false
+    /// The set nginx last accepted, nil until the first apply.
+    public internal(set) var applied: UpstreamSet?
+    public internal(set) var inFlight: ApplyPlan?
+    var coalescer: Coalescer
+    var applyFailures = 0
+    var retryAt: Instant?
+    var nextResync: Instant?
+    var allDownApps: Set<AppName> = []
+
+    public init(settings: ControllerSettings = ControllerSettings(), seed: UInt64) {
+        self.settings = settings
+        random = RandomSource(seed: seed)
+        coalescer = Coalescer(quiet: settings.coalesceQuiet, max: settings.coalesceMax)
+    }
+
+    /// The earliest instant at which `timerFired` has something to do.
+    public var nextDeadline: Instant? {
+        [timers.min?.due, applyDeadline].compactMap { $0 }.min()
+    }
+
+    /// The state of every backend, in app and instance order.
+    public var backends: [BackendSnapshot] {
+        apps.flatMap { app in
+            app.instances.compactMap { instance in
+                let id = BackendID(app: app.name, address: instance.address)
+                return records[id].map { BackendSnapshot(id: id, instance: instance, state: $0.state, checked: $0.check.enabled) }
+            }
+        }
+    }
+
+    /// The upstream set that current state calls for.
+    public var desiredUpstreams: UpstreamSet {
+        UpstreamSet(apps: apps) { id, _ in records[id]?.inRotation ?? false }
+    }
+
+    // MARK: Events
+
+    /// A configuration was loaded (at start or on SIGHUP). Unchanged backends keep their state.
+    public mutating func configLoaded(_ newApps: [AppSpec], settings newSettings: ControllerSettings, now: Instant) -> [Effect] {
+        if newSettings != settings {
+            settings = newSettings
+            coalescer = Coalescer(quiet: newSettings.coalesceQuiet, max: newSettings.coalesceMax)
+            noteRotationChange(now)
+        }
+        var effects: [Effect] = []
+        var added: [BackendID] = [], drained: [BackendID] = [], undrained: [BackendID] = []
+        var kept: Set<BackendID> = []
+        for app in newApps {
+            for instance in app.instances {
+                let id = BackendID(app: app.name, address: instance.address)
+                kept.insert(id)
+                if var record = records[id] {
+                    if record.instance.drain != instance.drain {
+                        if instance.drain { drained.append(id) } else { undrained.append(id) }
+                    }
+                    let wasChecked = record.check.enabled
+                    record.instance = instance
+                    record.check = app.healthCheck
+                    record.circuit = app.circuit
+                    records[id] = record
+                    if !app.healthCheck.enabled {
+                        effects += forceUp(id, now: now)
+                    } else if !wasChecked {
+                        schedule(id, at: now + random.duration(below: app.healthCheck.interval))
+                    }
+                } else {
+                    added.append(id)
+                    let phase: BackendPhase = app.healthCheck.enabled ? .pending : .up
+                    records[id] = BackendRecord(instance: instance, check: app.healthCheck, circuit: app.circuit, state: BackendState(phase: phase, since: now))
+                    if app.healthCheck.enabled {
+                        schedule(id, at: now + app.healthCheck.initialDelay + random.duration(below: app.healthCheck.interval))
+                    }
+                }
+            }
+        }
+        let removed = records.keys.filter { !kept.contains($0) }.sorted()
+        for id in removed { records[id] = nil }
+        let appsChanged = newApps != apps
+        apps = newApps
+        if !added.isEmpty || !removed.isEmpty || !drained.isEmpty || !undrained.isEmpty {
+            effects.append(.record(.backendsChanged(added: added, removed: removed, drained: drained, undrained: undrained)))
+        }
+        if appsChanged { noteRotationChange(now) }
+        effects += checkFirstRound(now: now)
+        return effects + dueEffects(now: now)
+    }
+
+    /// A probe finished (one attempt). Failed attempts are retried up to `max_retries` before they count.
+    public mutating func probeCompleted(_ report: ProbeReport, now: Instant) -> [Effect] {
+        guard var record = records[report.backend], record.inFlightTicket == report.ticket else { return [] }
+        if !report.outcome.passed, report.attempt < record.check.maxRetries {
+            return [.probe(request(for: report.backend, record: record, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))]
+        }
+        record.inFlightTicket = nil
+        let wasInRotation = record.inRotation
+        var effects: [Effect] = []
+        var change = record.state.record(report.outcome, check: record.check, circuit: record.circuit, now: now, random: &random)
+        var cause = BackendTransition.Cause.probe(report.outcome)
+        if change == nil, let expired = record.state.expireHalfOpen(circuit: record.circuit, now: now, random: &random) {
+            change = expired
+            cause = .halfOpenExpired
+        }
+        records[report.backend] = record
+        if let change {
+            effects.append(transition(report.backend, change, cause: cause, wasInRotation: wasInRotation, now: now))
+        }
+        if case .open(let until) = record.state.phase {
+            schedule(report.backend, at: until)
+        } else {
+            let next = report.dueAt + random.jittered(record.check.interval, by: record.check.jitter)
+            schedule(report.backend, at: max(next, now))
+        }
+        effects += checkFirstRound(now: now)
+        return effects + dueEffects(now: now)
+    }
+
+    /// Time passed: send due probes, end cooldowns, and start an apply whose moment has come.
+    public mutating func timerFired(now: Instant) -> [Effect] {
+        dueEffects(now: now)
+    }
+
+    /// The shell finished an apply.
+    public mutating func applyFinished(_ outcome: ApplyOutcome, now: Instant) -> [Effect] {
+        guard let plan = inFlight else { return [] }
+        inFlight = nil
+        switch outcome {
+        case .applied, .unchanged:
+            applied = plan.upstreams
+            applyFailures = 0
+            retryAt = nil
+            return dueEffects(now: now)
+        case .failed:
+            let delay = settings.applyRetry.delay(attempt: applyFailures, random: &random)
+            applyFailures += 1
+            retryAt = now + delay
+            coalescer.noteChange(at: now)
+            return [.record(.applyRetryScheduled(attempt: applyFailures, delay: delay))] + dueEffects(now: now)
+        }
+    }
+}
+
+/// The core's view of one backend, for status output and tests.
+public struct BackendSnapshot: Hashable, Sendable {
+    public let id: BackendID
+    public let instance: InstanceSpec
+    public let state: BackendState
+    /// False when the app's health check is disabled.
+    public let checked: Bool
+
+    public var inRotation: Bool { state.phase.isUp && !instance.drain }
+}

@@ -1,0 +1,93 @@
+/// The desired content of Picket's nginx file: one upstream per app with the servers to render.
+///
+/// Computed from scratch from app specs and backend states every time (level-triggered), compared by
+/// value, and rendered deterministically: the same set always gives the same bytes.
+public struct UpstreamSet: Hashable, Sendable {
+    public var upstreams: [Upstream]
+
+    public init(upstreams: [Upstream]) {
+        self.upstreams = upstreams
+    }
+
+    /// The set for the given apps, with `inRotation` deciding each backend's fate.
+    public init(apps: [AppSpec], inRotation: (BackendID, InstanceSpec) -> Bool) {
+        upstreams = apps.map { app in
+            Upstream(app: app) { inRotation(BackendID(app: app.name, address: $0.address), $0) }
+        }
+    }
+
+    /// Every non-drained instance taken as healthy: the file to start nginx with, and `picket render`.
+    public static func assumingHealthy(_ apps: [AppSpec]) -> UpstreamSet {
+        UpstreamSet(apps: apps) { _, instance in !instance.drain }
+    }
+
+    /// Addresses that take traffic (`down` servers excluded), per app.
+    public var servingAddresses: [AppName: [ServerAddress]] {
+        Dictionary(uniqueKeysWithValues: upstreams.map { ($0.name, $0.servers.filter { !$0.down }.map(\.address)) })
+    }
+}
+
+/// One nginx `upstream` block.
+public struct Upstream: Hashable, Sendable {
+    public var name: AppName
+    public var balance: Balance
+    public var keepalive: Int?
+    public var servers: [UpstreamServer]
+    /// Set when no backend was fit and the app's all-down policy decided the servers.
+    public var allDownPolicy: AllDownPolicy?
+
+    public init(name: AppName, balance: Balance, keepalive: Int?, servers: [UpstreamServer], allDownPolicy: AllDownPolicy?) {
+        self.name = name
+        self.balance = balance
+        self.keepalive = keepalive
+        self.servers = servers
+        self.allDownPolicy = allDownPolicy
+    }
+
+    /// The block for `app`; never without servers (nginx would reject it), whatever `inRotation` says.
+    public init(app: AppSpec, inRotation: (InstanceSpec) -> Bool) {
+        func server(_ instance: InstanceSpec, down: Bool) -> UpstreamServer {
+            UpstreamServer(
+                address: instance.address, weight: instance.weight, maxFails: app.maxFails,
+                failTimeout: app.failTimeout, backup: instance.backup, down: down)
+        }
+        var servers: [UpstreamServer] = []
+        for instance in app.instances {
+            if inRotation(instance) {
+                servers.append(server(instance, down: false))
+            } else if app.balance.keepsPositions {
+                servers.append(server(instance, down: true))
+            }
+        }
+        var policy: AllDownPolicy?
+        if !servers.contains(where: { !$0.down }) {
+            policy = app.whenAllDown
+            let undrained = app.instances.filter { !$0.drain }
+            if app.whenAllDown == .failOpen, !undrained.isEmpty {
+                servers = app.instances.compactMap { $0.drain ? (app.balance.keepsPositions ? server($0, down: true) : nil) : server($0, down: false) }
+            } else {
+                servers = app.instances.map { server($0, down: true) }
+            }
+        }
+        self.init(name: app.name, balance: app.balance, keepalive: app.keepalive, servers: servers, allDownPolicy: policy)
+    }
+}
+
+/// One `server` line of an upstream.
+public struct UpstreamServer: Hashable, Sendable {
+    public var address: ServerAddress
+    public var weight: Int
+    public var maxFails: Int
+    public var failTimeout: Duration
+    public var backup: Bool
+    public var down: Bool
+
+    public init(address: ServerAddress, weight: Int, maxFails: Int, failTimeout: Duration, backup: Bool, down: Bool) {
+        self.address = address
+        self.weight = weight
+        self.maxFails = maxFails
+        self.failTimeout = failTimeout
+        self.backup = backup
+        self.down = down
+    }
+}

@@ -1,0 +1,195 @@
+import Testing
+import PicketCore
+
+@Suite struct ReconcilerTests {
+    let three = ["127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003"]
+
+    @Test func holdsTheFileUntilEveryBackendHasAVerdict() {
+        var world = Harness(apps: [app(three)])
+        world.answers["127.0.0.1:8003"] = refused
+        world.run(for: .milliseconds(1500))
+        #expect(world.applies.isEmpty, "a backend with no verdict yet must keep the existing file in place")
+        world.run(for: .seconds(3))
+        #expect(world.applies.count == 1)
+        #expect(world.applies.first?.reason == .firstRound)
+        #expect(world.lastServing == ["127.0.0.1:8001", "127.0.0.1:8002"])
+    }
+
+    @Test func spreadsFirstProbesAcrossTheInterval() {
+        let addresses = (1...200).map { "127.0.0.1:\(9000 + $0)" }
+        var world = Harness(apps: [app(addresses)])
+        world.run(until: Instant.zero + .seconds(1))
+        let offsets = world.probesSent.filter { $0.dueAt < Instant.zero + .seconds(1) }.map(\.dueAt.nanoseconds)
+        #expect(offsets.count == 200)
+        let firstHalf = offsets.filter { $0 < 500_000_000 }.count
+        #expect((70...130).contains(firstHalf), "first probes should be spread over the interval, got \(firstHalf) of 200 in its first half")
+    }
+
+    @Test func ejectsAFailingBackendWithinThresholdIntervalsPlusTheCoalescingBound() {
+        var world = Harness(apps: [app(three)])
+        world.run(for: .seconds(2))
+        #expect(world.lastServing.count == 3)
+        let failedAt = world.now
+        world.answers["127.0.0.1:8002"] = refused
+        world.run(for: .seconds(4))
+        let ejection = world.applies.last
+        #expect(ejection?.changes.map(\.description) == ["- 127.0.0.1:8002 (down: 3× refused)"])
+        let downAt = world.transitions.first { $0.to == .down }!.at
+        #expect(downAt - failedAt <= .seconds(3) + .milliseconds(10))
+        #expect(world.lastServing == ["127.0.0.1:8001", "127.0.0.1:8003"])
+    }
+
+    @Test func appliesOnceForABurstOfChangesAndNeverWhenNothingChanges() {
+        let settings = ControllerSettings(coalesceQuiet: .seconds(1), coalesceMax: .milliseconds(1500), resyncInterval: .seconds(3600))
+        var world = Harness(apps: [app(three)], settings: settings)
+        world.run(for: .seconds(2))
+        #expect(world.applies.count == 1)
+        world.run(for: .seconds(30))
+        #expect(world.applies.count == 1, "steady health must not cause applies")
+        world.answers["127.0.0.1:8001"] = refused
+        world.answers["127.0.0.1:8002"] = refused
+        world.run(for: .seconds(4))
+        #expect(world.applies.count == 2)
+        #expect(world.applies.last?.changes.count == 2)
+    }
+
+    @Test func coalescingDeadlineIsBoundedByTheMaximumWindow() {
+        var coalescer = Coalescer(quiet: .milliseconds(100), max: .milliseconds(250))
+        for ms in stride(from: 0, through: 240, by: 60) {
+            coalescer.noteChange(at: Instant.zero + .milliseconds(ms))
+        }
+        #expect(coalescer.deadline == Instant.zero + .milliseconds(250))
+        var single = Coalescer(quiet: .milliseconds(100), max: .milliseconds(250))
+        single.noteChange(at: .zero)
+        #expect(single.deadline == Instant.zero + .milliseconds(100))
+    }
+
+    @Test func stopsProbingWhileTheCircuitIsOpenAndReadmitsAfterHalfOpenPasses() {
+        let circuit = CircuitSpec(failureThreshold: 5, successThreshold: 3, recoveryTimeout: .seconds(10), jitter: 0)
+        var world = Harness(apps: [app(three, circuit: circuit)])
+        world.run(for: .seconds(2))
+        world.answers["127.0.0.1:8003"] = refused
+        world.run(for: .seconds(6))
+        #expect(world.phase("127.0.0.1:8003")?.name == "open")
+        let probesBefore = world.probesSent.filter { $0.target.description == "127.0.0.1:8003" }.count
+        world.run(for: .seconds(8))
+        let probesDuring = world.probesSent.filter { $0.target.description == "127.0.0.1:8003" }.count - probesBefore
+        #expect(probesDuring == 0, "an open circuit must not be probed during its cooldown")
+        world.answers["127.0.0.1:8003"] = nil
+        world.run(for: .seconds(5))
+        #expect(world.phase("127.0.0.1:8003") == .up)
+        #expect(world.transitions.suffix(2).map(\.to.name) == ["half_open", "up"])
+        #expect(world.lastServing.contains("127.0.0.1:8003"))
+    }
+
+    @Test func retriesAFailedProbeBeforeCountingIt() {
+        var check = HealthCheckSpec(interval: .seconds(1), jitter: 0)
+        check.maxRetries = 2
+        var world = Harness(apps: [app(["127.0.0.1:8001"], check: check)])
+        world.run(for: .seconds(2))
+        world.answers["127.0.0.1:8001"] = refused
+        world.run(for: .milliseconds(999))
+        let attempts = world.probesSent.suffix(3).map(\.attempt)
+        #expect(attempts == [0, 1, 2])
+        let state = world.core.backends[0].state
+        #expect(state.consecutiveFailures == 1, "three attempts of one check count as one failure")
+    }
+
+    @Test func ignoresAReportForABackendThatWasRemovedAndReAdded() {
+        var world = Harness(apps: [app(three)])
+        world.run(for: .seconds(2))
+        world.fireNextTimer()
+        let stale = world.outstanding.first!
+        world.outstanding.removeAll()
+        world.reload([app(three.filter { $0 != stale.target.description })])
+        world.reload([app(three)])
+        let effects = world.core.probeCompleted(stale.report(refused), now: world.now)
+        #expect(effects.isEmpty)
+    }
+
+    @Test func keepsStateOfUnchangedBackendsAcrossAReloadAndDropsRemovedOnesAtOnce() {
+        var world = Harness(apps: [app(three)])
+        world.answers["127.0.0.1:8002"] = refused
+        world.run(for: .seconds(5))
+        world.reload([app(["127.0.0.1:8002", "127.0.0.1:8003"])])
+        #expect(world.phase("127.0.0.1:8002")?.name == "open")
+        #expect(world.core.backends.first { $0.id.address.description == "127.0.0.1:8002" }!.state.consecutiveFailures >= 5)
+        world.run(for: .milliseconds(300))
+        #expect(world.applies.last?.changes.map(\.description) == ["- 127.0.0.1:8001 (instance removed from config)"])
+    }
+
+    @Test func addsANewBackendOnlyAfterItPassesItsChecks() {
+        var check = HealthCheckSpec(interval: .seconds(1), jitter: 0)
+        check.successThreshold = 2
+        var world = Harness(apps: [app(three, check: check)])
+        world.run(for: .seconds(3))
+        world.reload([app(three + ["127.0.0.1:8004"], check: check)])
+        world.run(for: .milliseconds(400))
+        #expect(!world.lastServing.contains("127.0.0.1:8004"))
+        world.run(for: .seconds(3))
+        #expect(world.lastServing.contains("127.0.0.1:8004"))
+        #expect(world.applies.last?.changes.map(\.description) == ["+ 127.0.0.1:8004 (passed 2×)"])
+    }
+
+    @Test func drainingTakesAnInstanceOutAndSaysWhy() {
+        var world = Harness(apps: [app(three)])
+        world.run(for: .seconds(2))
+        world.reload([app(three, drained: ["127.0.0.1:8001"])])
+        world.run(for: .milliseconds(300))
+        #expect(world.applies.last?.changes.map(\.description) == ["- 127.0.0.1:8001 (drained)"])
+        #expect(world.phase("127.0.0.1:8001") == .up, "a drained backend keeps being checked")
+    }
+
+    @Test(arguments: [AllDownPolicy.failOpen, .failClosed])
+    func neverRendersAnEmptyUpstream(policy: AllDownPolicy) {
+        var world = Harness(apps: [app(three, whenAllDown: policy)])
+        world.run(for: .seconds(2))
+        for address in three { world.answers[address] = refused }
+        world.run(for: .seconds(5))
+        let upstream = world.applies.last!.upstreams.upstreams[0]
+        #expect(upstream.servers.count == 3)
+        #expect(upstream.allDownPolicy == policy)
+        #expect(upstream.servers.allSatisfy { $0.down == (policy == .failClosed) })
+        #expect(world.observations.contains(.allDown(app: try! AppName(validating: "web"), policy: policy)))
+    }
+
+    @Test func hashBalancingKeepsEjectedServersInPlaceMarkedDown() {
+        let key = try! HashKey(validating: "$request_uri")
+        var world = Harness(apps: [app(three, balance: .hash(key: key, consistent: true))])
+        world.answers["127.0.0.1:8002"] = refused
+        world.run(for: .seconds(5))
+        let servers = world.applies.last!.upstreams.upstreams[0].servers
+        #expect(servers.map(\.address.description) == three)
+        #expect(servers.map(\.down) == [false, true, false])
+    }
+
+    @Test func retriesAFailedApplyWithGrowingBackoffUntilItSucceeds() {
+        var world = Harness(apps: [app(three)])
+        world.applyOutcome = .failed("nginx -t failed")
+        world.run(for: .seconds(6))
+        let delays = world.observations.compactMap { if case .applyRetryScheduled(_, let d) = $0 { return d } else { return nil } }
+        #expect(delays.count >= 2)
+        #expect(delays[1] > delays[0])
+        #expect(world.core.applied == nil)
+        world.applyOutcome = .applied
+        world.run(for: .seconds(8))
+        #expect(world.applies.last?.reason == .retry)
+        #expect(world.core.applied == world.core.desiredUpstreams)
+    }
+
+    @Test func resyncsPeriodicallyEvenWithoutChanges() {
+        let settings = ControllerSettings(resyncInterval: .seconds(10))
+        var world = Harness(apps: [app(three)], settings: settings)
+        world.run(for: .seconds(25))
+        #expect(world.applies.map(\.reason) == [.firstRound, .resync, .resync])
+    }
+
+    @Test func disabledCheckMeansNoProbesAndAlwaysInRotation() {
+        var check = HealthCheckSpec()
+        check.enabled = false
+        var world = Harness(apps: [app(three, check: check)])
+        world.run(for: .seconds(10))
+        #expect(world.probesSent.isEmpty)
+        #expect(world.lastServing == three)
+    }
+}
