@@ -1,0 +1,40 @@
+/// Where the shell finds nginx and how it validates and reloads it. The core only carries these values;
+/// they are here so that config, runtime and the nginx adapter share one definition.
+public struct NginxSettings: Hashable, Sendable {
+    /// The mustache template; nil means the built-in `upstreams.conf.mustache`.
+    public var template: String?
+    /// The file Picket owns; nginx.conf must `include` it.
+    public var output: String
+    /// The main nginx.conf: a staged copy of it, including the candidate instead of `output`, is what
+    /// `testCommand` validates before anything goes live.
+    public var mainConfig: String
+    /// argv run to validate; `{config}` is replaced by the staged main config's path.
+    public var testCommand: [String]
+    /// argv run to reload nginx; when nil, SIGHUP is sent to the pid in `pidFile`.
+    public var reloadCommand: [String]?
+    /// nginx's master pid file: the SIGHUP target, and how a reload is confirmed to leave nginx alive.
+    public var pidFile: String?
+    /// How long validation or reload may take before it counts as failed.
+    public var commandTimeout: Duration
+
+    public init(
+        template: String? = nil,
+        output: String,
+        mainConfig: String = "/etc/nginx/nginx.conf",
+        testCommand: [String] = NginxSettings.defaultTestCommand,
+        reloadCommand: [String]? = nil,
+        pidFile: String? = "/run/nginx.pid",
+        commandTimeout: Duration = .seconds(30)
+    ) {
+        self.template = template
+        self.output = output
+        self.mainConfig = mainConfig
+        self.testCommand = testCommand
+        self.reloadCommand = reloadCommand
+        self.pidFile = pidFile
+        self.commandTimeout = commandTimeout
+    }
+
+    public static let configPlaceholder = "{config}"
+    public static let defaultTestCommand = ["nginx", "-t", "-q", "-c", configPlaceholder]
+}
