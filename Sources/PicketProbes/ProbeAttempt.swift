@@ -1,0 +1,34 @@
+import NIOCore
+import PicketCore
+
+/// One probe attempt under way: its start time, its deadline, and a completion that runs exactly once
+/// (a verdict, an error, a timeout or a closed connection may all race to finish it).
+///
+/// Confined to one event loop; created, finished and timed out there.
+final class ProbeAttempt {
+    let started: NIODeadline
+    private var completion: ((ProbeOutcome) -> Void)?
+    private var timeout: Scheduled<Void>?
+    var channel: Channel?
+
+    init(started: NIODeadline, completion: @escaping (ProbeOutcome) -> Void) {
+        self.started = started
+        self.completion = completion
+    }
+
+    func elapsed() -> Duration {
+        .nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds) - Int64(started.uptimeNanoseconds))
+    }
+
+    func arm(_ scheduled: Scheduled<Void>) {
+        timeout = scheduled
+    }
+
+    func finish(_ outcome: ProbeOutcome) {
+        guard let completion else { return }
+        self.completion = nil
+        timeout?.cancel()
+        timeout = nil
+        completion(outcome)
+    }
+}

@@ -1,0 +1,74 @@
+import Mustache
+import PicketCore
+
+/// Turns an `UpstreamSet` into nginx text through a mustache template.
+///
+/// Only validated values reach the template (addresses, names, numbers and nginx durations built by
+/// Picket), and the `TEXT` content type means nothing is HTML-escaped. The same set always renders to
+/// the same bytes, which is what lets the applier skip writes and reloads when nothing changed.
+public struct UpstreamRenderer: Sendable {
+    public let templateName: String
+    private let template: MustacheTemplate
+
+    public init(text: String, name: String) throws(RenderError) {
+        do {
+            template = try MustacheTemplate(string: text)
+        } catch {
+            throw RenderError.template(name: name, detail: Self.describe(error))
+        }
+        templateName = name
+    }
+
+    /// The built-in template.
+    public static let builtIn: UpstreamRenderer = try! UpstreamRenderer(text: DefaultTemplate.text, name: DefaultTemplate.name)
+
+    public func render(_ set: UpstreamSet) -> String {
+        template.render(["upstreams": set.upstreams.map(Self.context)])
+    }
+
+    static func context(_ upstream: Upstream) -> [String: Any] {
+        var context: [String: Any] = [
+            "name": upstream.name.description,
+            "servers": upstream.servers.map { server -> [String: Any] in
+                [
+                    "address": server.address.description, "weight": server.weight, "maxFails": server.maxFails,
+                    "failTimeout": nginxTime(server.failTimeout), "backup": server.backup, "down": server.down,
+                ]
+            },
+        ]
+        if let directive = balanceDirective(upstream.balance) { context["balance"] = directive }
+        if let keepalive = upstream.keepalive { context["keepalive"] = keepalive }
+        if let policy = upstream.allDownPolicy { context["allDown"] = policy.rawValue }
+        return context
+    }
+
+    static func balanceDirective(_ balance: Balance) -> String? {
+        balance == .roundRobin ? nil : balance.description
+    }
+
+    /// A duration in a unit nginx accepts: whole seconds, else whole milliseconds.
+    static func nginxTime(_ duration: Duration) -> String {
+        let ns = duration.nanoseconds
+        return ns % 1_000_000_000 == 0 ? "\(ns / 1_000_000_000)s" : "\(max(1, ns / 1_000_000))ms"
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let parse = error as? MustacheTemplate.ParserError {
+            return "line \(parse.context.lineNumber), column \(parse.context.columnNumber): \(parse.error)"
+        }
+        return "\(error)"
+    }
+}
+
+/// A template that cannot be used.
+public enum RenderError: Error, Hashable, Sendable, CustomStringConvertible {
+    case template(name: String, detail: String)
+    case unreadable(path: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .template(let name, let detail): return "template \(name): \(detail)"
+        case .unreadable(let path, let detail): return "template \(path) cannot be read: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Logging
+import PicketCore
+import PicketNginx
+
+/// Log lines for applies: one `upstream` line per server that joins or leaves, then one for the result.
+enum ApplyLog {
+    static func log(_ plan: ApplyPlan, _ report: NginxApplier.Report, to logger: Logger) {
+        var metadata: Logger.Metadata = [
+            "event": "apply", "reason": "\(plan.reason.rawValue)", "changes": "\(plan.changes.count)",
+            "bytes": "\(report.bytes)", "duration_ms": "\(rounded(report.total))",
+        ]
+        switch report.outcome {
+        case .applied:
+            for change in plan.changes {
+                logger.notice("upstream \(change.app) \(change)", metadata: [
+                    "event": "upstream_change", "app": "\(change.app)", "backend": "\(change.address)",
+                    "change": "\(change.direction == .added ? "added" : "removed")", "reason": "\(change.reason)",
+                ])
+            }
+            metadata["validate_ms"] = "\(rounded(report.validation))"
+            metadata["reload_ms"] = "\(rounded(report.reload))"
+            metadata["result"] = "applied"
+            logger.notice(
+                "upstream applied (\(plan.reason.rawValue), \(plan.changes.count) changes): validated in \(rounded(report.validation))ms, nginx reloaded in \(rounded(report.reload))ms, \(rounded(report.total))ms in all",
+                metadata: metadata)
+        case .unchanged:
+            metadata["result"] = "unchanged"
+            let level: Logger.Level = plan.reason == .resync ? .debug : .info
+            logger.log(level: level, "upstream file already up to date (\(plan.reason.rawValue)): no write, no reload", metadata: metadata)
+        case .failed(let error):
+            metadata["result"] = "failed"
+            metadata["stage"] = "\(error.stage)"
+            metadata["error"] = "\(error)"
+            let kept = error.stage == "reload" ? "the previous file was restored" : "the live file was not touched"
+            logger.error("upstream apply failed at \(error.stage) (\(plan.changes.count) changes pending): \(error); \(kept)", metadata: metadata)
+        }
+    }
+
+    static func bootstrap(_ report: NginxApplier.Report, output: String, to logger: Logger) {
+        switch report.outcome {
+        case .applied, .unchanged:
+            logger.notice("upstream initial file written to \(output) with every instance (validated; nginx can start)",
+                metadata: ["event": "bootstrap", "result": "applied"])
+        case .failed(let error):
+            logger.error("upstream initial file could not be written: \(error)", metadata: ["event": "bootstrap", "result": "failed"])
+        }
+    }
+
+    private static func rounded(_ duration: Duration?) -> String {
+        guard let duration else { return "0" }
+        let ms = (duration.milliseconds * 10).rounded() / 10
+        return ms == ms.rounded() ? String(Int(ms)) : String(ms)
+    }
+}
+
+extension NginxApplier.Report {
+    var coreOutcome: ApplyOutcome {
+        switch outcome {
+        case .applied: return .applied
+        case .unchanged: return .unchanged
+        case .failed(let error): return .failed(error.description)
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import PicketCore
+import PicketProbes
+
+/// What reaches the controller's single loop. Adapters never touch state; they send one of these.
+enum ControllerEvent: Sendable {
+    case probe(ProbeReport, ProbeTiming)
+    case tick
+    case applyFinished(ApplyOutcome)
+    case reloadRequested
+}

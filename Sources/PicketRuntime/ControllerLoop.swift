@@ -1,0 +1,118 @@
+import Logging
+import NIOCore
+import PicketConfig
+import PicketCore
+import PicketNginx
+import PicketProbes
+
+/// The state the controller's loop owns: the core, the current setup, the wake-up timer, the apply
+/// under way. Only the loop calls into it.
+struct ControllerLoop {
+    private var core: Reconciler
+    private var setup: RuntimeSetup
+    private let logger: Logger
+    private let eventLoop: EventLoop
+    private let events: AsyncStream<ControllerEvent>.Continuation
+    private var engine: ProbeEngine
+    private var wake: (at: Instant, task: Scheduled<Void>)?
+    private var applyTask: Task<Void, Never>?
+    private var lag = LagMonitor()
+
+    init(setup: RuntimeSetup, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation, seed: UInt64) {
+        self.setup = setup
+        self.logger = logger
+        self.eventLoop = eventLoop
+        self.events = events
+        core = Reconciler(settings: setup.configuration.controller, seed: seed)
+        engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: setup.configuration.maxConcurrentProbes)
+    }
+
+    /// nginx cannot start while the file it includes is missing: write one with every instance taken
+    /// as healthy (validated like any other), so the first real verdicts only ever remove servers.
+    func bootstrapIfNeeded() async {
+        guard !setup.applier.outputExists else { return }
+        let text = setup.renderer.render(.assumingHealthy(setup.configuration.apps))
+        let report = await setup.applier.apply(text, reload: false)
+        ApplyLog.bootstrap(report, output: setup.configuration.nginx.output, to: logger)
+    }
+
+    mutating func start() {
+        let config = setup.configuration
+        logger.notice("picket started: \(config.apps.count) apps, \(config.backendCount) backends, writing \(config.nginx.output)",
+            metadata: ["event": "started", "apps": "\(config.apps.count)", "backends": "\(config.backendCount)"])
+        perform(core.configLoaded(config.apps, settings: config.controller, now: MonotonicClock.now()))
+    }
+
+    mutating func handle(_ event: ControllerEvent, configPath: String) async {
+        let now = MonotonicClock.now()
+        switch event {
+        case .probe(let report, let timing):
+            if let warning = lag.record(timing.lag, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
+            perform(core.probeCompleted(report, now: now))
+        case .tick:
+            wake = nil
+            perform(core.timerFired(now: now))
+        case .applyFinished(let outcome):
+            applyTask = nil
+            perform(core.applyFinished(outcome, now: now))
+        case .reloadRequested:
+            reloadConfig(path: configPath, now: now)
+        }
+    }
+
+    mutating func stop() async {
+        wake?.task.cancel()
+        await applyTask?.value
+    }
+
+    private mutating func reloadConfig(path: String, now: Instant) {
+        logger.notice("config reload requested (SIGHUP): \(path)", metadata: ["event": "config_reload"])
+        do {
+            let fresh = try RuntimeSetup.load(path: path)
+            setup = fresh
+            engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: fresh.configuration.maxConcurrentProbes)
+            logger.notice("config reloaded: \(fresh.configuration.apps.count) apps, \(fresh.configuration.backendCount) backends",
+                metadata: ["event": "config_reloaded"])
+            perform(core.configLoaded(fresh.configuration.apps, settings: fresh.configuration.controller, now: now))
+        } catch {
+            for line in error.lines { logger.error("config rejected, keeping the running one: \(line)", metadata: ["event": "config_rejected"]) }
+        }
+    }
+
+    private mutating func perform(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .probe(let request):
+                let events = events
+                engine.submit(request) { report, timing in events.yield(.probe(report, timing)) }
+            case .apply(let plan):
+                startApply(plan)
+            case .record(let observation):
+                ObservationLog.log(observation, to: logger)
+            }
+        }
+        scheduleWake()
+    }
+
+    private mutating func startApply(_ plan: ApplyPlan) {
+        let renderer = setup.renderer
+        let applier = setup.applier
+        let logger = logger
+        let events = events
+        applyTask = Task {
+            let report = await applier.apply(renderer.render(plan.upstreams))
+            ApplyLog.log(plan, report, to: logger)
+            events.yield(.applyFinished(report.coreOutcome))
+        }
+    }
+
+    /// Keeps one timer armed for the core's next deadline.
+    private mutating func scheduleWake() {
+        guard let deadline = core.nextDeadline else { return }
+        if let wake, wake.at <= deadline { return }
+        wake?.task.cancel()
+        let events = events
+        let task = eventLoop.scheduleTask(deadline: MonotonicClock.deadline(deadline)) { _ = events.yield(.tick) }
+        wake = (deadline, task)
+    }
+}

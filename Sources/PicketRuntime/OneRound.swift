@@ -1,0 +1,38 @@
+import NIOCore
+import PicketCore
+import PicketProbes
+
+/// One round of checks outside the control loop, for `picket check` and `picket render --probe`.
+public enum OneRound {
+    public struct Result: Sendable {
+        public let backend: BackendID
+        public let outcome: ProbeOutcome
+        public let attempts: Int
+    }
+
+    /// Probes every backend once (with its app's retries), concurrently; results in config order.
+    public static func probe(_ apps: [AppSpec], maxConcurrent: Int, group: EventLoopGroup) async -> [Result] {
+        let engine = ProbeEngine(eventLoop: group.next(), maxConcurrent: maxConcurrent)
+        let targets = apps.flatMap { app in app.instances.map { (app, $0) } }
+        return await withTaskGroup(of: (Int, Result).self) { tasks in
+            for (index, (app, instance)) in targets.enumerated() {
+                tasks.addTask {
+                    let id = BackendID(app: app.name, address: instance.address)
+                    let target = app.healthCheck.port.map { instance.address.withPort($0) } ?? instance.address
+                    var attempt = 0
+                    while true {
+                        let request = ProbeRequest(backend: id, target: target, check: app.healthCheck, attempt: attempt, ticket: 0, dueAt: MonotonicClock.now())
+                        let outcome = await engine.probe(request)
+                        if outcome.passed || attempt >= app.healthCheck.maxRetries {
+                            return (index, Result(backend: id, outcome: outcome, attempts: attempt + 1))
+                        }
+                        attempt += 1
+                    }
+                }
+            }
+            var results: [(Int, Result)] = []
+            for await result in tasks { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+}

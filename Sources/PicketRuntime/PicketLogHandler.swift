@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+
+/// Writes one line per log event, straight to a file descriptor with `write(2)`, so every line is out
+/// the moment it is logged, also when stdout is a pipe (`picket run | grep upstream`).
+///
+/// Text lines carry the timestamp, level and message (messages are written to be complete on their
+/// own); JSON lines carry every metadata key as well, for log shippers.
+public struct PicketLogHandler: LogHandler {
+    public enum Format: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
+
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let format: Format
+    private let sink: LineSink
+
+    public init(label: String, format: Format, level: Logger.Level, sink: LineSink = .standardOutput) {
+        self.format = format
+        self.sink = sink
+        logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        let stamp = Self.timestamp()
+        var merged = metadata
+        event.metadata?.forEach { merged[$0.key] = $0.value }
+        let line: String
+        switch format {
+        case .text:
+            let level = event.level.rawValue.uppercased()
+            line = "\(stamp) \(level.padding(toLength: 7, withPad: " ", startingAt: 0)) \(event.message)\n"
+        case .json:
+            var fields: [String: String] = ["ts": stamp, "level": event.level.rawValue, "msg": event.message.description]
+            for (key, value) in merged { fields[key] = value.description }
+            line = Self.json(fields) + "\n"
+        }
+        sink.write(line)
+    }
+
+    static func json(_ fields: [String: String]) -> String {
+        let body = fields.keys.sorted().map { "\(quote($0)):\(quote(fields[$0]!))" }
+        return "{" + body.joined(separator: ",") + "}"
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    private static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+    }
+}
+
+/// Where log lines go: a file descriptor, or a closure (tests collect lines in memory).
+public struct LineSink: Sendable {
+    private let emit: @Sendable (String) -> Void
+    private static let lock = NSLock()
+
+    public init(_ emit: @escaping @Sendable (String) -> Void) {
+        self.emit = emit
+    }
+
+    /// Standard output, one `write(2)` per line under a lock so lines never interleave.
+    public static let standardOutput = LineSink { line in
+        lock.lock()
+        defer { lock.unlock() }
+        var bytes = Array(line.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+
+    func write(_ line: String) { emit(line) }
+}

@@ -1,0 +1,51 @@
+import PicketConfig
+import PicketCore
+import PicketNginx
+import PicketRender
+
+/// A config with the shell parts built from it: what `run` starts with and what SIGHUP swaps in whole.
+/// Building it checks everything that can be checked before touching nginx, so a bad config or template
+/// never replaces a good one.
+public struct RuntimeSetup: Sendable {
+    public let configuration: PicketConfiguration
+    public let renderer: UpstreamRenderer
+    public let applier: NginxApplier
+
+    public init(configuration: PicketConfiguration, renderer: UpstreamRenderer) {
+        self.configuration = configuration
+        self.renderer = renderer
+        applier = NginxApplier(settings: configuration.nginx)
+    }
+
+    /// Loads and checks the config at `path`; `checkNginx` also verifies that nginx.conf includes the
+    /// output (off for `picket validate` on a machine without that nginx).
+    public static func load(path: String, checkNginx: Bool = true) throws(SetupError) -> RuntimeSetup {
+        let configuration: PicketConfiguration
+        do {
+            configuration = try ConfigLoader.load(path: path)
+        } catch {
+            throw SetupError(lines: error.diagnostics.map(\.description))
+        }
+        let renderer: UpstreamRenderer
+        do {
+            renderer = try UpstreamRenderer.load(path: configuration.nginx.template)
+        } catch {
+            throw SetupError(lines: ["\(path): nginx.template: \(error)"])
+        }
+        let setup = RuntimeSetup(configuration: configuration, renderer: renderer)
+        if checkNginx {
+            do {
+                try setup.applier.verifySetup()
+            } catch {
+                throw SetupError(lines: ["\(path): nginx.main_config: \(error)"])
+            }
+        }
+        return setup
+    }
+}
+
+/// Why a config cannot be used, one line per problem.
+public struct SetupError: Error, Sendable, CustomStringConvertible {
+    public let lines: [String]
+    public var description: String { lines.joined(separator: "\n") }
+}

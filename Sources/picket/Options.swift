@@ -1,0 +1,44 @@
+import ArgumentParser
+import Logging
+import PicketRuntime
+
+/// The config file every command reads.
+struct ConfigOption: ParsableArguments {
+    @Option(name: [.short, .long], help: ArgumentHelp("The Picket YAML config.", valueName: "file"))
+    var config: String
+}
+
+/// How `run` logs.
+struct LogOptions: ParsableArguments {
+    @Option(help: "Log line format: text (for people) or json (one object per line, for shippers).")
+    var logFormat: PicketLogHandler.Format = .text
+
+    @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func bootstrap() {
+        let format = logFormat
+        let level = logLevel
+        LoggingSystem.bootstrap { PicketLogHandler(label: $0, format: format, level: level) }
+    }
+}
+
+extension PicketLogHandler.Format: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Prints problems to standard error and exits 1.
+func fail(_ lines: [String]) throws -> Never {
+    for line in lines { printError(line) }
+    throw ExitCode(1)
+}
+
+func printError(_ line: String) {
+    var standardError = StandardError()
+    print(line, to: &standardError)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileDescriptorWriter.write(string, to: 2)
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import NIOPosix
+import PicketCore
+import PicketRuntime
+
+struct Render: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the upstream file Picket would write.",
+        discussion: "By default every non-drained instance is taken as healthy; --probe checks each backend once first and leaves out those that fail.")
+
+    @OptionGroup var config: ConfigOption
+
+    @Flag(help: "Probe every backend once and render what that round finds.")
+    var probe = false
+
+    func run() async throws {
+        let setup: RuntimeSetup
+        do {
+            setup = try RuntimeSetup.load(path: config.config, checkNginx: false)
+        } catch {
+            try fail(error.lines)
+        }
+        let apps = setup.configuration.apps
+        var set = UpstreamSet.assumingHealthy(apps)
+        if probe {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let results = await OneRound.probe(apps, maxConcurrent: setup.configuration.maxConcurrentProbes, group: group)
+            try await group.shutdownGracefully()
+            let passed = Set(results.filter { $0.outcome.passed }.map(\.backend))
+            set = UpstreamSet(apps: apps) { id, instance in !instance.drain && passed.contains(id) }
+        }
+        FileDescriptorWriter.write(setup.renderer.render(set), to: 1)
+    }
+}

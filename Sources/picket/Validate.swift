@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import PicketRuntime
+
+struct Validate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a config without running anything.",
+        discussion: """
+            Prints every problem as FILE:LINE:COL: key.path: message and exits 1, or prints a one-line \
+            summary and exits 0. The template is parsed, and when nginx.main_config exists on this machine \
+            it must include nginx.output. The same checks run on start and on SIGHUP.
+            """)
+
+    @OptionGroup var config: ConfigOption
+
+    func run() async throws {
+        let probe: RuntimeSetup
+        do {
+            probe = try RuntimeSetup.load(path: config.config, checkNginx: false)
+        } catch {
+            try fail(error.lines)
+        }
+        let nginx = probe.configuration.nginx
+        if FileManager.default.fileExists(atPath: nginx.mainConfig) {
+            do {
+                _ = try RuntimeSetup.load(path: config.config, checkNginx: true)
+            } catch {
+                try fail(error.lines)
+            }
+        }
+        let configuration = probe.configuration
+        print("\(config.config): OK: \(configuration.apps.count) apps, \(configuration.backendCount) backends; writes \(nginx.output), template \(nginx.template ?? "built-in")")
+    }
+}
