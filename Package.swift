@@ -73,12 +73,21 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "PicketTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/PicketTestSupport"
+        ),
         .testTarget(name: "PicketCoreTests", dependencies: ["PicketCore"]),
         .testTarget(name: "PicketConfigTests", dependencies: ["PicketConfig", "PicketCore"]),
         .testTarget(
             name: "PicketAdapterTests",
             dependencies: [
-                "PicketProbes", "PicketRender", "PicketNginx", "PicketCore", "PicketConfig",
+                "PicketProbes", "PicketRender", "PicketNginx", "PicketCore", "PicketConfig", "PicketTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -87,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "PicketIntegrationTests",
             dependencies: [
-                "PicketRuntime", "PicketConfig", "PicketCore",
+                "PicketRuntime", "PicketConfig", "PicketCore", "PicketTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -33,7 +33,7 @@ struct AppDecoder {
         let balance = decodeBalance(merged("balance"), section.path("balance")) ?? .roundRobin
         let keepalive = reader.int(merged("keepalive"), section.path("keepalive"), in: 1...10_000)
         let maxFails = reader.int(merged("max_fails"), section.path("max_fails"), in: 0...1000) ?? 1
-        let failTimeout = reader.duration(merged("fail_timeout"), section.path("fail_timeout"), minimum: .seconds(1)) ?? .seconds(10)
+        let failTimeout = wholeSeconds(merged("fail_timeout"), section.path("fail_timeout")) ?? .seconds(10)
         let policy = reader.choice(merged("when_all_down"), section.path("when_all_down"), Self.policies) ?? .failOpen
         let instances = decodeInstances(section["instances"], section.path("instances"), owner: node, balance: balance)
         guard let name, let instances else { return nil }
@@ -49,8 +49,18 @@ struct AppDecoder {
         _ = decodeBalance(defaults["balance"], defaults.path("balance"))
         _ = reader.int(defaults["keepalive"], defaults.path("keepalive"), in: 1...10_000)
         _ = reader.int(defaults["max_fails"], defaults.path("max_fails"), in: 0...1000)
-        _ = reader.duration(defaults["fail_timeout"], defaults.path("fail_timeout"), minimum: .seconds(1))
+        _ = wholeSeconds(defaults["fail_timeout"], defaults.path("fail_timeout"))
         _ = reader.choice(defaults["when_all_down"], defaults.path("when_all_down"), Self.policies)
+    }
+
+    /// nginx reads `fail_timeout` in whole seconds only.
+    private func wholeSeconds(_ node: Node?, _ path: String) -> Duration? {
+        guard let value = reader.duration(node, path, minimum: .seconds(1)) else { return nil }
+        guard value.nanoseconds % 1_000_000_000 == 0 else {
+            reader.report(node, path, "nginx takes fail_timeout in whole seconds, got \(value.shortDescription)")
+            return nil
+        }
+        return value
     }
 
     private func decodeBalance(_ node: Node?, _ path: String) -> Balance? {

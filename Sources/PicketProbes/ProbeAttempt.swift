@@ -10,6 +10,9 @@ final class ProbeAttempt {
     private var completion: ((ProbeOutcome) -> Void)?
     private var timeout: Scheduled<Void>?
     var channel: Channel?
+    /// What a timeout means for this attempt, when a handler knows better than "no answer" (a TCP
+    /// reply arrived but never held the expected text).
+    var timeoutVerdict: (() -> ProbeOutcome)?
 
     init(started: NIODeadline, completion: @escaping (ProbeOutcome) -> Void) {
         self.started = started

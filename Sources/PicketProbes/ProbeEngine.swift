@@ -59,7 +59,7 @@ public final class ProbeEngine: @unchecked Sendable {
         }
         let timeout = request.check.timeout
         attempt.arm(loop.scheduleTask(deadline: sent + .nanoseconds(timeout.nanoseconds)) {
-            attempt.finish(.failed(.timeout, ProbeEvidence(latency: timeout, message: "no answer within \(timeout.shortDescription)")))
+            attempt.finish(attempt.timeoutVerdict?() ?? .failed(.timeout, ProbeEvidence(latency: timeout, message: "no answer within \(timeout.shortDescription)")))
             attempt.channel?.close(promise: nil)
         })
         let check = request.check

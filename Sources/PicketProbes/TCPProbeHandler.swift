@@ -32,6 +32,8 @@ final class TCPProbeHandler: ChannelInboundHandler {
         var chunk = unwrapInboundIn(data)
         if reply == nil { reply = chunk } else { reply!.writeBuffer(&chunk) }
         let text = reply.map { String(buffer: $0) } ?? ""
+        let (check, spec, attempt) = (check, spec, attempt)
+        attempt.timeoutVerdict = { ProbeVerdict.tcp(reply: text, latency: attempt.elapsed(), check: check, spec: spec) }
         if let expected = check.expectedResponse, text.contains(expected) || reply!.readableBytes >= 65_536 {
             attempt.finish(ProbeVerdict.tcp(reply: text, latency: attempt.elapsed(), check: check, spec: spec))
             context.close(promise: nil)

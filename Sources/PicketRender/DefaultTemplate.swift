@@ -23,5 +23,6 @@ upstream {{name}} {
 {{/keepalive}}
 }
 {{/upstreams}}
+
 """#
 }

@@ -46,10 +46,10 @@ public struct UpstreamRenderer: Sendable {
         balance == .roundRobin ? nil : balance.description
     }
 
-    /// A duration in a unit nginx accepts: whole seconds, else whole milliseconds.
+    /// `fail_timeout` in whole seconds: nginx parses it with second resolution and rejects `ms`.
     static func nginxTime(_ duration: Duration) -> String {
         let ns = duration.nanoseconds
-        return ns % 1_000_000_000 == 0 ? "\(ns / 1_000_000_000)s" : "\(max(1, ns / 1_000_000))ms"
+        return "\(max(1, (ns + 999_999_999) / 1_000_000_000))s"
     }
 
     private static func describe(_ error: Error) -> String {

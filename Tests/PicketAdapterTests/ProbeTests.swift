@@ -1,0 +1,115 @@
+import NIOCore
+import NIOPosix
+import PicketCore
+import PicketProbes
+import PicketTestSupport
+import Testing
+
+@Suite struct ProbeTests {
+    let group = MultiThreadedEventLoopGroup.singleton
+
+    func probe(_ address: String, _ check: HealthCheckSpec) async -> ProbeOutcome {
+        let engine = ProbeEngine(eventLoop: group.next(), maxConcurrent: 8)
+        let target = try! ServerAddress(validating: address)
+        let id = BackendID(app: try! AppName(validating: "web"), address: target)
+        return await engine.probe(ProbeRequest(backend: id, target: target, check: check, attempt: 0, ticket: 1, dueAt: .zero))
+    }
+
+    func http(expectedBody: String? = nil, timeout: Duration = .milliseconds(300), maxResponseTime: Duration? = nil) -> HealthCheckSpec {
+        HealthCheckSpec(kind: .http(HTTPCheck(path: "/health", expectedBody: expectedBody)), timeout: timeout, maxResponseTime: maxResponseTime)
+    }
+
+    @Test func passesOnA200AndMeasuresLatency() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        let outcome = await probe(backend.address, http(expectedBody: "backend a"))
+        #expect(outcome.passed)
+        #expect(outcome.evidence.statusCode == 200)
+        #expect((outcome.evidence.latency ?? .zero) > .zero)
+        try await backend.stop()
+    }
+
+    @Test func classifiesA500AsBadStatus() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        backend.behaviour = .answer(status: 500, body: "boom")
+        let outcome = await probe(backend.address, http())
+        #expect(outcome.failureClass == .badStatus)
+        #expect(outcome.evidence.statusCode == 500)
+        try await backend.stop()
+    }
+
+    @Test func classifiesAWrongBodyAsBadBody() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        backend.behaviour = .answer(status: 200, body: "maintenance")
+        let outcome = await probe(backend.address, http(expectedBody: "ok"))
+        #expect(outcome.failureClass == .badBody)
+        try await backend.stop()
+    }
+
+    @Test func classifiesASlowButCorrectAnswerAsSlow() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        backend.behaviour = .delay(.milliseconds(120), status: 200, body: "ok")
+        let outcome = await probe(backend.address, http(maxResponseTime: .milliseconds(50)))
+        #expect(outcome.failureClass == .slow)
+        #expect((outcome.evidence.latency ?? .zero) >= .milliseconds(120))
+        try await backend.stop()
+    }
+
+    @Test func timesOutOnABackendThatAcceptsButNeverAnswers() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        backend.behaviour = .hang
+        let outcome = await probe(backend.address, http(timeout: .milliseconds(200)))
+        #expect(outcome.failureClass == .timeout)
+        try await backend.stop()
+    }
+
+    @Test func classifiesAClosedPortAsRefused() async throws {
+        let outcome = await probe("127.0.0.1:\(freePort())", http())
+        #expect(outcome.failureClass == .refused)
+    }
+
+    @Test func classifiesAConnectionClosedWithoutAnswerAsReset() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        backend.behaviour = .closeAtOnce
+        let outcome = await probe(backend.address, http())
+        #expect(outcome.failureClass == .reset)
+        try await backend.stop()
+    }
+
+    @Test func classifiesAnUnresolvableNameAsDNS() async throws {
+        let outcome = await probe("no-such-host.invalid:80", http(timeout: .seconds(2)))
+        #expect(outcome.failureClass == .dns)
+    }
+
+    @Test func tcpCheckSendsProbeDataAndRequiresTheExpectedReply() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        let passing = HealthCheckSpec(kind: .tcp(TCPCheck(probeData: "GET / HTTP/1.0\r\n\r\n", expectedResponse: "backend a")), timeout: .milliseconds(500))
+        #expect(await probe(backend.address, passing).passed)
+        let failing = HealthCheckSpec(kind: .tcp(TCPCheck(probeData: "GET / HTTP/1.0\r\n\r\n", expectedResponse: "PONG")), timeout: .milliseconds(500))
+        #expect(await probe(backend.address, failing).failureClass == .badBody)
+        let connectOnly = HealthCheckSpec(kind: .tcp(TCPCheck()), timeout: .milliseconds(500))
+        #expect(await probe(backend.address, connectOnly).passed)
+        #expect(await probe("127.0.0.1:\(freePort())", connectOnly).failureClass == .refused)
+        try await backend.stop()
+    }
+
+    @Test func queuedProbesStartTheirTimeoutOnlyWhenSent() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        backend.behaviour = .delay(.milliseconds(100), status: 200, body: "ok")
+        let engine = ProbeEngine(eventLoop: group.next(), maxConcurrent: 1)
+        let target = try ServerAddress(validating: backend.address)
+        let id = BackendID(app: try AppName(validating: "web"), address: target)
+        let check = HealthCheckSpec(kind: .http(HTTPCheck()), timeout: .milliseconds(300))
+        let outcomes: [ProbeOutcome] = await withTaskGroup(of: ProbeOutcome.self) { tasks in
+            for ticket in 1...4 {
+                tasks.addTask { await engine.probe(ProbeRequest(backend: id, target: target, check: check, attempt: 0, ticket: UInt64(ticket), dueAt: .zero)) }
+            }
+            var collected: [ProbeOutcome] = []
+            for await outcome in tasks { collected.append(outcome) }
+            return collected
+        }
+        #expect(outcomes.count == 4)
+        let passed = outcomes.filter(\.passed).count
+        #expect(passed == 4, "four 100 ms probes in series take 400 ms, beyond the 300 ms timeout, yet none may time out")
+        try await backend.stop()
+    }
+}

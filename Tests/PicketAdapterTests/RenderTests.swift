@@ -1,0 +1,72 @@
+import Foundation
+import PicketCore
+import PicketRender
+import PicketTestSupport
+import Testing
+
+@Suite(.serialized) struct RenderTests {
+    static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let repository = here.deletingLastPathComponent().deletingLastPathComponent()
+
+    func app(_ name: String, _ addresses: [String], balance: Balance = .roundRobin, keepalive: Int? = nil, backup: Set<String> = []) -> AppSpec {
+        AppSpec(
+            name: try! AppName(validating: name),
+            instances: addresses.map { InstanceSpec(address: try! ServerAddress(validating: $0), weight: $0.hasSuffix("2") ? 5 : 1, backup: backup.contains($0)) },
+            balance: balance, keepalive: keepalive, failTimeout: .seconds(30))
+    }
+
+    var scenarios: [(String, UpstreamSet)] {
+        let key = try! HashKey(validating: "$request_uri")
+        let apps = [
+            app("web", ["127.0.0.1:8001", "127.0.0.1:8002", "[::1]:8003", "unix:/run/app.sock"], keepalive: 16, backup: ["unix:/run/app.sock"]),
+            app("api.v2", ["127.0.1.1:9000", "127.0.1.2:9000"], balance: .hash(key: key, consistent: true)),
+            app("static", ["127.0.0.1:7001"], balance: .leastConn),
+        ]
+        let oneDown = UpstreamSet(apps: apps) { id, _ in id.address.description != "127.0.1.2:9000" && id.address.description != "127.0.0.1:8002" }
+        let allDown = UpstreamSet(apps: [apps[2]]) { _, _ in false }
+        return [("all-healthy", .assumingHealthy(apps)), ("one-down-each", oneDown), ("all-down-fail-open", allDown)]
+    }
+
+    @Test func builtInTemplateIsTheOneInTheRepository() throws {
+        let file = try String(contentsOf: Self.repository.appendingPathComponent("templates/upstreams.conf.mustache"), encoding: .utf8)
+        #expect(file == DefaultTemplate.text)
+    }
+
+    @Test func rendersGoldenFilesThatARealNginxAccepts() throws {
+        for (name, set) in scenarios {
+            let rendered = UpstreamRenderer.builtIn.render(set)
+            let golden = Self.here.appendingPathComponent("Golden/\(name).conf")
+            if ProcessInfo.processInfo.environment["PICKET_UPDATE_GOLDEN"] == "1" {
+                try rendered.write(to: golden, atomically: true, encoding: .utf8)
+            }
+            #expect(rendered == (try String(contentsOf: golden, encoding: .utf8)), "\(name) differs from its golden file")
+            #expect(rendered == UpstreamRenderer.builtIn.render(set), "rendering must be deterministic")
+            let verdict = try nginxAccepts(rendered)
+            #expect(verdict.ok, "nginx -t rejected \(name): \(verdict.output)")
+        }
+    }
+
+    @Test func aTemplateWithASyntaxErrorIsRefusedWithItsLocation() {
+        #expect(throws: RenderError.self) { try UpstreamRenderer(text: "upstream {{#upstreams}}{{name}\n", name: "bad.mustache") }
+    }
+
+    /// Runs `nginx -t` on a minimal config that includes `text`.
+    func nginxAccepts(_ text: String) throws -> (ok: Bool, output: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("picket-render-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("logs"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try text.write(to: dir.appendingPathComponent("upstreams.conf"), atomically: true, encoding: .utf8)
+        let conf = "pid logs/nginx.pid; error_log logs/error.log; events {} http { include \(dir.path)/upstreams.conf; }"
+        try conf.write(to: dir.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NginxPrefix.binary)
+        process.arguments = ["-p", dir.path, "-t", "-c", dir.appendingPathComponent("nginx.conf").path]
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus == 0, output)
+    }
+}

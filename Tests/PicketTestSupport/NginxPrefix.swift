@@ -1,0 +1,109 @@
+import Foundation
+
+/// A real nginx running in a temporary prefix directory on a loopback port, as in production but
+/// without root paths. Tests read its error log to count reloads.
+public final class NginxPrefix: @unchecked Sendable {
+    public let root: String
+    public let port: Int
+    public var confPath: String { "\(root)/conf/nginx.conf" }
+    public var outputPath: String { "\(root)/conf/picket/upstreams.conf" }
+    public var pidPath: String { "\(root)/logs/nginx.pid" }
+
+    public static var binary: String {
+        ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "nginx"
+    }
+
+    public init(port: Int, upstream: String = "web") throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-nginx-\(UUID().uuidString.prefix(8))").path
+        self.port = port
+        try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(root)/logs", withIntermediateDirectories: true)
+        let conf = """
+            worker_processes 1;
+            pid logs/nginx.pid;
+            error_log logs/error.log notice;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                include picket/upstreams.conf;
+                proxy_connect_timeout 1s;
+                proxy_read_timeout 3s;
+                proxy_next_upstream off;
+                server {
+                    listen 127.0.0.1:\(port);
+                    location / { proxy_pass http://\(upstream); }
+                }
+            }
+            """
+        try conf.write(toFile: confPath, atomically: true, encoding: .utf8)
+    }
+
+    /// The `nginx:` section of a Picket config that manages this nginx.
+    public func picketSection(template: String? = nil) -> String {
+        """
+        nginx:
+          main_config: \(confPath)
+          output: \(outputPath)
+          test_command: [\(Self.binary), -p, \(root), -q, -t, -c, "{config}"]
+          pid_file: \(pidPath)
+          coalesce: {quiet: 20ms, max: 100ms}
+        \(template.map { "  template: \($0)\n" } ?? "")
+        """
+    }
+
+    public func start() throws {
+        try run([Self.binary, "-p", root, "-c", "conf/nginx.conf"])
+    }
+
+    public func stop() {
+        try? run([Self.binary, "-p", root, "-c", "conf/nginx.conf", "-s", "stop"])
+    }
+
+    /// How many times nginx's master has been told to reload.
+    public var reloadCount: Int {
+        let log = (try? String(contentsOfFile: "\(root)/logs/error.log", encoding: .utf8)) ?? ""
+        return log.components(separatedBy: "signal 1 (SIGHUP) received").count - 1
+    }
+
+    public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    private func run(_ argv: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw NginxFailed(argv: argv, status: process.terminationStatus) }
+    }
+
+    public struct NginxFailed: Error, CustomStringConvertible {
+        public let argv: [String]
+        public let status: Int32
+        public var description: String { "\(argv.joined(separator: " ")) exited \(status)" }
+    }
+}
+
+/// A free loopback TCP port (bound and released; fine for tests on one machine).
+public func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Polls `condition` until it holds or `timeout` passes (traefik's try.Do idea); returns whether it held.
+public func eventually(timeout: Duration, every interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let end = clock.now + timeout
+    while clock.now < end {
+        if try await condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return try await condition()
+}

@@ -1,0 +1,100 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A real HTTP server on loopback whose answers a test scripts: healthy, failing, slow, hung, or gone.
+/// (traefik's HealthSequence idea: the backend plays a part, the probe or nginx meets it for real.)
+public final class ScriptedBackend: @unchecked Sendable {
+    public enum Behaviour: Sendable {
+        case answer(status: Int, body: String)
+        case delay(TimeAmount, status: Int, body: String)
+        case hang
+        case closeAtOnce
+    }
+
+    public let name: String
+    public private(set) var port: Int
+    private let group: EventLoopGroup
+    private let state: NIOLockedValueBox<Behaviour>
+    private let served = NIOLockedValueBox(0)
+    private var channel: Channel?
+
+    /// Starts on `port` (0 picks a free one) answering 200 with a body naming the backend.
+    public init(name: String, port: Int = 0, group: EventLoopGroup) async throws {
+        self.name = name
+        self.group = group
+        self.port = port
+        state = NIOLockedValueBox(.answer(status: 200, body: "backend \(name)\n"))
+        try await start()
+    }
+
+    public var behaviour: Behaviour {
+        get { state.withLockedValue { $0 } }
+        set { state.withLockedValue { $0 = newValue } }
+    }
+
+    public var requestsServed: Int { served.withLockedValue { $0 } }
+    public var address: String { "127.0.0.1:\(port)" }
+
+    /// Binds again on the same port (after `stop`).
+    public func start() async throws {
+        let state = state
+        let served = served
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(ScriptedHandler(state: state, served: served))
+                }
+            }
+            .bind(host: "127.0.0.1", port: port).get()
+        port = channel.localAddress?.port ?? port
+        self.channel = channel
+    }
+
+    /// Closes the listening socket: new connections are refused.
+    public func stop() async throws {
+        try await channel?.close()
+        channel = nil
+    }
+}
+
+private final class ScriptedHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let state: NIOLockedValueBox<ScriptedBackend.Behaviour>
+    let served: NIOLockedValueBox<Int>
+
+    init(state: NIOLockedValueBox<ScriptedBackend.Behaviour>, served: NIOLockedValueBox<Int>) {
+        self.state = state
+        self.served = served
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .end = unwrapInboundIn(data) else { return }
+        switch state.withLockedValue({ $0 }) {
+        case .answer(let status, let body):
+            respond(context: context, status: status, body: body)
+        case .delay(let delay, let status, let body):
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: delay) { self.respond(context: loopBound.value, status: status, body: body) }
+        case .hang:
+            break
+        case .closeAtOnce:
+            context.close(promise: nil)
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, status: Int, body: String) {
+        served.withLockedValue { $0 += 1 }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        headers.add(name: "Content-Type", value: "text/plain")
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
