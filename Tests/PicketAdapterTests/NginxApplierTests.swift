@@ -4,13 +4,17 @@ import PicketNginx
 import PicketTestSupport
 import Testing
 
-@Suite(.serialized) struct NginxApplierTests {
+@Suite(.serialized) final class NginxApplierTests {
     let nginx: NginxPrefix
     let reloads: String
 
     init() throws {
         nginx = try NginxPrefix(port: freePort())
         reloads = "\(nginx.root)/reloads.log"
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: nginx.root)
     }
 
     func applier(reload: [String]? = nil) -> NginxApplier {

@@ -1,4 +1,5 @@
 import Foundation
+import PicketNginx
 
 /// A real nginx running in a temporary prefix directory on a loopback port, as in production but
 /// without root paths. Tests read its error log to count reloads.
@@ -51,12 +52,14 @@ public final class NginxPrefix: @unchecked Sendable {
         """
     }
 
-    public func start() throws {
-        try run([Self.binary, "-p", root, "-c", "conf/nginx.conf"])
+    public func start() async throws {
+        try await run([Self.binary, "-p", root, "-c", "conf/nginx.conf"])
     }
 
-    public func stop() {
-        try? run([Self.binary, "-p", root, "-c", "conf/nginx.conf", "-s", "stop"])
+    /// Stops nginx and removes the prefix directory.
+    public func stop() async {
+        try? await run([Self.binary, "-p", root, "-c", "conf/nginx.conf", "-s", "stop"])
+        try? FileManager.default.removeItem(atPath: root)
     }
 
     /// How many times nginx's master has been told to reload.
@@ -67,34 +70,34 @@ public final class NginxPrefix: @unchecked Sendable {
 
     public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
-    private func run(_ argv: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw NginxFailed(argv: argv, status: process.terminationStatus) }
+    private func run(_ argv: [String]) async throws {
+        let result = await CommandRunner.run(argv, timeout: .seconds(10))
+        guard result.succeeded else { throw NginxFailed(argv: argv, output: result.summary) }
     }
 
     public struct NginxFailed: Error, CustomStringConvertible {
         public let argv: [String]
-        public let status: Int32
-        public var description: String { "\(argv.joined(separator: " ")) exited \(status)" }
+        public let output: String
+        public var description: String { "\(argv.joined(separator: " ")): \(output)" }
     }
 }
 
-/// A free loopback TCP port (bound and released; fine for tests on one machine).
+/// A free loopback TCP port below the kernel's ephemeral range (32768 and up), so that no outgoing
+/// connection can take it while a test has its server stopped and wants it back.
 public func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
+    while true {
+        let port = Int.random(in: 20_000..<32_000)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        close(fd)
+        if bound == 0 { return port }
+    }
 }
 
 /// Polls `condition` until it holds or `timeout` passes (traefik's try.Do idea); returns whether it held.

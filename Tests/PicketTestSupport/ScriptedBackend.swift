@@ -20,11 +20,11 @@ public final class ScriptedBackend: @unchecked Sendable {
     private let served = NIOLockedValueBox(0)
     private var channel: Channel?
 
-    /// Starts on `port` (0 picks a free one) answering 200 with a body naming the backend.
-    public init(name: String, port: Int = 0, group: EventLoopGroup) async throws {
+    /// Starts on `port` (nil picks a free one) answering 200 with a body naming the backend.
+    public init(name: String, port: Int? = nil, group: EventLoopGroup) async throws {
         self.name = name
         self.group = group
-        self.port = port
+        self.port = port ?? freePort()
         state = NIOLockedValueBox(.answer(status: 200, body: "backend \(name)\n"))
         try await start()
     }

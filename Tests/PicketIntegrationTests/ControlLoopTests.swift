@@ -1,0 +1,76 @@
+import Foundation
+import PicketTestSupport
+import Testing
+
+@Suite(.serialized) struct ControlLoopTests {
+    @Test func ejectsAStoppedBackendFromTheFileAndFromTrafficThenReadmitsIt() async throws {
+        try await Stack.with { try await ejectAndReadmit($0) }
+    }
+
+    func ejectAndReadmit(_ stack: Stack) async throws {
+        try stack.startPicket()
+        #expect(await eventually(timeout: .seconds(5)) { FileManager.default.fileExists(atPath: stack.nginx.outputPath) })
+        try await stack.nginx.start()
+        #expect(await eventually(timeout: .seconds(5)) { stack.logContains("first round of checks complete: 3 of 3") })
+        #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend a", "backend b", "backend c"] })
+        #expect(stack.nginx.reloadCount == 0, "a first round that confirms the file on disk must not reload nginx")
+
+        let b = stack.backends[1]
+        try await b.stop()
+        let interval = Duration.milliseconds(500), failureThreshold = 2
+        let ejected = await eventually(timeout: interval * failureThreshold + .seconds(1)) { !stack.nginx.output.contains(b.address) }
+        #expect(ejected, "within interval × failure_threshold + 1 s the stopped backend is gone from the file")
+        #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed(12)) == ["backend a", "backend c"] }, "nginx no longer sends it traffic")
+        #expect(stack.nginx.reloadCount == 1)
+        #expect(stack.logContains("upstream web - \(b.address) (down: 2× refused)"), "\(stack.log.filter { $0.contains("upstream") })")
+
+        try await b.start()
+        #expect(await eventually(timeout: .seconds(3)) { stack.nginx.output.contains(b.address) })
+        #expect(await eventually(timeout: .seconds(2)) { (await stack.routed()).contains("backend b") })
+        #expect(stack.logContains("upstream web + \(b.address) (passed 1×)"))
+        #expect(stack.nginx.reloadCount == 2)
+
+        try await Task.sleep(for: .seconds(2))
+        #expect(stack.nginx.reloadCount == 2, "steady health must not reload nginx")
+    }
+
+    @Test func aTemplateThatRendersInvalidConfigNeverReachesNginx() async throws {
+        let badTemplate = "{{% CONTENT_TYPE: TEXT}}\n{{#upstreams}}upstream {{name}} {\n{{#servers}}    server {{address}} not_a_parameter;\n{{/servers}}}\n{{/upstreams}}\n"
+        try await Stack.with(templateText: badTemplate) { try await invalidRenderStaysOut($0) }
+    }
+
+    func invalidRenderStaysOut(_ stack: Stack) async throws {
+        let good = "upstream web {\n" + stack.backends.map { "    server \($0.address);\n" }.joined() + "}\n"
+        try good.write(toFile: stack.nginx.outputPath, atomically: true, encoding: .utf8)
+        try await stack.nginx.start()
+        try stack.startPicket()
+        #expect(await eventually(timeout: .seconds(5)) { stack.logContains("upstream apply failed at validate") })
+        #expect(stack.logContains("invalid parameter \"not_a_parameter\""))
+        #expect(stack.nginx.output == good, "the live file is untouched")
+        #expect(stack.nginx.reloadCount == 0)
+        #expect(Set(await stack.routed()) == ["backend a", "backend b", "backend c"], "nginx keeps serving")
+    }
+
+    @Test func sighupReloadRefusesABadConfigAndKeepsRunning() async throws {
+        try await Stack.with { try await reloadOnSighup($0) }
+    }
+
+    func reloadOnSighup(_ stack: Stack) async throws {
+        try stack.startPicket()
+        #expect(await eventually(timeout: .seconds(5)) { FileManager.default.fileExists(atPath: stack.nginx.outputPath) })
+        try await stack.nginx.start()
+        #expect(await eventually(timeout: .seconds(5)) { stack.logContains("first round of checks complete") })
+        let original = try String(contentsOfFile: stack.configPath, encoding: .utf8)
+        try original.replacingOccurrences(of: "interval: 500ms", with: "interval: soon").write(toFile: stack.configPath, atomically: true, encoding: .utf8)
+        kill(getpid(), SIGHUP)
+        #expect(await eventually(timeout: .seconds(3)) { stack.logContains("config rejected, keeping the running one") })
+        #expect(stack.logContains("health_check.interval: expected a duration"))
+
+        let drained = original.replacingOccurrences(of: "instances: [\(stack.backends[0].address),", with: "instances: [{address: \"\(stack.backends[0].address)\", drain: true},")
+        try drained.write(toFile: stack.configPath, atomically: true, encoding: .utf8)
+        kill(getpid(), SIGHUP)
+        #expect(await eventually(timeout: .seconds(3)) { !stack.nginx.output.contains(stack.backends[0].address) })
+        #expect(stack.logContains("upstream web - \(stack.backends[0].address) (drained)"))
+        #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend b", "backend c"] })
+    }
+}
