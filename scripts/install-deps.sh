@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs, on Debian, what Picket's demo and tests need and the machine lacks: nginx (the real thing the
+# tests drive) and busybox-static (its httpd plays the demo's backends). Swift itself must already be
+# installed (Swift 6 or newer, https://www.swift.org/install/linux/); this script only checks for it.
+set -euo pipefail
+missing=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v busybox >/dev/null 2>&1 || missing+=(busybox-static)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: need root to install: ${missing[*]} (run with sudo)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! command -v swift >/dev/null 2>&1; then
+  for dir in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+    [ -x "$dir/swift" ] && export PATH="$dir:$PATH"
+  done
+fi
+command -v swift >/dev/null 2>&1 || { echo "install-deps: Swift 6 is required and was not found on PATH" >&2; exit 1; }
