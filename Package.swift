@@ -71,6 +71,7 @@ let package = Package(
                 "PicketRuntime", "PicketCore", "PicketProbes", "PicketRender", "PicketNginx",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -92,12 +93,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "PicketIntegrationTests",
             dependencies: [
-                "PicketRuntime", "PicketConfig", "PicketCore", "PicketTestSupport",
+                "PicketRuntime", "PicketConfig", "PicketCore", "PicketNginx", "PicketTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

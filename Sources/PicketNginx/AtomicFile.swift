@@ -33,7 +33,7 @@ public enum AtomicFile {
         var template = Array("\(directory.isEmpty ? "." : directory)/.\(name).picket-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw FileError(path: directory, operation: "create a temporary file in", code: errno) }
-        let tempPath = String(cString: template)
+        let tempPath = cString(template)
         defer { close(fd) }
         do throws(FileError) {
             guard fchmod(fd, existingMode(path) ?? 0o644) == 0 else { throw FileError(path: tempPath, operation: "chmod", code: errno) }
@@ -109,4 +109,9 @@ public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
     public let code: Int32
 
     public var description: String { "cannot \(operation) \(path): \(String(cString: strerror(code)))" }
+}
+
+/// A NUL-terminated C buffer as a Swift string.
+func cString(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -28,7 +28,7 @@ public enum CommandRunner {
         var outputTemplate = Array("/tmp/picket-command-XXXXXX".utf8CString)
         let outputFD = outputTemplate.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard outputFD >= 0 else { return Result(status: 127, output: "cannot create a file for the command's output", timedOut: false) }
-        unlink(String(cString: outputTemplate))
+        unlink(cString(outputTemplate))
         defer { close(outputFD) }
 
         let pid: pid_t

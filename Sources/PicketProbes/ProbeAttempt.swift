@@ -4,8 +4,9 @@ import PicketCore
 /// One probe attempt under way: its start time, its deadline, and a completion that runs exactly once
 /// (a verdict, an error, a timeout or a closed connection may all race to finish it).
 ///
-/// Confined to one event loop; created, finished and timed out there.
-final class ProbeAttempt {
+/// Confined to one event loop: created, finished and timed out there, which is what makes the
+/// unchecked `Sendable` sound (NIO's closures are `@Sendable` whether or not they change loops).
+final class ProbeAttempt: @unchecked Sendable {
     let started: NIODeadline
     private var completion: ((ProbeOutcome) -> Void)?
     private var timeout: Scheduled<Void>?

@@ -67,15 +67,17 @@ public final class ProbeEngine: @unchecked Sendable {
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(timeout.nanoseconds))
             .channelInitializer { channel in
-                attempt.channel = channel
-                Self.resetOnClose(channel)
-                switch check.kind {
-                case .http(let http):
-                    return channel.pipeline.addHTTPClientHandlers().flatMap {
-                        channel.pipeline.addHandler(HTTPProbeHandler(check: http, spec: check, host: host, attempt: attempt))
+                channel.eventLoop.makeCompletedFuture {
+                    attempt.channel = channel
+                    Self.resetOnClose(channel)
+                    let pipeline = channel.pipeline.syncOperations
+                    switch check.kind {
+                    case .http(let http):
+                        try pipeline.addHTTPClientHandlers()
+                        try pipeline.addHandler(HTTPProbeHandler(check: http, spec: check, host: host, attempt: attempt))
+                    case .tcp(let tcp):
+                        try pipeline.addHandler(TCPProbeHandler(check: tcp, spec: check, attempt: attempt))
                     }
-                case .tcp(let tcp):
-                    return channel.pipeline.addHandler(TCPProbeHandler(check: tcp, spec: check, attempt: attempt))
                 }
             }
         connect(bootstrap, to: request.target).whenFailure { error in

@@ -1,0 +1,53 @@
+import Foundation
+
+/// `picket-bench`: prints the figures BENCHMARKS.md records. Not a test: it measures and reports.
+///   picket-bench probes [BACKENDS] [SECONDS]   probe engine at 1 s interval against one nginx on many ports
+///   picket-bench apply [UPSTREAMS] [SERVERS]   render + atomic swap time for a large upstream file
+@main
+enum Bench {
+    static func main() async throws {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments.first {
+        case "probes":
+            let backends = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
+            let seconds = arguments.count > 2 ? Int(arguments[2]) ?? 60 : 60
+            try await ProbeBench(backends: backends, seconds: seconds).run()
+        case "apply":
+            let upstreams = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
+            let servers = arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10
+            try ApplyBench(upstreams: upstreams, servers: servers).run()
+        default:
+            print("usage: picket-bench probes [BACKENDS] [SECONDS] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM]")
+        }
+    }
+}
+
+/// Process-wide resource readings.
+enum Resources {
+    /// User + system CPU time of this process.
+    static func cpuTime() -> Duration {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let micros = Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+        return .microseconds(micros)
+    }
+
+    /// Resident and peak resident memory in MiB, from /proc/self/status.
+    static func memory() -> (rss: Double, peak: Double) {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        func field(_ name: String) -> Double {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }) else { return 0 }
+            return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+        }
+        return (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+}
+
+func format(_ value: Double, _ digits: Int = 1) -> String {
+    String(format: "%.\(digits)f", value)
+}

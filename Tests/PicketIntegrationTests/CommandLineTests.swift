@@ -1,0 +1,53 @@
+import Foundation
+import PicketNginx
+import NIOPosix
+import PicketTestSupport
+import Testing
+
+/// The `picket` binary itself, built beside the test bundle.
+@Suite struct CommandLineTests {
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("picket").path
+
+    func picket(_ arguments: String...) async -> CommandRunner.Result {
+        await CommandRunner.run([Self.binary] + arguments, timeout: .seconds(30))
+    }
+
+    func config(_ yaml: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("picket-cli-\(UUID().uuidString.prefix(8)).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func validatePrintsEveryProblemWithItsLocationAndExitsOne() async throws {
+        let path = try config("nginx: {output: /tmp/u.conf}\napps:\n  - name: web\n    instances: [127.0.0.1:0]\n    balanse: least_conn\n")
+        defer { unlink(path) }
+        let result = await picket("validate", "--config", path)
+        #expect(result.status == 1)
+        #expect(result.output.contains("\(path):4:17: apps[0].instances[0]: invalid address '127.0.0.1:0'"))
+        #expect(result.output.contains("\(path):5:5: apps[0].balanse: unknown key 'balanse' (did you mean 'balance'?)"))
+    }
+
+    @Test func validateSummarisesAGoodConfigAndExitsZero() async throws {
+        let path = try config("nginx: {output: /tmp/u.conf, main_config: /nonexistent/nginx.conf}\napps:\n  - {name: web, instances: [127.0.0.1:8001, 127.0.0.1:8002]}\n")
+        defer { unlink(path) }
+        let result = await picket("validate", "--config", path)
+        #expect(result.status == 0)
+        #expect(result.output.contains("OK: 1 apps, 2 backends"))
+    }
+
+    @Test func checkPrintsATableAndFailsWhenABackendFails() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: MultiThreadedEventLoopGroup.singleton)
+        let dead = "127.0.0.1:\(freePort())"
+        let path = try config("nginx: {output: /tmp/u.conf}\napps:\n  - {name: web, instances: [\(backend.address), \(dead)]}\n")
+        defer { unlink(path) }
+        let result = await picket("check", "--config", path)
+        #expect(result.status == 1)
+        #expect(result.output.contains("web  \(backend.address)"))
+        #expect(result.output.contains("\(dead)  FAIL    refused"))
+        #expect(result.output.contains("1 of 2 backends pass"))
+        let rendered = await picket("render", "--config", path, "--probe")
+        #expect(rendered.output.contains("server \(backend.address) "))
+        #expect(!rendered.output.contains("server \(dead) "))
+        try await backend.stop()
+    }
+}

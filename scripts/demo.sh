@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Picket's demo: a real nginx, three real backends on loopback, and Picket keeping nginx's upstream
+# file true to their health. It installs what is missing (nginx, busybox-static), builds Picket, then
+# plays a short story: all three serve; one dies and Picket ejects it; it returns and is readmitted.
+# Picket's log streams to the terminal as it happens.
+#   scripts/demo.sh          the story, then everything is stopped
+#   scripts/demo.sh --keep   the story, then keeps running until Ctrl-C (try: kill a backend yourself)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+keep=false
+[ "${1:-}" = "--keep" ] && keep=true
+source scripts/install-deps.sh
+
+prefix=/tmp/picket-demo
+backends=/tmp/picket-demo-backends
+ports=(8101 8102 8103)
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+cleanup() {
+  [ -n "${picket_pid:-}" ] && kill "$picket_pid" 2>/dev/null && wait "$picket_pid" 2>/dev/null || true
+  [ -f "$prefix/logs/nginx.pid" ] && nginx/run-nginx.sh "$prefix" stop 2>/dev/null || true
+  for port in "${ports[@]}"; do pkill -f "busybox httpd -f -p 127.0.0.1:$port" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+start_backend() {
+  local port=$1
+  mkdir -p "$backends/$port"
+  echo "hello from backend $port" >"$backends/$port/index.html"
+  echo ok >"$backends/$port/health"
+  busybox httpd -f -p "127.0.0.1:$port" -h "$backends/$port" &
+}
+
+requests() {
+  for _ in 1 2 3 4 5 6; do
+    busybox wget -q -T 2 -O - http://127.0.0.1:8080/ 2>/dev/null || echo "(request failed)"
+  done | sort | uniq -c
+}
+
+say "building picket (release; the first build takes several minutes)"
+swift build -c release --product picket 2>&1 | grep -E "error|warning: unre|Compiling picket|Build" || true
+picket=.build/release/picket
+
+cleanup
+rm -rf "$prefix"
+nginx/run-nginx.sh "$prefix" layout
+for port in "${ports[@]}"; do start_backend "$port"; done
+
+say "picket validate"
+$picket validate --config examples/static.yaml
+
+say "starting picket (its log follows, live)"
+$picket run --config examples/static.yaml &
+picket_pid=$!
+for _ in $(seq 50); do [ -f "$prefix/conf/picket/upstreams.conf" ] && break; sleep 0.1; done
+nginx/run-nginx.sh "$prefix" start
+sleep 2
+
+say "nginx spreads 6 requests over all three backends"
+requests
+
+say "killing backend 8102: watch picket eject it"
+pkill -f "busybox httpd -f -p 127.0.0.1:8102"
+sleep 3
+say "the upstream file now reads"
+cat "$prefix/conf/picket/upstreams.conf"
+say "and nginx only sends traffic to the living"
+requests
+
+say "bringing backend 8102 back: watch picket readmit it"
+start_backend 8102
+sleep 3
+requests
+
+if $keep; then
+  say "still running: nginx on 127.0.0.1:8080, backends on ${ports[*]}; Ctrl-C stops everything"
+  wait "$picket_pid"
+else
+  say "done; stopping picket (it leaves the last good file in place), nginx and the backends"
+fi
