@@ -26,10 +26,17 @@ enum Bench {
 enum Resources {
     /// User + system CPU time of this process.
     static func cpuTime() -> Duration {
+        let (user, system) = cpuTimes()
+        return user + system
+    }
+
+    /// User and system CPU time of this process, apart.
+    static func cpuTimes() -> (user: Duration, system: Duration) {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        let micros = Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
-        return .microseconds(micros)
+        let user = Int64(usage.ru_utime.tv_sec) * 1_000_000 + Int64(usage.ru_utime.tv_usec)
+        let system = Int64(usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_stime.tv_usec)
+        return (.microseconds(user), .microseconds(system))
     }
 
     /// Resident and peak resident memory in MiB, from /proc/self/status.

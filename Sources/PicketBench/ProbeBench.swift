@@ -64,9 +64,10 @@ struct ProbeBench {
         let task = Task { try await controller.run() }
         try await Task.sleep(for: .seconds(warmup))
         let windowStart = Date().timeIntervalSince1970
-        let cpuStart = Resources.cpuTime()
+        let cpuStart = Resources.cpuTimes()
         try await Task.sleep(for: .seconds(seconds))
-        let cpu = Resources.cpuTime() - cpuStart
+        let cpuEnd = Resources.cpuTimes()
+        let cpu = (user: cpuEnd.user - cpuStart.user, system: cpuEnd.system - cpuStart.system)
         let windowEnd = Date().timeIntervalSince1970
         let memory = Resources.memory()
         task.cancel()
@@ -77,7 +78,8 @@ struct ProbeBench {
         try report(log: "\(root)/logs/access.log", window: windowStart...windowEnd, cpu: cpu, memory: memory)
     }
 
-    private func report(log: String, window: ClosedRange<Double>, cpu: Duration, memory: (rss: Double, peak: Double)) throws {
+    private func report(log: String, window: ClosedRange<Double>, cpu split: (user: Duration, system: Duration), memory: (rss: Double, peak: Double)) throws {
+        let cpu = split.user + split.system
         let text = try String(contentsOfFile: log, encoding: .utf8)
         var arrivals: [Int: [Double]] = [:]
         for line in text.split(separator: "\n") {
@@ -98,7 +100,8 @@ struct ProbeBench {
         let perCheck = Double(cpu.nanoseconds) / 1000 / Double(max(checks, 1))
         let duration = window.upperBound - window.lowerBound
         print("  checks          \(checks) in \(format(duration)) s = \(format(Double(checks) / duration, 0))/s (\(arrivals.count) of \(backends) backends seen)")
-        print("  CPU             \(format(Double(cpu.nanoseconds) / 1e9, 2)) s = \(format(perCheck)) µs per check (\(format(Double(cpu.nanoseconds) / 1e9 / duration * 100)) % of one core)")
+        let userPerCheck = Double(split.user.nanoseconds) / 1000 / Double(max(checks, 1))
+        print("  CPU             \(format(Double(cpu.nanoseconds) / 1e9, 2)) s = \(format(perCheck)) µs per check (user \(format(userPerCheck)) µs, system \(format(perCheck - userPerCheck)) µs; \(format(Double(cpu.nanoseconds) / 1e9 / duration * 100)) % of one core)")
         print("  memory          RSS \(format(memory.rss)) MiB, peak \(format(memory.peak)) MiB")
         print("  check gap       p50 \(format(percentile(gaps, 0.5), 3)) s   p99 \(format(percentile(gaps, 0.99), 3)) s   max \(format(gaps.last ?? 0, 3)) s")
     }
@@ -107,10 +110,4 @@ struct ProbeBench {
 struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-enum NginxBinary {
-    static var path: String {
-        ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "nginx"
-    }
 }

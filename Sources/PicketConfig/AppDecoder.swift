@@ -28,7 +28,7 @@ struct AppDecoder {
         }
         let check = HealthCheckDecoder(reader: reader).decode(merged("health_check"), section.path("health_check"))
         let circuitDecoder = CircuitDecoder(reader: reader)
-        let circuit = circuitDecoder.decode(merged("circuit_breaker"), section.path("circuit_breaker"), check: check)
+        let circuit = circuitDecoder.decode(merged("circuit_breaker"), section.path("circuit_breaker"))
         circuitDecoder.checkHalfOpenWindow(circuit, check: check, node: merged("circuit_breaker") ?? node, path: section.path("circuit_breaker"))
         let balance = decodeBalance(merged("balance"), section.path("balance")) ?? .roundRobin
         let keepalive = reader.int(merged("keepalive"), section.path("keepalive"), in: 1...10_000)
@@ -44,8 +44,8 @@ struct AppDecoder {
 
     /// Checks the values `defaults:` gives, under their own key path, before any app uses them.
     func validateDefaults(_ defaults: Section) {
-        let check = HealthCheckDecoder(reader: reader).decode(defaults["health_check"], defaults.path("health_check"))
-        _ = CircuitDecoder(reader: reader).decode(defaults["circuit_breaker"], defaults.path("circuit_breaker"), check: check)
+        _ = HealthCheckDecoder(reader: reader).decode(defaults["health_check"], defaults.path("health_check"))
+        _ = CircuitDecoder(reader: reader).decode(defaults["circuit_breaker"], defaults.path("circuit_breaker"))
         _ = decodeBalance(defaults["balance"], defaults.path("balance"))
         _ = reader.int(defaults["keepalive"], defaults.path("keepalive"), in: 1...10_000)
         _ = reader.int(defaults["max_fails"], defaults.path("max_fails"), in: 0...1000)

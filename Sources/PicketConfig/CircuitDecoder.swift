@@ -7,7 +7,7 @@ struct CircuitDecoder {
 
     let reader: NodeReader
 
-    func decode(_ node: Node?, _ path: String, check: HealthCheckSpec) -> CircuitSpec {
+    func decode(_ node: Node?, _ path: String) -> CircuitSpec {
         var spec = CircuitSpec()
         guard let section = reader.section(node, path, known: Self.keys) else { return spec }
         if let value = reader.int(section["failure_threshold"], section.path("failure_threshold"), in: 1...1000) { spec.failureThreshold = value }

@@ -1,7 +1,7 @@
 /// Where the shell finds nginx and how it validates and reloads it. The core only carries these values;
 /// they are here so that config, runtime and the nginx adapter share one definition.
 public struct NginxSettings: Hashable, Sendable {
-    /// The mustache template; nil means the built-in `upstreams.conf.mustache`.
+    /// The mustache template of one upstream block; nil means the built-in `upstream.conf.mustache`.
     public var template: String?
     /// The file Picket owns; nginx.conf must `include` it.
     public var output: String

@@ -22,12 +22,21 @@ public final class ProbeEngine: @unchecked Sendable {
         self.maxConcurrent = max(1, maxConcurrent)
     }
 
+    /// The event loop every probe and completion runs on.
+    public var eventLoop: EventLoop { loop }
+
     /// Starts (or queues) a probe; `completion` runs on the engine's event loop.
     public func submit(_ request: ProbeRequest, completion: @escaping Completion) {
+        submit([request], completion: completion)
+    }
+
+    /// Starts (or queues) probes with one hop onto the event loop for the whole batch.
+    public func submit(_ requests: [ProbeRequest], completion: @escaping Completion) {
+        guard !requests.isEmpty else { return }
         if loop.inEventLoop {
-            enqueue(request, completion)
+            for request in requests { enqueue(request, completion) }
         } else {
-            loop.execute { self.enqueue(request, completion) }
+            loop.execute { for request in requests { self.enqueue(request, completion) } }
         }
     }
 

@@ -1,13 +1,10 @@
-/// The built-in template, identical to `templates/upstreams.conf.mustache` (a test keeps them equal), so
+/// The built-in template, identical to `templates/upstream.conf.mustache` (a test keeps them equal), so
 /// the binary works without the repository beside it.
 public enum DefaultTemplate {
-    public static let name = "upstreams.conf.mustache"
+    public static let name = "upstream.conf.mustache"
 
     public static let text = #"""
 {{% CONTENT_TYPE: TEXT}}
-# Written by Picket from health checks. Do not edit: changes are overwritten.
-{{#upstreams}}
-
 upstream {{name}} {
 {{#allDown}}
     # every backend failed its checks: {{allDown}}
@@ -22,7 +19,6 @@ upstream {{name}} {
     keepalive {{keepalive}};
 {{/keepalive}}
 }
-{{/upstreams}}
 
 """#
 }

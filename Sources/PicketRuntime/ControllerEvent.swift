@@ -3,7 +3,7 @@ import PicketProbes
 
 /// What reaches the controller's single loop. Adapters never touch state; they send one of these.
 enum ControllerEvent: Sendable {
-    case probe(ProbeReport, ProbeTiming)
+    case probes([(ProbeReport, ProbeTiming)])
     case tick
     case applyFinished(ApplyOutcome)
     case reloadRequested

@@ -14,6 +14,7 @@ struct ControllerLoop {
     private let eventLoop: EventLoop
     private let events: AsyncStream<ControllerEvent>.Continuation
     private var engine: ProbeEngine
+    private let batcher: ReportBatcher
     private var wake: (at: Instant, task: Scheduled<Void>)?
     private var applyTask: Task<Void, Never>?
     private var lag = LagMonitor()
@@ -25,6 +26,7 @@ struct ControllerLoop {
         self.events = events
         core = Reconciler(settings: setup.configuration.controller, seed: seed)
         engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: setup.configuration.maxConcurrentProbes)
+        batcher = ReportBatcher(loop: eventLoop) { batch in _ = events.yield(.probes(batch)) }
     }
 
     /// nginx cannot start while the file it includes is missing: write one with every instance taken
@@ -46,9 +48,13 @@ struct ControllerLoop {
     mutating func handle(_ event: ControllerEvent, configPath: String) async {
         let now = MonotonicClock.now()
         switch event {
-        case .probe(let report, let timing):
-            if let warning = lag.record(timing.lag, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
-            perform(core.probeCompleted(report, now: now))
+        case .probes(let batch):
+            var effects: [Effect] = []
+            for (report, timing) in batch {
+                if let warning = lag.record(timing.lag, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
+                effects += core.probeCompleted(report, now: now)
+            }
+            perform(effects)
         case .tick:
             wake = nil
             perform(core.timerFired(now: now))
@@ -80,17 +86,19 @@ struct ControllerLoop {
     }
 
     private mutating func perform(_ effects: [Effect]) {
+        var probes: [ProbeRequest] = []
         for effect in effects {
             switch effect {
             case .probe(let request):
-                let events = events
-                engine.submit(request) { report, timing in events.yield(.probe(report, timing)) }
+                probes.append(request)
             case .apply(let plan):
                 startApply(plan)
             case .record(let observation):
                 ObservationLog.log(observation, to: logger)
             }
         }
+        let batcher = batcher
+        engine.submit(probes) { report, timing in batcher.add(report, timing) }
         scheduleWake()
     }
 
@@ -106,9 +114,14 @@ struct ControllerLoop {
         }
     }
 
-    /// Keeps one timer armed for the core's next deadline.
+    /// Keeps one timer armed for the core's next deadline, rounded up to a 20 ms grid so that checks due
+    /// close together go out in one batch and their I/O lands in the same event-loop wake-ups: at 1,000
+    /// checks a second this cut the CPU per check from about 250 µs to 175 µs (BENCHMARKS.md). 20 ms is
+    /// far below any probe interval and the coalescing window.
     private mutating func scheduleWake() {
-        guard let deadline = core.nextDeadline else { return }
+        guard let next = core.nextDeadline else { return }
+        let grid: Int64 = 20_000_000
+        let deadline = Instant(nanoseconds: (next.nanoseconds + grid - 1) / grid * grid)
         if let wake, wake.at <= deadline { return }
         wake?.task.cancel()
         let events = events

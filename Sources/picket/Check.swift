@@ -11,12 +11,7 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var config: ConfigOption
 
     func run() async throws {
-        let setup: RuntimeSetup
-        do {
-            setup = try RuntimeSetup.load(path: config.config, checkNginx: false)
-        } catch {
-            try fail(error.lines)
-        }
+        let setup = try config.load(checkNginx: false)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let results = await OneRound.probe(setup.configuration.apps, maxConcurrent: setup.configuration.maxConcurrentProbes, group: group)
         try await group.shutdownGracefully()

@@ -6,6 +6,15 @@ import PicketRuntime
 struct ConfigOption: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp("The Picket YAML config.", valueName: "file"))
     var config: String
+
+    /// The loaded setup, or every problem on standard error and exit status 1.
+    func load(checkNginx: Bool) throws -> RuntimeSetup {
+        do {
+            return try RuntimeSetup.load(path: config, checkNginx: checkNginx)
+        } catch {
+            try fail(error.lines)
+        }
+    }
 }
 
 /// How `run` logs.

@@ -14,12 +14,7 @@ struct Render: AsyncParsableCommand {
     var probe = false
 
     func run() async throws {
-        let setup: RuntimeSetup
-        do {
-            setup = try RuntimeSetup.load(path: config.config, checkNginx: false)
-        } catch {
-            try fail(error.lines)
-        }
+        let setup = try config.load(checkNginx: false)
         let apps = setup.configuration.apps
         var set = UpstreamSet.assumingHealthy(apps)
         if probe {

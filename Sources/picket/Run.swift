@@ -18,12 +18,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
-        let setup: RuntimeSetup
-        do {
-            setup = try RuntimeSetup.load(path: config.config)
-        } catch {
-            try fail(error.lines)
-        }
+        let setup = try config.load(checkNginx: true)
         log.bootstrap()
         let logger = Logger(label: "picket")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

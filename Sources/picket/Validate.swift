@@ -14,21 +14,12 @@ struct Validate: AsyncParsableCommand {
     @OptionGroup var config: ConfigOption
 
     func run() async throws {
-        let probe: RuntimeSetup
-        do {
-            probe = try RuntimeSetup.load(path: config.config, checkNginx: false)
-        } catch {
-            try fail(error.lines)
-        }
-        let nginx = probe.configuration.nginx
+        let setup = try config.load(checkNginx: false)
+        let nginx = setup.configuration.nginx
         if FileManager.default.fileExists(atPath: nginx.mainConfig) {
-            do {
-                _ = try RuntimeSetup.load(path: config.config, checkNginx: true)
-            } catch {
-                try fail(error.lines)
-            }
+            _ = try config.load(checkNginx: true)
         }
-        let configuration = probe.configuration
+        let configuration = setup.configuration
         print("\(config.config): OK: \(configuration.apps.count) apps, \(configuration.backendCount) backends; writes \(nginx.output), template \(nginx.template ?? "built-in")")
     }
 }

@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func builtInTemplateIsTheOneInTheRepository() throws {
-        let file = try String(contentsOf: Self.repository.appendingPathComponent("templates/upstreams.conf.mustache"), encoding: .utf8)
+        let file = try String(contentsOf: Self.repository.appendingPathComponent("templates/upstream.conf.mustache"), encoding: .utf8)
         #expect(file == DefaultTemplate.text)
     }
 

@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func aTemplateThatRendersInvalidConfigNeverReachesNginx() async throws {
-        let badTemplate = "{{% CONTENT_TYPE: TEXT}}\n{{#upstreams}}upstream {{name}} {\n{{#servers}}    server {{address}} not_a_parameter;\n{{/servers}}}\n{{/upstreams}}\n"
+        let badTemplate = "{{% CONTENT_TYPE: TEXT}}\nupstream {{name}} {\n{{#servers}}    server {{address}} not_a_parameter;\n{{/servers}}}\n"
         try await Stack.with(templateText: badTemplate) { try await invalidRenderStaysOut($0) }
     }
 

@@ -10,9 +10,7 @@ public final class NginxPrefix: @unchecked Sendable {
     public var outputPath: String { "\(root)/conf/picket/upstreams.conf" }
     public var pidPath: String { "\(root)/logs/nginx.pid" }
 
-    public static var binary: String {
-        ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "nginx"
-    }
+    public static var binary: String { NginxBinary.path }
 
     public init(port: Int, upstream: String = "web") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-nginx-\(UUID().uuidString.prefix(8))").path
