@@ -28,7 +28,7 @@ public final class Controller: Service {
 
     public func run() async throws {
         let (events, continuation) = AsyncStream.makeStream(of: ControllerEvent.self)
-        var loop = ControllerLoop(setup: initialSetup, logger: logger, eventLoop: group.next(), events: continuation, seed: seed)
+        var loop = ControllerLoop(setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, seed: seed)
         await loop.bootstrapIfNeeded()
         loop.start()
         let signals = Task {
@@ -37,7 +37,7 @@ public final class Controller: Service {
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 for await event in events {
-                    await loop.handle(event, configPath: configPath)
+                    loop.handle(event)
                 }
             } onCancel: {
                 continuation.finish()

@@ -10,6 +10,7 @@ import PicketProbes
 struct ControllerLoop {
     private var core: Reconciler
     private var setup: RuntimeSetup
+    private let configPath: String
     private let logger: Logger
     private let eventLoop: EventLoop
     private let events: AsyncStream<ControllerEvent>.Continuation
@@ -19,8 +20,9 @@ struct ControllerLoop {
     private var applyTask: Task<Void, Never>?
     private var lag = LagMonitor()
 
-    init(setup: RuntimeSetup, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation, seed: UInt64) {
+    init(setup: RuntimeSetup, configPath: String, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation, seed: UInt64) {
         self.setup = setup
+        self.configPath = configPath
         self.logger = logger
         self.eventLoop = eventLoop
         self.events = events
@@ -45,7 +47,7 @@ struct ControllerLoop {
         perform(core.configLoaded(config.apps, settings: config.controller, now: MonotonicClock.now()))
     }
 
-    mutating func handle(_ event: ControllerEvent, configPath: String) async {
+    mutating func handle(_ event: ControllerEvent) {
         let now = MonotonicClock.now()
         switch event {
         case .probes(let batch):
@@ -62,7 +64,7 @@ struct ControllerLoop {
             applyTask = nil
             perform(core.applyFinished(outcome, now: now))
         case .reloadRequested:
-            reloadConfig(path: configPath, now: now)
+            reloadConfig(now: now)
         }
     }
 
@@ -71,10 +73,10 @@ struct ControllerLoop {
         await applyTask?.value
     }
 
-    private mutating func reloadConfig(path: String, now: Instant) {
-        logger.notice("config reload requested (SIGHUP): \(path)", metadata: ["event": "config_reload"])
+    private mutating func reloadConfig(now: Instant) {
+        logger.notice("config reload requested (SIGHUP): \(configPath)", metadata: ["event": "config_reload"])
         do {
-            let fresh = try RuntimeSetup.load(path: path)
+            let fresh = try RuntimeSetup.load(path: configPath)
             setup = fresh
             engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: fresh.configuration.maxConcurrentProbes)
             logger.notice("config reloaded: \(fresh.configuration.apps.count) apps, \(fresh.configuration.backendCount) backends",
