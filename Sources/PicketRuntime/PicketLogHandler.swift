@@ -5,7 +5,8 @@ import Logging
 /// the moment it is logged, also when stdout is a pipe (`picket run | grep upstream`).
 ///
 /// Text lines carry the timestamp, level and message (messages are written to be complete on their
-/// own); JSON lines carry every metadata key as well, for log shippers.
+/// own; a line break inside one is written as `\n`, so one event is always one line); JSON lines carry
+/// every metadata key as well, for log shippers.
 public struct PicketLogHandler: LogHandler {
     public enum Format: String, Sendable, CaseIterable {
         case text
@@ -36,7 +37,8 @@ public struct PicketLogHandler: LogHandler {
         switch format {
         case .text:
             let level = event.level.rawValue.uppercased()
-            line = "\(stamp) \(level.padding(toLength: 7, withPad: " ", startingAt: 0)) \(event.message)\n"
+            let message = event.message.description.replacingOccurrences(of: "\n", with: "\\n")
+            line = "\(stamp) \(level.padding(toLength: 7, withPad: " ", startingAt: 0)) \(message)\n"
         case .json:
             var fields: [String: String] = ["ts": stamp, "level": event.level.rawValue, "msg": event.message.description]
             for (key, value) in merged { fields[key] = value.description }
