@@ -40,7 +40,7 @@ public struct Reconciler: Sendable {
         apps.flatMap { app in
             app.instances.compactMap { instance in
                 let id = BackendID(app: app.name, address: instance.address)
-                return records[id].map { BackendSnapshot(id: id, instance: instance, state: $0.state, checked: $0.check.enabled) }
+                return records[id].map { BackendSnapshot(id: id, instance: instance, state: $0.state) }
             }
         }
     }
@@ -161,8 +161,4 @@ public struct BackendSnapshot: Hashable, Sendable {
     public let id: BackendID
     public let instance: InstanceSpec
     public let state: BackendState
-    /// False when the app's health check is disabled.
-    public let checked: Bool
-
-    public var inRotation: Bool { state.phase.isUp && !instance.drain }
 }

@@ -22,9 +22,6 @@ public final class ProbeEngine: @unchecked Sendable {
         self.maxConcurrent = max(1, maxConcurrent)
     }
 
-    /// The event loop every probe and completion runs on.
-    public var eventLoop: EventLoop { loop }
-
     /// Starts (or queues) a probe; `completion` runs on the engine's event loop.
     public func submit(_ request: ProbeRequest, completion: @escaping Completion) {
         submit([request], completion: completion)
@@ -61,7 +58,7 @@ public final class ProbeEngine: @unchecked Sendable {
         let attempt = ProbeAttempt(started: sent) { [self] outcome in
             running -= 1
             let lag = Duration.nanoseconds(Int64(sent.uptimeNanoseconds) - request.dueAt.nanoseconds)
-            completion(request.report(outcome), ProbeTiming(sentAt: Instant(nanoseconds: Int64(sent.uptimeNanoseconds)), lag: lag))
+            completion(request.report(outcome), ProbeTiming(lag: lag))
             if running < maxConcurrent, let (next, nextCompletion) = waiting.popFirst() {
                 start(next, nextCompletion)
             }
@@ -123,8 +120,7 @@ public final class ProbeEngine: @unchecked Sendable {
     }
 }
 
-/// When a probe was actually sent, and how late that was against its schedule.
+/// How late a probe was sent against its schedule.
 public struct ProbeTiming: Sendable {
-    public let sentAt: Instant
     public let lag: Duration
 }

@@ -11,7 +11,6 @@ import PicketCore
 /// are cached by upstream value, so an apply re-renders only the upstreams that changed: with a
 /// thousand upstreams a full render costs about 100 ms of template work, one changed block microseconds.
 public struct UpstreamRenderer: Sendable {
-    public let templateName: String
     private let template: MustacheTemplate
     private let cache = BlockCache()
 
@@ -23,7 +22,6 @@ public struct UpstreamRenderer: Sendable {
         } catch {
             throw RenderError.template(name: name, detail: Self.describe(error))
         }
-        templateName = name
     }
 
     /// The built-in template.

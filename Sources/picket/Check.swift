@@ -15,11 +15,11 @@ struct Check: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let results = await OneRound.probe(setup.configuration.apps, maxConcurrent: setup.configuration.maxConcurrentProbes, group: group)
         try await group.shutdownGracefully()
-        var rows = [["APP", "BACKEND", "RESULT", "CLASS", "STATUS", "LATENCY", "DETAIL"]]
+        var rows = [["APP", "BACKEND", "RESULT", "TRIES", "CLASS", "STATUS", "LATENCY", "DETAIL"]]
         for result in results {
             let evidence = result.outcome.evidence
             rows.append([
-                "\(result.backend.app)", "\(result.backend.address)", result.outcome.passed ? "pass" : "FAIL",
+                "\(result.backend.app)", "\(result.backend.address)", result.outcome.passed ? "pass" : "FAIL", "\(result.attempts)",
                 result.outcome.failureClass?.rawValue ?? "-", evidence.statusCode.map(String.init) ?? "-",
                 evidence.latency?.shortDescription ?? "-", evidence.message ?? "",
             ])
