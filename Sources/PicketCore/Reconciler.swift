@@ -127,7 +127,9 @@ public struct Reconciler: Sendable {
             let next = report.dueAt + random.jittered(record.check.interval, by: record.check.jitter)
             schedule(report.backend, at: max(next, now))
         }
-        effects += checkFirstRound(now: now)
+        if change?.from == .pending {
+            effects += checkFirstRound(now: now)
+        }
         return effects + dueEffects(now: now)
     }
 

@@ -26,7 +26,7 @@ public struct StagedConfig: Sendable {
         do {
             text = try String(contentsOfFile: mainConfig, encoding: .utf8)
         } catch {
-            throw ApplyError.setup("cannot read nginx.main_config \(mainConfig): \(error.localizedDescription)")
+            throw ApplyError.setup("cannot read \(mainConfig): \(error.localizedDescription)")
         }
         let directory = URL(fileURLWithPath: mainConfig).deletingLastPathComponent().path
         let target = URL(fileURLWithPath: output).standardizedFileURL.path
@@ -46,7 +46,7 @@ public struct StagedConfig: Sendable {
         }
         guard found else {
             throw ApplyError.setup(
-                "nginx.main_config \(mainConfig) has no 'include \(output);' — add it inside the http block, "
+                "\(mainConfig) has no 'include \(output);' — add it inside the http block, "
                     + "so nginx loads Picket's upstreams and Picket can validate a staged copy")
         }
         return lines.joined(separator: "\n")

@@ -33,14 +33,17 @@ public struct RuntimeSetup: Sendable {
             throw SetupError(lines: ["\(path): nginx.template: \(error)"])
         }
         let setup = RuntimeSetup(configuration: configuration, renderer: renderer)
-        if checkNginx {
-            do {
-                try setup.applier.verifySetup()
-            } catch {
-                throw SetupError(lines: ["\(path): nginx.main_config: \(error)"])
-            }
-        }
+        if checkNginx { try setup.verifyNginx(configPath: path) }
         return setup
+    }
+
+    /// Checks that nginx's main config includes Picket's output (so a staged copy can be validated).
+    public func verifyNginx(configPath: String) throws(SetupError) {
+        do {
+            try applier.verifySetup()
+        } catch {
+            throw SetupError(lines: ["\(configPath): nginx.main_config: \(error)"])
+        }
     }
 }
 

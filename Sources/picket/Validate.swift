@@ -17,7 +17,11 @@ struct Validate: AsyncParsableCommand {
         let setup = try config.load(checkNginx: false)
         let nginx = setup.configuration.nginx
         if FileManager.default.fileExists(atPath: nginx.mainConfig) {
-            _ = try config.load(checkNginx: true)
+            do {
+                try setup.verifyNginx(configPath: config.config)
+            } catch {
+                try fail(error.lines)
+            }
         }
         let configuration = setup.configuration
         print("\(config.config): OK: \(configuration.apps.count) apps, \(configuration.backendCount) backends; writes \(nginx.output), template \(nginx.template ?? "built-in")")
