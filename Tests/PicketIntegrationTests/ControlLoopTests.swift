@@ -73,4 +73,25 @@ import Testing
         #expect(stack.logContains("upstream web - \(stack.backends[0].address) (drained)"))
         #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend b", "backend c"] })
     }
+
+    @Test func whenEveryBackendFailsTheUpstreamKeepsItsServersAndSaysSo() async throws {
+        try await Stack.with { try await allDownFailsOpen($0) }
+    }
+
+    func allDownFailsOpen(_ stack: Stack) async throws {
+        try stack.startPicket()
+        #expect(await eventually(timeout: .seconds(5)) { FileManager.default.fileExists(atPath: stack.nginx.outputPath) })
+        try await stack.nginx.start()
+        #expect(await eventually(timeout: .seconds(5)) { stack.logContains("first round of checks complete: 3 of 3") })
+        for backend in stack.backends { try await backend.stop() }
+        #expect(await eventually(timeout: .seconds(4)) { stack.nginx.output.contains("# every backend failed its checks: fail_open") })
+        #expect(stack.logContains("upstream web has no healthy backend: keeping every instance"))
+        let output = stack.nginx.output
+        #expect(stack.backends.allSatisfy { output.contains("server \($0.address) ") }, "nginx never gets an empty upstream")
+
+        try await stack.backends[2].start()
+        #expect(await eventually(timeout: .seconds(3)) { !stack.nginx.output.contains("fail_open") })
+        #expect(stack.logContains("upstream web has a healthy backend again"))
+        #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend c"] })
+    }
 }
