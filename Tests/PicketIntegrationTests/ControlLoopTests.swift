@@ -22,12 +22,12 @@ import Testing
         #expect(ejected, "within interval × failure_threshold + 1 s the stopped backend is gone from the file")
         #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed(12)) == ["backend a", "backend c"] }, "nginx no longer sends it traffic")
         #expect(stack.nginx.reloadCount == 1)
-        #expect(stack.logContains("upstream web - \(b.address) (down: 2× refused)"), "\(stack.log.filter { $0.contains("upstream") })")
+        #expect(await eventually(timeout: .seconds(2)) { stack.logContains("upstream web - \(b.address) (down: 2× refused)") }, "\(stack.log.filter { $0.contains("upstream") })")
 
         try await b.start()
         #expect(await eventually(timeout: .seconds(3)) { stack.nginx.output.contains(b.address) })
         #expect(await eventually(timeout: .seconds(2)) { (await stack.routed()).contains("backend b") })
-        #expect(stack.logContains("upstream web + \(b.address) (passed 1×)"))
+        #expect(await eventually(timeout: .seconds(2)) { stack.logContains("upstream web + \(b.address) (passed 1×)") })
         #expect(stack.nginx.reloadCount == 2)
 
         try await Task.sleep(for: .seconds(2))
@@ -70,7 +70,7 @@ import Testing
         try drained.write(toFile: stack.configPath, atomically: true, encoding: .utf8)
         kill(getpid(), SIGHUP)
         #expect(await eventually(timeout: .seconds(3)) { !stack.nginx.output.contains(stack.backends[0].address) })
-        #expect(stack.logContains("upstream web - \(stack.backends[0].address) (drained)"))
+        #expect(await eventually(timeout: .seconds(2)) { stack.logContains("upstream web - \(stack.backends[0].address) (drained)") })
         #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend b", "backend c"] })
     }
 
