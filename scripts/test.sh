@@ -21,7 +21,7 @@ fi
 status=0
 swift test --skip-build 2>&1 | tee "$log" || status=$?
 passed=$(grep -Eo "Test run with [0-9]+ tests? (in [0-9]+ suites? )?passed" "$log" | grep -Eo "[0-9]+" | head -1 || true)
-failed=$(grep -E "^✘ Test [^ ]+\(.*\) failed" "$log" | sort -u | wc -l)
+failed=$( (grep -E "^✘ Test [^ ]+\(.*\) failed" "$log" || true) | sort -u | wc -l)
 rm -f "$log"
 if [ "$status" -ne 0 ] || [ -z "$passed" ]; then
   echo "tests: 0 passed, ${failed:-1} failed"
