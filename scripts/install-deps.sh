@@ -13,8 +13,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Keep Debian from starting the system nginx service on :80 as it installs: Picket's demo and tests
+  # run their own nginx in a prefix directory.
+  policy=/usr/sbin/policy-rc.d
+  created_policy=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=true
+  fi
   apt-get update -qq
-  apt-get install -y -qq "${missing[@]}" >/dev/null
+  status=0
+  apt-get install -y -qq "${missing[@]}" >/dev/null || status=$?
+  if $created_policy; then rm -f "$policy"; fi
+  [ "$status" -eq 0 ] || { echo "install-deps: apt-get install failed" >&2; exit "$status"; }
 fi
 if ! command -v swift >/dev/null 2>&1; then
   for dir in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
