@@ -49,6 +49,11 @@ public struct HealthCheckSpec: Hashable, Sendable {
         self.maxResponseTime = maxResponseTime
         self.jitter = jitter
     }
+
+    /// Where to probe an instance: its own address, or the same host on the check's `port`.
+    public func target(for address: ServerAddress) -> ServerAddress {
+        port.map { address.withPort($0) } ?? address
+    }
 }
 
 /// An HTTP check: one request on a fresh connection, judged by status code and, optionally, body.

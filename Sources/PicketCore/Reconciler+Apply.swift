@@ -30,14 +30,15 @@ extension Reconciler {
         } else {
             reason = .resync
         }
-        var observations: [Observation] = []
-        trackAllDown(desired, observations: &observations)
+        let observations = trackAllDown(desired)
         let plan = ApplyPlan(upstreams: desired, changes: UpstreamChange.between(applied, desired, reason: changeReason), reason: reason)
         inFlight = plan
         return observations.map(Effect.record) + [.apply(plan)]
     }
 
-    private mutating func trackAllDown(_ desired: UpstreamSet, observations: inout [Observation]) {
+    /// Notes which apps entered or left the all-down state, for the log.
+    private mutating func trackAllDown(_ desired: UpstreamSet) -> [Observation] {
+        var observations: [Observation] = []
         for upstream in desired.upstreams {
             if let policy = upstream.allDownPolicy, !allDownApps.contains(upstream.name) {
                 allDownApps.insert(upstream.name)
@@ -47,6 +48,7 @@ extension Reconciler {
                 observations.append(.allDownCleared(app: upstream.name))
             }
         }
+        return observations
     }
 
     /// Why a server joins or leaves, in the words an operator greps for.

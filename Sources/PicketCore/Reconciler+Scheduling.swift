@@ -39,8 +39,7 @@ extension Reconciler {
     }
 
     func request(for id: BackendID, record: BackendRecord, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
-        let target = record.check.port.map { record.instance.address.withPort($0) } ?? record.instance.address
-        return ProbeRequest(backend: id, target: target, check: record.check, attempt: attempt, ticket: ticket, dueAt: dueAt)
+        return ProbeRequest(backend: id, target: record.check.target(for: record.instance.address), check: record.check, attempt: attempt, ticket: ticket, dueAt: dueAt)
     }
 
     /// Everything whose time has come: due probes (ending cooldowns on the way), then an apply.

@@ -18,7 +18,7 @@ public enum OneRound {
             for (index, (app, instance)) in targets.enumerated() {
                 tasks.addTask {
                     let id = BackendID(app: app.name, address: instance.address)
-                    let target = app.healthCheck.port.map { instance.address.withPort($0) } ?? instance.address
+                    let target = app.healthCheck.target(for: instance.address)
                     var attempt = 0
                     while true {
                         let request = ProbeRequest(backend: id, target: target, check: app.healthCheck, attempt: attempt, ticket: 0, dueAt: MonotonicClock.now())
