@@ -8,10 +8,7 @@ import Testing
     }
 
     func ejectAndReadmit(_ stack: Stack) async throws {
-        try stack.startPicket()
-        #expect(await eventually(timeout: .seconds(5)) { FileManager.default.fileExists(atPath: stack.nginx.outputPath) })
-        try await stack.nginx.start()
-        #expect(await eventually(timeout: .seconds(5)) { stack.logContains("first round of checks complete: 3 of 3") })
+        #expect(try await stack.startPicketThenNginx(), "picket wrote the first file, nginx started, every backend got a verdict")
         #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend a", "backend b", "backend c"] })
         #expect(stack.nginx.reloadCount == 0, "a first round that confirms the file on disk must not reload nginx")
 
@@ -56,10 +53,7 @@ import Testing
     }
 
     func reloadOnSighup(_ stack: Stack) async throws {
-        try stack.startPicket()
-        #expect(await eventually(timeout: .seconds(5)) { FileManager.default.fileExists(atPath: stack.nginx.outputPath) })
-        try await stack.nginx.start()
-        #expect(await eventually(timeout: .seconds(5)) { stack.logContains("first round of checks complete") })
+        #expect(try await stack.startPicketThenNginx(), "picket wrote the first file, nginx started, every backend got a verdict")
         let original = try String(contentsOfFile: stack.configPath, encoding: .utf8)
         try original.replacingOccurrences(of: "interval: 500ms", with: "interval: soon").write(toFile: stack.configPath, atomically: true, encoding: .utf8)
         kill(getpid(), SIGHUP)
@@ -79,10 +73,7 @@ import Testing
     }
 
     func allDownFailsOpen(_ stack: Stack) async throws {
-        try stack.startPicket()
-        #expect(await eventually(timeout: .seconds(5)) { FileManager.default.fileExists(atPath: stack.nginx.outputPath) })
-        try await stack.nginx.start()
-        #expect(await eventually(timeout: .seconds(5)) { stack.logContains("first round of checks complete: 3 of 3") })
+        #expect(try await stack.startPicketThenNginx(), "picket wrote the first file, nginx started, every backend got a verdict")
         for backend in stack.backends { try await backend.stop() }
         #expect(await eventually(timeout: .seconds(4)) { stack.nginx.output.contains("# every backend failed its checks: fail_open") })
         #expect(stack.logContains("upstream web has no healthy backend: keeping every instance"))

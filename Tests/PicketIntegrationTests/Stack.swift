@@ -60,6 +60,15 @@ final class Stack: @unchecked Sendable {
         self.controller = Task { try await controller.run() }
     }
 
+    /// Starts Picket, waits for the file it writes when none exists, starts nginx on it, and waits
+    /// until every backend has its first verdict: the production start-up order.
+    func startPicketThenNginx() async throws -> Bool {
+        try startPicket()
+        guard await eventually(timeout: .seconds(5), { FileManager.default.fileExists(atPath: nginx.outputPath) }) else { return false }
+        try await nginx.start()
+        return await eventually(timeout: .seconds(5)) { self.logContains("first round of checks complete: 3 of 3") }
+    }
+
     /// Which backends answer through nginx over `count` requests (a 502 shows as "502").
     func routed(_ count: Int = 9) async -> [String] {
         var seen: [String] = []
