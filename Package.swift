@@ -45,9 +45,20 @@ let package = Package(
             dependencies: ["PicketCore"]
         ),
         .target(
+            name: "PicketDocker",
+            dependencies: [
+                "PicketCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "PicketRuntime",
             dependencies: [
-                "PicketCore", "PicketConfig", "PicketProbes", "PicketRender", "PicketNginx",
+                "PicketCore", "PicketConfig", "PicketProbes", "PicketRender", "PicketNginx", "PicketDocker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

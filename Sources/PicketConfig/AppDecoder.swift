@@ -3,8 +3,8 @@ import Yams
 
 /// Reads one entry of `apps:`, with `defaults:` filled in underneath it.
 struct AppDecoder {
-    static let sharedKeys = ["health_check", "circuit_breaker", "balance", "keepalive", "max_fails", "fail_timeout", "when_all_down"]
-    static let keys = ["name", "instances"] + sharedKeys
+    static let sharedKeys = ["health_check", "circuit_breaker", "balance", "keepalive", "max_fails", "fail_timeout", "when_all_down", "recovery"]
+    static let keys = ["name", "instances", "docker"] + sharedKeys
     static let instanceKeys = ["address", "weight", "backup", "drain"]
     static let policies = Dictionary(uniqueKeysWithValues: AllDownPolicy.allCases.map { ($0.rawValue, $0) })
 
@@ -35,11 +35,22 @@ struct AppDecoder {
         let maxFails = reader.int(merged("max_fails"), section.path("max_fails"), in: 0...1000) ?? 1
         let failTimeout = wholeSeconds(merged("fail_timeout"), section.path("fail_timeout")) ?? .seconds(10)
         let policy = reader.choice(merged("when_all_down"), section.path("when_all_down"), Self.policies) ?? .failOpen
-        let instances = decodeInstances(section["instances"], section.path("instances"), owner: node, balance: balance)
+        let dockerDecoder = DockerDecoder(reader: reader)
+        let docker = dockerDecoder.decodeSource(section["docker"], section.path("docker"), app: name)
+        let recovery = dockerDecoder.decodeRecovery(merged("recovery"), section.path("recovery"))
+        if docker == nil, let own = section["recovery"] {
+            reader.report(own, section.path("recovery"), "recovery heals containers: it needs a docker: section in the same app")
+        }
+        let instances: [InstanceSpec]?
+        if docker != nil, section["instances"] == nil {
+            instances = []
+        } else {
+            instances = decodeInstances(section["instances"], section.path("instances"), owner: node, balance: balance)
+        }
         guard let name, let instances else { return nil }
         return AppSpec(
             name: name, instances: instances, healthCheck: check, circuit: circuit, balance: balance, keepalive: keepalive,
-            maxFails: maxFails, failTimeout: failTimeout, whenAllDown: policy)
+            maxFails: maxFails, failTimeout: failTimeout, whenAllDown: policy, docker: docker, recovery: recovery)
     }
 
     /// Checks the values `defaults:` gives, under their own key path, before any app uses them.
@@ -51,6 +62,7 @@ struct AppDecoder {
         _ = reader.int(defaults["max_fails"], defaults.path("max_fails"), in: 0...1000)
         _ = wholeSeconds(defaults["fail_timeout"], defaults.path("fail_timeout"))
         _ = reader.choice(defaults["when_all_down"], defaults.path("when_all_down"), Self.policies)
+        _ = DockerDecoder(reader: reader).decodeRecovery(defaults["recovery"], defaults.path("recovery"))
     }
 
     /// nginx reads `fail_timeout` in whole seconds only.
@@ -85,7 +97,7 @@ struct AppDecoder {
 
     private func decodeInstances(_ node: Node?, _ path: String, owner: Node, balance: Balance) -> [InstanceSpec]? {
         guard let node else {
-            reader.report(owner, path, "an app needs at least one instance")
+            reader.report(owner, path, "an app needs at least one instance (or a docker: section to discover them)")
             return nil
         }
         guard let items = reader.list(node, path) else { return nil }

@@ -45,7 +45,7 @@ struct HealthCheckDecoder {
             check.method = method
         }
         if let path = reader.string(section["path"], section.path("path")) {
-            if path.hasPrefix("/"), path.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) {
+            if HTTPCheck.isValidPath(path) {
                 check.path = path
             } else {
                 reader.report(section["path"], section.path("path"), "must start with '/' and hold no spaces or control characters")

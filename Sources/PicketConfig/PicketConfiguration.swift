@@ -5,15 +5,20 @@ public struct PicketConfiguration: Hashable, Sendable {
     public var apps: [AppSpec]
     public var controller: ControllerSettings
     public var nginx: NginxSettings
+    public var docker: DockerSettings
     /// At most this many probes are under way at once; more wait their turn (and report lag).
     public var maxConcurrentProbes: Int
 
-    public init(apps: [AppSpec], controller: ControllerSettings, nginx: NginxSettings, maxConcurrentProbes: Int = 512) {
+    public init(apps: [AppSpec], controller: ControllerSettings, nginx: NginxSettings, docker: DockerSettings = DockerSettings(), maxConcurrentProbes: Int = 512) {
         self.apps = apps
         self.controller = controller
         self.nginx = nginx
+        self.docker = docker
         self.maxConcurrentProbes = maxConcurrentProbes
     }
 
     public var backendCount: Int { apps.reduce(0) { $0 + $1.instances.count } }
+
+    /// Apps that take instances from Docker; without any, Picket never opens the Docker socket.
+    public var dockerApps: [AppSpec] { apps.filter { $0.docker != nil } }
 }

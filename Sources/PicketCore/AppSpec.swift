@@ -11,6 +11,10 @@ public struct AppSpec: Hashable, Sendable {
     public var maxFails: Int
     public var failTimeout: Duration
     public var whenAllDown: AllDownPolicy
+    /// Containers found in Docker become instances too; nil: static instances only.
+    public var docker: DockerSource?
+    /// How containers that keep failing are healed; used only with `docker`.
+    public var recovery: RecoveryPolicy
 
     public init(
         name: AppName,
@@ -21,7 +25,9 @@ public struct AppSpec: Hashable, Sendable {
         keepalive: Int? = nil,
         maxFails: Int = 1,
         failTimeout: Duration = .seconds(10),
-        whenAllDown: AllDownPolicy = .failOpen
+        whenAllDown: AllDownPolicy = .failOpen,
+        docker: DockerSource? = nil,
+        recovery: RecoveryPolicy = RecoveryPolicy()
     ) {
         self.name = name
         self.instances = instances
@@ -32,6 +38,8 @@ public struct AppSpec: Hashable, Sendable {
         self.maxFails = maxFails
         self.failTimeout = failTimeout
         self.whenAllDown = whenAllDown
+        self.docker = docker
+        self.recovery = recovery
     }
 }
 

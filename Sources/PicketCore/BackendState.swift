@@ -91,6 +91,18 @@ public struct BackendState: Hashable, Sendable {
         return PhaseChange(from: before, to: phase)
     }
 
+    /// A restarted or replaced container is a fresh process: its counts and circuit history start over,
+    /// and it is out of rotation until it passes `success_threshold` checks.
+    public mutating func containerRestarted(now: Instant) -> PhaseChange? {
+        let before = phase
+        consecutiveSuccesses = 0
+        consecutiveFailures = 0
+        reopenCount = 0
+        lastClosedAt = nil
+        move(to: .down, now: now)
+        return before == phase ? nil : PhaseChange(from: before, to: phase)
+    }
+
     private mutating func open(circuit: CircuitSpec, now: Instant, random: inout RandomSource) {
         consecutiveSuccesses = 0
         let cooldown = circuit.cooldown.delay(attempt: reopenCount, random: &random)

@@ -5,6 +5,8 @@ public enum Effect: Hashable, Sendable {
     /// Render, validate and install this set, reload nginx if the bytes changed, then report with
     /// `applyFinished`.
     case apply(ApplyPlan)
+    /// Restart or recreate a container and report with `dockerActionFinished`.
+    case docker(DockerCommand)
     /// Something happened that an operator should see (logs, metrics, history).
     case record(Observation)
 }

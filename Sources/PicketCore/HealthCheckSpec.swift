@@ -54,6 +54,15 @@ public struct HealthCheckSpec: Hashable, Sendable {
     public func target(for address: ServerAddress) -> ServerAddress {
         port.map { address.withPort($0) } ?? address
     }
+
+    /// The same check with another HTTP path (a container's `picket.health.path`); TCP checks have none.
+    public func withHTTPPath(_ path: String?) -> HealthCheckSpec {
+        guard let path, case .http(var http) = kind else { return self }
+        http.path = path
+        var copy = self
+        copy.kind = .http(http)
+        return copy
+    }
 }
 
 /// An HTTP check: one request on a fresh connection, judged by status code and, optionally, body.
@@ -80,6 +89,12 @@ public struct HTTPCheck: Hashable, Sendable {
         self.body = body
         self.expectedStatus = expectedStatus
         self.expectedBody = expectedBody
+    }
+
+    /// A request path goes onto the request line as is: it must be absolute and hold no spaces or
+    /// control characters.
+    public static func isValidPath(_ path: String) -> Bool {
+        path.hasPrefix("/") && path.unicodeScalars.allSatisfy { $0.value > 32 && $0.value < 127 }
     }
 }
 

@@ -13,6 +13,37 @@ public enum Observation: Hashable, Sendable {
     case backendsChanged(added: [BackendID], removed: [BackendID], drained: [BackendID], undrained: [BackendID])
     /// A failed apply will be tried again after `delay`.
     case applyRetryScheduled(attempt: Int, delay: Duration)
+    /// A step of a container's recovery.
+    case recovery(RecoveryEvent)
+}
+
+/// One step of a container's recovery, with the trigger behind it.
+public struct RecoveryEvent: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        /// An attempt began: drained first when the backend was serving.
+        case started(RecoveryAction, draining: Bool)
+        case actionFinished(RecoveryAction, DockerActionResult, duration: Duration)
+        /// Back in rotation after an action: the episode is over.
+        case recovered
+        /// The trigger came back after an action: the next attempt follows after a backoff.
+        case didNotHelp
+        /// No further actions until the container changes.
+        case quarantined
+        /// Out of quarantine: the container was replaced.
+        case released
+    }
+
+    public let backend: BackendID
+    public let container: String
+    public let trigger: String?
+    public let kind: Kind
+
+    public init(backend: BackendID, container: String, trigger: String?, kind: Kind) {
+        self.backend = backend
+        self.container = container
+        self.trigger = trigger
+        self.kind = kind
+    }
 }
 
 /// One backend's phase change with the evidence behind it.
@@ -22,6 +53,10 @@ public struct BackendTransition: Hashable, Sendable {
         case cooldownElapsed
         case halfOpenExpired
         case checkDisabled
+        /// Picket restarted or recreated the container: its checks start over.
+        case containerRestarted(RecoveryAction)
+        /// Someone else replaced the container: its checks start over.
+        case containerReplaced
     }
 
     public let backend: BackendID

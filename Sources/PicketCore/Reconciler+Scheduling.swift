@@ -10,8 +10,16 @@ struct BackendRecord: Sendable {
     var inFlightTicket: UInt64?
     /// Only the timer carrying this token is live; older ones are skipped when they surface.
     var timerToken: UInt64 = 0
+    /// The container behind this backend, for apps that discover instances in Docker.
+    var container: ContainerObservation?
+    /// When the listing that last showed the container was taken.
+    var containerSeenAt: Instant?
+    var recovery = RecoveryState()
 
-    var inRotation: Bool { state.phase.isUp && !instance.drain }
+    /// Up by its checks, not drained, not reported unhealthy by Docker, and not held out by a recovery.
+    var inRotation: Bool {
+        state.phase.isUp && !instance.drain && container?.health != .unhealthy && !recovery.phase.keepsOutOfRotation
+    }
 }
 
 /// A wake-up for one backend: its next probe, or the end of its circuit's cooldown.
@@ -57,6 +65,7 @@ extension Reconciler {
             records[timer.backend] = record
             effects.append(.probe(request(for: timer.backend, record: record, attempt: 0, ticket: ticket, dueAt: timer.due)))
         }
+        effects += recoveryEffects(now: now)
         effects += planApply(now: now)
         return effects
     }

@@ -7,7 +7,15 @@ import HeapModule
 /// method takes the current `Instant` and returns `Effect`s for the shell to carry out. The desired file
 /// is always recomputed from current state (level-triggered); events only make that happen sooner.
 public struct Reconciler: Sendable {
+    /// The apps in effect: configured instances plus discovered containers.
     public private(set) var apps: [AppSpec] = []
+    var configuredApps: [AppSpec] = []
+    var discovered: [AppName: [ContainerObservation]] = [:]
+    var containersListedAt = Instant.zero
+    /// Backends that are containers, in order: the only ones recovery looks at.
+    var containerBackends: [BackendID] = []
+    /// The next instant a recovery step is due (a drain ending, a backoff ending, a trigger maturing).
+    var recoveryWake: Instant?
     public private(set) var settings: ControllerSettings
     var records: [BackendID: BackendRecord] = [:]
     var timers = Heap<ProbeTimer>()
@@ -32,7 +40,7 @@ public struct Reconciler: Sendable {
 
     /// The earliest instant at which `timerFired` has something to do.
     public var nextDeadline: Instant? {
-        [timers.min?.due, applyDeadline].compactMap { $0 }.min()
+        [timers.min?.due, applyDeadline, recoveryWake].compactMap { $0 }.min()
     }
 
     /// The state of every backend, in app and instance order.
@@ -40,7 +48,9 @@ public struct Reconciler: Sendable {
         apps.flatMap { app in
             app.instances.compactMap { instance in
                 let id = BackendID(app: app.name, address: instance.address)
-                return records[id].map { BackendSnapshot(id: id, instance: instance, state: $0.state) }
+                return records[id].map {
+                    BackendSnapshot(id: id, instance: instance, state: $0.state, container: $0.container, recovery: $0.recovery, inRotation: $0.inRotation)
+                }
             }
         }
     }
@@ -59,6 +69,27 @@ public struct Reconciler: Sendable {
             coalescer = Coalescer(quiet: newSettings.coalesceQuiet, max: newSettings.coalesceMax)
             noteRotationChange(now)
         }
+        configuredApps = newApps
+        let dockerApps = Set(newApps.filter { $0.docker != nil }.map(\.name))
+        discovered = discovered.filter { dockerApps.contains($0.key) }
+        return sync(now: now)
+    }
+
+    /// Docker listed the containers of these apps (taken at `listedAt`). Each listing replaces the last
+    /// for its app: containers join as new backends, vanished ones leave at once.
+    public mutating func containersListed(_ containers: [AppName: [ContainerObservation]], listedAt: Instant, now: Instant) -> [Effect] {
+        for (app, list) in containers where configuredApps.contains(where: { $0.name == app && $0.docker != nil }) {
+            discovered[app] = list
+        }
+        containersListedAt = listedAt
+        return sync(now: now)
+    }
+
+    /// Recomputes the effective apps (configured instances plus discovered containers) and brings the
+    /// backend records in line: new ones start pending, vanished ones are dropped, changed ones keep their
+    /// state.
+    private mutating func sync(now: Instant) -> [Effect] {
+        let (newApps, containers) = effectiveApps()
         var effects: [Effect] = []
         var added: [BackendID] = [], drained: [BackendID] = [], undrained: [BackendID] = []
         var kept: Set<BackendID> = []
@@ -66,32 +97,40 @@ public struct Reconciler: Sendable {
             for instance in app.instances {
                 let id = BackendID(app: app.name, address: instance.address)
                 kept.insert(id)
+                let container = containers[id]
+                let check = app.healthCheck.withHTTPPath(container?.healthPath)
                 if var record = records[id] {
                     if record.instance.drain != instance.drain {
                         if instance.drain { drained.append(id) } else { undrained.append(id) }
                     }
                     let wasChecked = record.check.enabled
+                    let wasInRotation = record.inRotation
                     record.instance = instance
-                    record.check = app.healthCheck
+                    record.check = check
                     record.circuit = app.circuit
                     records[id] = record
-                    if !app.healthCheck.enabled {
+                    effects += observeContainer(id, container, now: now)
+                    if records[id]!.inRotation != wasInRotation { noteRotationChange(now) }
+                    if !check.enabled {
                         effects += forceUp(id, now: now)
                     } else if !wasChecked {
-                        schedule(id, at: now + random.duration(below: app.healthCheck.interval))
+                        schedule(id, at: now + random.duration(below: check.interval))
                     }
                 } else {
                     added.append(id)
-                    let phase: BackendPhase = app.healthCheck.enabled ? .pending : .up
-                    records[id] = BackendRecord(instance: instance, check: app.healthCheck, circuit: app.circuit, state: BackendState(phase: phase, since: now))
-                    if app.healthCheck.enabled {
-                        schedule(id, at: now + app.healthCheck.initialDelay + random.duration(below: app.healthCheck.interval))
+                    let phase: BackendPhase = check.enabled ? .pending : .up
+                    records[id] = BackendRecord(
+                        instance: instance, check: check, circuit: app.circuit, state: BackendState(phase: phase, since: now),
+                        container: container, containerSeenAt: container.map { _ in containersListedAt })
+                    if check.enabled {
+                        schedule(id, at: now + check.initialDelay + random.duration(below: check.interval))
                     }
                 }
             }
         }
         let removed = records.keys.filter { !kept.contains($0) }.sorted()
         for id in removed { records[id] = nil }
+        containerBackends = records.filter { $0.value.container != nil }.keys.sorted()
         let appsChanged = newApps != apps
         apps = newApps
         if !added.isEmpty || !removed.isEmpty || !drained.isEmpty || !undrained.isEmpty {
@@ -100,6 +139,24 @@ public struct Reconciler: Sendable {
         if appsChanged { noteRotationChange(now) }
         effects += checkFirstRound(now: now)
         return effects + dueEffects(now: now)
+    }
+
+    /// The configured apps with their discovered containers appended as instances. A container on an
+    /// address the app already has (a static instance, or another container) is left out.
+    private func effectiveApps() -> ([AppSpec], [BackendID: ContainerObservation]) {
+        var containers: [BackendID: ContainerObservation] = [:]
+        let apps = configuredApps.map { configured in
+            guard let list = discovered[configured.name] else { return configured }
+            var app = configured
+            var taken = Set(app.instances.map(\.address))
+            let ordered = list.sorted { ($0.state == .running ? 0 : 1, $0.name, $0.id) < ($1.state == .running ? 0 : 1, $1.name, $1.id) }
+            for container in ordered where taken.insert(container.instance.address).inserted {
+                app.instances.append(container.instance)
+                containers[BackendID(app: app.name, address: container.instance.address)] = container
+            }
+            return app
+        }
+        return (apps, containers)
     }
 
     /// A probe finished (one attempt). Failed attempts are retried up to `max_retries` before they count.
@@ -163,4 +220,7 @@ public struct BackendSnapshot: Hashable, Sendable {
     public let id: BackendID
     public let instance: InstanceSpec
     public let state: BackendState
+    public let container: ContainerObservation?
+    public let recovery: RecoveryState
+    public let inRotation: Bool
 }

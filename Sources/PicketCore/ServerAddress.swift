@@ -57,6 +57,10 @@ public struct ServerAddress: Hashable, Comparable, Sendable, CustomStringConvert
         }
     }
 
+    /// The server of an upstream that has no instance at all (a Docker app with no containers): nginx
+    /// rejects an empty upstream, and a `down` server that is never contacted keeps the block valid.
+    public static let placeholder = try! ServerAddress(validating: "127.0.0.1:1")
+
     /// The same host with another port: a health check may probe a different port than traffic uses.
     public func withPort(_ port: Int) -> ServerAddress {
         guard case .network(let host, _) = kind, let moved = try? ServerAddress(validating: Self.text(host, port)) else {

@@ -44,7 +44,8 @@ public struct Upstream: Hashable, Sendable {
         self.allDownPolicy = allDownPolicy
     }
 
-    /// The block for `app`; never without servers (nginx would reject it), whatever `inRotation` says.
+    /// The block for `app`; never without servers (an app whose containers are all gone gets one
+    /// `down` placeholder, so nginx answers 502 at once).
     public init(app: AppSpec, inRotation: (InstanceSpec) -> Bool) {
         func server(_ instance: InstanceSpec, down: Bool) -> UpstreamServer {
             UpstreamServer(
@@ -60,7 +61,10 @@ public struct Upstream: Hashable, Sendable {
             }
         }
         var policy: AllDownPolicy?
-        if !servers.contains(where: { !$0.down }) {
+        if app.instances.isEmpty {
+            policy = app.whenAllDown
+            servers = [server(InstanceSpec(address: .placeholder), down: true)]
+        } else if !servers.contains(where: { !$0.down }) {
             policy = app.whenAllDown
             let undrained = app.instances.filter { !$0.drain }
             if app.whenAllDown == .failOpen, !undrained.isEmpty {

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -28,9 +29,12 @@ public final class Controller: Service {
 
     public func run() async throws {
         let (events, continuation) = AsyncStream.makeStream(of: ControllerEvent.self)
-        var loop = ControllerLoop(setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, seed: seed)
+        let docker = try dockerShell(events: continuation)
+        var loop = ControllerLoop(
+            setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, docker: docker, seed: seed)
         await loop.bootstrapIfNeeded()
         loop.start()
+        let discovery = Task { await docker?.discovery.run() }
         let signals = Task {
             for await _ in await UnixSignalsSequence(trapping: .sighup) { continuation.yield(.reloadRequested) }
         }
@@ -46,7 +50,19 @@ public final class Controller: Service {
             continuation.finish()
         }
         signals.cancel()
+        discovery.cancel()
         await loop.stop()
         logger.notice("picket stopped; the last applied upstream file stays in place", metadata: ["event": "stopped"])
+    }
+
+    private func dockerShell(events: AsyncStream<ControllerEvent>.Continuation) throws(SetupError) -> DockerShell? {
+        let configuration = initialSetup.configuration
+        guard !configuration.dockerApps.isEmpty else { return nil }
+        switch configuration.docker.socketPath(environment: ProcessInfo.processInfo.environment) {
+        case .success(let path):
+            return DockerShell(socketPath: path, configuration: configuration, group: group, logger: logger, events: events)
+        case .failure(let error):
+            throw SetupError(lines: ["\(configPath): docker.socket: \(error)"])
+        }
     }
 }

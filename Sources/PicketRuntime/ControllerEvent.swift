@@ -7,4 +7,6 @@ enum ControllerEvent: Sendable {
     case tick
     case applyFinished(ApplyOutcome)
     case reloadRequested
+    case containers([AppName: [ContainerObservation]], listedAt: Instant)
+    case dockerActionFinished(DockerCommand, DockerActionResult)
 }

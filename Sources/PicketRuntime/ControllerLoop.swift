@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import PicketConfig
 import PicketCore
+import PicketDocker
 import PicketNginx
 import PicketProbes
 
@@ -19,8 +20,14 @@ struct ControllerLoop {
     private var wake: (at: Instant, task: Scheduled<Void>)?
     private var applyTask: Task<Void, Never>?
     private var lag = LagMonitor()
+    /// Set when some app discovers containers: the Docker side of the shell.
+    let docker: DockerShell?
 
-    init(setup: RuntimeSetup, configPath: String, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation, seed: UInt64) {
+    init(
+        setup: RuntimeSetup, configPath: String, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation,
+        docker: DockerShell?, seed: UInt64
+    ) {
+        self.docker = docker
         self.setup = setup
         self.configPath = configPath
         self.logger = logger
@@ -65,6 +72,11 @@ struct ControllerLoop {
             perform(core.applyFinished(outcome, now: now))
         case .reloadRequested:
             reloadConfig(now: now)
+        case .containers(let containers, let listedAt):
+            perform(core.containersListed(containers, listedAt: listedAt, now: now))
+        case .dockerActionFinished(let command, let result):
+            docker?.discovery.resyncSoon()
+            perform(core.dockerActionFinished(command, result: result, now: now))
         }
     }
 
@@ -77,7 +89,13 @@ struct ControllerLoop {
         logger.notice("config reload requested (SIGHUP): \(configPath)", metadata: ["event": "config_reload"])
         do {
             let fresh = try RuntimeSetup.load(path: configPath)
+            if !fresh.configuration.dockerApps.isEmpty, docker == nil {
+                logger.error("config rejected, keeping the running one: it adds docker apps, and Picket started without any; restart Picket instead",
+                    metadata: ["event": "config_rejected"])
+                return
+            }
             setup = fresh
+            docker?.discovery.update(apps: fresh.configuration.dockerApps, resyncInterval: fresh.configuration.docker.resyncInterval)
             engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: fresh.configuration.maxConcurrentProbes)
             logger.notice("config reloaded: \(fresh.configuration.apps.count) apps, \(fresh.configuration.backendCount) backends",
                 metadata: ["event": "config_reloaded"])
@@ -95,6 +113,8 @@ struct ControllerLoop {
                 probes.append(request)
             case .apply(let plan):
                 startApply(plan)
+            case .docker(let command):
+                runDockerAction(command)
             case .record(let observation):
                 ObservationLog.log(observation, to: logger)
             }
@@ -113,6 +133,15 @@ struct ControllerLoop {
             let report = await applier.apply(renderer.render(plan.upstreams))
             ApplyLog.log(plan, report, to: logger)
             events.yield(.applyFinished(report.coreOutcome))
+        }
+    }
+
+    private func runDockerAction(_ command: DockerCommand) {
+        guard let docker, let selector = setup.configuration.apps.first(where: { $0.name == command.backend.app })?.docker?.selector else { return }
+        let events = events
+        Task {
+            let result = await docker.actions.perform(command, selector: selector)
+            events.yield(.dockerActionFinished(command, result))
         }
     }
 

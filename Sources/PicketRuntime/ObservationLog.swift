@@ -21,12 +21,14 @@ enum ObservationLog {
             logger.notice("upstream \(app) has a healthy backend again", metadata: ["event": "all_down_cleared", "app": "\(app)"])
         case .backendsChanged(let added, let removed, let drained, let undrained):
             for id in added { logger.info("backend \(id) added: pending until checked", metadata: meta("backend_added", id)) }
-            for id in removed { logger.info("backend \(id) removed from config", metadata: meta("backend_removed", id)) }
+            for id in removed { logger.info("backend \(id) removed", metadata: meta("backend_removed", id)) }
             for id in drained { logger.notice("backend \(id) draining by operator", metadata: meta("backend_drained", id)) }
             for id in undrained { logger.notice("backend \(id) no longer drained", metadata: meta("backend_undrained", id)) }
         case .applyRetryScheduled(let attempt, let delay):
             logger.warning("upstream apply will be retried in \(delay.shortDescription) (failure \(attempt))",
                 metadata: ["event": "apply_retry", "attempt": "\(attempt)", "delay_ms": "\(Int(delay.milliseconds))"])
+        case .recovery(let event):
+            RecoveryLog.log(event, to: logger)
         }
     }
 
@@ -40,6 +42,8 @@ enum ObservationLog {
         case .cooldownElapsed: why = "cooldown over, probing again"
         case .halfOpenExpired: why = "half-open too long without enough passes"
         case .checkDisabled: why = "health check disabled"
+        case .containerRestarted(let action): why = "container \(action == .restart ? "restarted" : "recreated") by Picket, checks start over"
+        case .containerReplaced: why = "container replaced, checks start over"
         }
         var suffix = ""
         if case .open(let until) = transition.to { suffix = ", cooldown \((until - transition.at).shortDescription)" }

@@ -1,4 +1,5 @@
 import PicketCore
+import Testing
 
 /// Drives a `Reconciler` through simulated time: the only fake in Picket's tests, and it fakes nothing
 /// but the clock and the world's answers.
@@ -12,6 +13,10 @@ struct Harness {
     var probesSent: [ProbeRequest] = []
     /// What each address answers; addresses not listed pass.
     var answers: [String: ProbeOutcome] = [:]
+    /// Docker actions asked for, and those not yet finished.
+    var dockerCommands: [DockerCommand] = []
+    var dockerCommandTimes: [Instant] = []
+    var pendingCommands: [DockerCommand] = []
     /// Answer applies automatically with this outcome (nil: leave them in flight).
     var applyOutcome: ApplyOutcome? = .applied
 
@@ -34,6 +39,10 @@ struct Harness {
             case .apply(let plan):
                 applies.append(plan)
                 pendingApplies.append(plan)
+            case .docker(let command):
+                dockerCommands.append(command)
+                dockerCommandTimes.append(now)
+                pendingCommands.append(command)
             case .record(let observation):
                 observations.append(observation)
             }
@@ -70,6 +79,33 @@ struct Harness {
         absorb(core.timerFired(now: now))
     }
 
+    /// Docker lists these containers for `app`, now.
+    mutating func list(_ containers: [ContainerObservation], app: String = "web") {
+        absorb(core.containersListed([try! AppName(validating: app): containers], listedAt: now, now: now))
+    }
+
+    /// The oldest pending Docker action ends with `result`.
+    mutating func finishAction(_ result: DockerActionResult = .succeeded(newContainerID: nil)) {
+        guard !pendingCommands.isEmpty else {
+            Issue.record("no Docker action is pending")
+            return
+        }
+        let command = pendingCommands.removeFirst()
+        absorb(core.dockerActionFinished(command, result: result, now: now))
+    }
+
+    var recoveryEvents: [RecoveryEvent] {
+        observations.compactMap { if case .recovery(let event) = $0 { return event } else { return nil } }
+    }
+
+    func recovery(_ address: String, app: String = "web") -> RecoveryPhase? {
+        core.backends.first { $0.id.address.description == address && $0.id.app.description == app }?.recovery.phase
+    }
+
+    func desiredServing(app: String = "web") -> [String] {
+        core.desiredUpstreams.servingAddresses[try! AppName(validating: app)]?.map(\.description) ?? []
+    }
+
     mutating func run(for duration: Duration) {
         run(until: now + duration)
     }
@@ -103,3 +139,16 @@ func app(
 
 let refused = ProbeOutcome.failed(.refused, ProbeEvidence(message: "connection refused"))
 let timedOut = ProbeOutcome.failed(.timeout, ProbeEvidence(latency: .milliseconds(500), message: "no answer in 500ms"))
+
+/// A Docker-backed app with no static instances.
+func dockerApp(name: String = "web", recovery: RecoveryPolicy, check: HealthCheckSpec = HealthCheckSpec(interval: .seconds(1), timeout: .milliseconds(500), jitter: 0)) -> AppSpec {
+    AppSpec(
+        name: try! AppName(validating: name), instances: [], healthCheck: check, circuit: CircuitSpec(jitter: 0),
+        docker: DockerSource(selector: ["picket.app": name], port: 8080), recovery: recovery)
+}
+
+func container(_ addressText: String, id: String? = nil, state: ContainerObservation.RunState = .running, health: ContainerObservation.Health? = nil) -> ContainerObservation {
+    let port = addressText.split(separator: ":").last!
+    return ContainerObservation(
+        id: id ?? "c\(port)", name: "web-\(port)", instance: InstanceSpec(address: address(addressText)), state: state, health: health)
+}

@@ -1,0 +1,132 @@
+import Logging
+import NIOConcurrencyHelpers
+import PicketCore
+import PicketDocker
+
+/// Finds the containers of Docker-backed apps and reports them to the controller loop.
+///
+/// Level-triggered: a full listing on start, every `resync_interval`, and soon after any container
+/// event. Events only make a listing happen sooner; a broken event stream is reconnected with backoff
+/// and followed by a listing. When the engine cannot be reached nothing is reported, so the last known
+/// containers stay in place until the engine answers again.
+final class ContainerDiscovery: Sendable {
+    private let client: DockerClient
+    private let logger: Logger
+    private let report: @Sendable ([AppName: [ContainerObservation]], Instant) -> Void
+    private let state: NIOLockedValueBox<State>
+    private let pokes: AsyncStream<Void>.Continuation
+    private let pokeStream: AsyncStream<Void>
+
+    private struct State {
+        var apps: [AppSpec]
+        var resyncInterval: Duration
+        /// Containers whose labels were rejected, so each is logged once.
+        var rejected: Set<String> = []
+    }
+
+    init(client: DockerClient, apps: [AppSpec], resyncInterval: Duration, logger: Logger,
+         report: @escaping @Sendable ([AppName: [ContainerObservation]], Instant) -> Void) {
+        self.client = client
+        self.logger = logger
+        self.report = report
+        state = NIOLockedValueBox(State(apps: apps, resyncInterval: resyncInterval))
+        (pokeStream, pokes) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// A reloaded config: new selectors take effect at the next listing, which happens now.
+    func update(apps: [AppSpec], resyncInterval: Duration) {
+        state.withLockedValue {
+            $0.apps = apps
+            $0.resyncInterval = resyncInterval
+        }
+        resyncSoon()
+    }
+
+    /// Something changed (an event, a Docker action finished): list again without waiting.
+    func resyncSoon() {
+        pokes.yield()
+    }
+
+    /// Lists until cancelled, and follows the event stream beside it.
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.followEvents() }
+            group.addTask { await self.listLoop() }
+            await group.waitForAll()
+        }
+    }
+
+    private func listLoop() async {
+        var pokes = pokeStream.makeAsyncIterator()
+        while !Task.isCancelled {
+            await listOnce()
+            let interval = state.withLockedValue { $0.resyncInterval }
+            let timer = Task {
+                try? await Task.sleep(for: interval)
+                self.resyncSoon()
+            }
+            guard await pokes.next() != nil else { timer.cancel(); return }
+            timer.cancel()
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    private func listOnce() async {
+        let apps = state.withLockedValue { $0.apps }
+        let listedAt = MonotonicClock.now()
+        var found: [AppName: [ContainerObservation]] = [:]
+        for app in apps {
+            guard let source = app.docker else { continue }
+            do {
+                let summaries = try await client.listContainers(labels: source.selector)
+                found[app.name] = observations(summaries, source: source, app: app.name)
+            } catch {
+                logger.debug("docker listing for \(app.name) failed: \(error)", metadata: ["event": "docker_list_failed", "app": "\(app.name)"])
+            }
+        }
+        if !found.isEmpty { report(found, listedAt) }
+    }
+
+    private func observations(_ summaries: [ContainerSummary], source: DockerSource, app: AppName) -> [ContainerObservation] {
+        summaries.compactMap { summary in
+            guard source.selects(labels: summary.labels ?? [:]) else { return nil }
+            switch summary.observation(for: source) {
+            case .success(let observation):
+                return observation
+            case .failure(let error):
+                let first = state.withLockedValue { $0.rejected.insert(summary.id).inserted }
+                if first {
+                    logger.error("container \(summary.name) of app \(app) ignored: \(error)",
+                        metadata: ["event": "container_rejected", "app": "\(app)", "container": "\(summary.name)"])
+                }
+                return nil
+            case nil:
+                return nil
+            }
+        }
+    }
+
+    private func followEvents() async {
+        var failures = 0
+        var random = RandomSource(seed: .random(in: 1...UInt64.max))
+        let backoff = Backoff(base: .milliseconds(500), cap: .seconds(10), jitter: 0.2)
+        while !Task.isCancelled {
+            let listAfterConnecting = Task {
+                try? await Task.sleep(for: .milliseconds(300))
+                self.resyncSoon()
+            }
+            defer { listAfterConnecting.cancel() }
+            do {
+                try await client.followContainerEvents { [weak self] _ in self?.resyncSoon() }
+                failures = 0
+            } catch {
+                if failures == 0 {
+                    logger.warning("docker event stream lost: \(error); reconnecting with backoff", metadata: ["event": "docker_events_lost"])
+                }
+                failures += 1
+            }
+            resyncSoon()
+            try? await Task.sleep(for: backoff.delay(attempt: max(failures - 1, 0), random: &random))
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Testing
+import PicketCore
+
+@Suite struct RecoveryTests {
+    let a = "127.0.0.1:8001", b = "127.0.0.1:8002", c = "127.0.0.1:8003"
+    /// No jitter, short steps, so the timeline is exact.
+    let policy = RecoveryPolicy(
+        drainTimeout: .seconds(2), stopTimeout: .seconds(1), maxRestarts: 3, restartWindow: .seconds(600),
+        backoff: Backoff(base: .seconds(4), cap: .seconds(60), jitter: 0))
+
+    func started(_ world: Harness) -> [String] {
+        world.recoveryEvents.compactMap { if case .started(let action, _) = $0.kind { return action.rawValue } else { return nil } }
+    }
+
+    @Test func aNewContainerJoinsOnlyAfterPassingItsChecksAndARemovedOneLeavesAtOnce() {
+        var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.list([container(a), container(b)])
+        #expect(world.phase(a) == .pending)
+        world.run(for: .seconds(2))
+        #expect(world.lastServing == [a, b])
+        world.list([container(a), container(b), container(c)])
+        #expect(world.desiredServing() == [a, b], "a new container is pending until it passes")
+        world.run(for: .seconds(2))
+        #expect(world.lastServing == [a, b, c])
+        world.list([container(a), container(c)])
+        #expect(world.desiredServing() == [a, c])
+        world.run(for: .milliseconds(300))
+        #expect(world.lastServing == [a, c])
+    }
+
+    @Test func anAppWithNoContainersRendersOneDownPlaceholder() {
+        var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.run(for: .seconds(1))
+        let servers = world.applies.last?.upstreams.upstreams.first?.servers
+        #expect(servers?.map(\.address) == [.placeholder])
+        #expect(servers?.first?.down == true)
+    }
+
+    @Test func anExitedContainerIsRestartedAtOnceAndReadmittedOnlyAfterPassing() {
+        var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.list([container(a), container(b)])
+        world.run(for: .seconds(2))
+        world.answers[a] = refused
+        world.list([container(a, state: .exited), container(b)])
+        #expect(world.dockerCommands.map(\.action) == [.restart], "an exited container needs no drain wait once it is out")
+        #expect(world.dockerCommands.first?.reason == "container exited")
+        world.run(for: .seconds(3))
+        #expect(world.desiredServing() == [b], "not readmitted while Picket's own restart is under way")
+        world.answers[a] = nil
+        world.finishAction()
+        #expect(world.phase(a) == .down)
+        #expect(world.recovery(a) == .verifying(since: world.now))
+        world.list([container(a), container(b)])
+        world.run(for: .milliseconds(1500))
+        #expect(world.lastServing == [a, b])
+        #expect(world.recovery(a) == .idle)
+        #expect(world.recoveryEvents.last?.kind == .recovered)
+        #expect(world.dockerCommands.count == 1)
+    }
+
+    @Test func aServingContainerReportedUnhealthyIsDrainedBeforeItIsRestarted() {
+        var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.list([container(a), container(b)])
+        world.run(for: .seconds(2))
+        world.list([container(a, health: .unhealthy), container(b)])
+        #expect(world.recovery(a) == .draining(until: world.now + .seconds(2), action: .restart))
+        world.run(for: .seconds(1))
+        #expect(world.lastServing == [b], "drained out of the file first")
+        #expect(world.dockerCommands.isEmpty)
+        world.run(for: .seconds(1))
+        #expect(world.dockerCommands.map(\.action) == [.restart])
+    }
+
+    @Test func neverTakesTheLastServingReplicaDownAndKeepsToMaxInFlight() {
+        var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.list([container(a)])
+        world.run(for: .seconds(2))
+        world.list([container(a, health: .unhealthy)])
+        world.run(for: .seconds(5))
+        #expect(world.dockerCommands.isEmpty, "the only serving replica is not drained for a restart")
+
+        var pair = Harness(apps: [dockerApp(recovery: policy)])
+        pair.list([container(a), container(b), container(c)])
+        pair.run(for: .seconds(2))
+        pair.answers[a] = refused
+        pair.answers[b] = refused
+        pair.list([container(a, state: .exited), container(b, state: .exited), container(c)])
+        pair.run(for: .seconds(5))
+        #expect(pair.dockerCommands.map(\.containerName) == ["web-8001"], "max_in_flight 1: the second waits")
+        pair.finishAction(.failed("boom"))
+        pair.run(for: .milliseconds(100))
+        #expect(pair.dockerCommands.map(\.containerName) == ["web-8001", "web-8002"])
+    }
+
+    @Test func aCrashLoopSpendsItsRestartsWithBackoffThenRecreatesThenQuarantines() {
+        var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.list([container(a), container(b)])
+        world.run(for: .seconds(2))
+        world.answers[a] = refused
+        var startedAt: [Instant] = []
+        for _ in 0..<4 {
+            world.list([container(a, state: .exited), container(b)])
+            world.run(for: .seconds(30))
+            guard !world.pendingCommands.isEmpty else { break }
+            startedAt.append(world.now)
+            world.finishAction(.succeeded(newContainerID: world.pendingCommands.first?.action == .recreate ? "c8001-new" : nil))
+            world.run(for: .milliseconds(500))
+        }
+        #expect(world.dockerCommands.map(\.action) == [.restart, .restart, .restart, .recreate])
+        world.list([container(a, id: "c8001-new", state: .exited), container(b)])
+        world.run(for: .seconds(120))
+        #expect(world.dockerCommands.count == 4, "quarantine takes no further action")
+        guard case .quarantined(_, let reason) = world.recovery(a) else {
+            Issue.record("expected quarantine, got \(String(describing: world.recovery(a)))")
+            return
+        }
+        #expect(reason.hasPrefix("3 restarts within 10m and a recreate did not bring it back"))
+        #expect(world.desiredServing() == [b])
+    }
+
+    @Test func backoffGrowsBetweenFailedAttempts() {
+        var world = Harness(apps: [dockerApp(recovery: RecoveryPolicy(
+            drainTimeout: .zero, maxRestarts: 10, backoff: Backoff(base: .seconds(4), cap: .seconds(60), jitter: 0)))])
+        world.list([container(a), container(b)])
+        world.run(for: .seconds(2))
+        world.answers[a] = refused
+        world.list([container(a, state: .exited), container(b)])
+        while world.dockerCommands.count < 4, world.now < Instant.zero + .seconds(120) {
+            if !world.pendingCommands.isEmpty { world.finishAction(.failed("no such image")) }
+            world.run(for: .milliseconds(100))
+        }
+        let times = world.dockerCommandTimes
+        #expect(zip(times, times.dropFirst()).map { $1 - $0 } == [.seconds(4), .seconds(8), .seconds(16)])
+    }
+
+    @Test func anUnreachableEngineSpendsNoBudget() {
+        var world = Harness(apps: [dockerApp(recovery: RecoveryPolicy(
+            drainTimeout: .zero, maxRestarts: 1, backoff: Backoff(base: .seconds(1), cap: .seconds(1), jitter: 0), recreate: false))])
+        world.list([container(a), container(b)])
+        world.run(for: .seconds(2))
+        world.answers[a] = refused
+        world.list([container(a, state: .exited), container(b)])
+        for _ in 0..<3 {
+            world.finishAction(.engineUnavailable("connection refused"))
+            world.run(for: .seconds(2))
+        }
+        #expect(world.dockerCommands.count == 4)
+        #expect(world.recovery(a)?.name == "restarting", "with the engine away the one restart in the budget is still there")
+    }
+
+    @Test func aContainerReplacedFromOutsideLeavesQuarantineAndMustPassAgain() {
+        var world = Harness(apps: [dockerApp(recovery: RecoveryPolicy(drainTimeout: .zero, maxRestarts: 0, recreate: false))])
+        world.list([container(a), container(b)])
+        world.run(for: .seconds(2))
+        world.answers[a] = refused
+        world.list([container(a, state: .exited), container(b)])
+        #expect(world.recovery(a)?.name == "quarantined")
+        world.answers[a] = nil
+        world.list([container(a, id: "replacement"), container(b)])
+        #expect(world.recovery(a) == .idle)
+        #expect(world.recoveryEvents.last?.kind == .released)
+        #expect(world.desiredServing() == [b])
+        world.run(for: .seconds(2))
+        #expect(world.lastServing == [a, b])
+    }
+
+    @Test func aStaleListingFromBeforeTheRestartTriggersNothing() {
+        var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.list([container(a), container(b)])
+        world.run(for: .seconds(2))
+        world.list([container(a, state: .exited), container(b)])
+        let listedBefore = world.now
+        world.run(for: .milliseconds(100))
+        world.finishAction()
+        world.absorb(world.core.containersListed([try! AppName(validating: "web"): [container(a, state: .exited), container(b)]], listedAt: listedBefore, now: world.now))
+        world.run(for: .milliseconds(100))
+        #expect(world.dockerCommands.count == 1)
+    }
+}
