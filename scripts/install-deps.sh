@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs, on Debian, what Picket's demo and tests need and the machine lacks: nginx (the real thing the
-# tests drive) and busybox-static (its httpd plays the demo's backends). Swift itself must already be
+# tests drive), busybox-static (its httpd plays the backends, in containers too) and docker.io (the
+# engine Picket recovers containers through). Swift itself must already be
 # installed (Swift 6 or newer, https://www.swift.org/install/linux/); this script only checks for it.
 set -euo pipefail
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-command -v busybox >/dev/null 2>&1 || missing+=(busybox-static)
+dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: need root to install: ${missing[*]} (run with sudo)" >&2
@@ -13,8 +15,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # Keep Debian from starting the system nginx service on :80 as it installs: Picket's demo and tests
-  # run their own nginx in a prefix directory.
+  # Keep Debian from starting services (the system nginx on :80, dockerd) as it installs: Picket's demo
+  # and tests run their own nginx in a prefix directory and start dockerd themselves.
   policy=/usr/sbin/policy-rc.d
   created_policy=false
   if [ ! -e "$policy" ]; then

@@ -92,8 +92,12 @@ extension Reconciler {
             at: now, inRotationBefore: wasInRotation, inRotationAfter: record.inRotation)))
     }
 
+    /// The first round is complete once every backend has a verdict and every Docker app has been
+    /// listed once: before that, an empty container list would only mean "not asked yet".
     mutating func checkFirstRound(now: Instant) -> [Effect] {
-        guard !firstRoundComplete, !records.values.contains(where: { $0.state.phase == .pending }) else { return [] }
+        guard !firstRoundComplete, !records.values.contains(where: { $0.state.phase == .pending }),
+            configuredApps.allSatisfy({ $0.docker == nil || discovered[$0.name] != nil })
+        else { return [] }
         firstRoundComplete = true
         noteRotationChange(now)
         let up = records.values.filter(\.inRotation).count

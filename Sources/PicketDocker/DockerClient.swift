@@ -96,9 +96,14 @@ public final class DockerClient: Sendable {
         let info = try await send(GetVersion(), target: "/version", timeout: callTimeout)
         let version = Self.older(info.ApiVersion, Self.preferredVersion)
         let prefix = "/v\(version)"
-        state.withLockedValue { $0.versionPrefix = prefix }
-        logger.info("docker engine \(info.Version) at \(transport.socketPath), API \(info.ApiVersion), speaking \(version)",
-            metadata: ["event": "docker_connected", "api_version": "\(version)"])
+        let first = state.withLockedValue { state -> Bool in
+            defer { state.versionPrefix = prefix }
+            return state.versionPrefix == nil
+        }
+        if first {
+            logger.info("docker engine \(info.Version) at \(transport.socketPath), API \(info.ApiVersion), speaking \(version)",
+                metadata: ["event": "docker_connected", "api_version": "\(version)"])
+        }
         return prefix
     }
 

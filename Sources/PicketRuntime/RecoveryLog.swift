@@ -24,7 +24,7 @@ enum RecoveryLog {
             case .succeeded(let newID):
                 metadata["outcome"] = "succeeded"
                 let replacement = newID.map { ", new container \($0.prefix(12))" } ?? ""
-                logger.notice("\(subject): \(action.rawValue) succeeded in \(took)\(replacement); readmitted after passing its checks", metadata: metadata)
+                logger.notice("\(subject): \(action.rawValue) succeeded in \(took)\(replacement); it returns once it passes its checks", metadata: metadata)
             case .failed(let message):
                 metadata["outcome"] = "failed"
                 logger.error("\(subject): \(action.rawValue) failed after \(took): \(message)", metadata: metadata)

@@ -28,8 +28,19 @@ import PicketCore
         #expect(world.lastServing == [a, c])
     }
 
+    @Test func holdsTheFileUntilDockerHasBeenListedOnce() {
+        var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.run(for: .seconds(5))
+        #expect(world.applies.isEmpty, "no listing yet is not the same as no containers")
+        world.list([container(a)])
+        world.run(for: .seconds(2))
+        #expect(world.applies.first?.reason == .firstRound)
+        #expect(world.lastServing == [a])
+    }
+
     @Test func anAppWithNoContainersRendersOneDownPlaceholder() {
         var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.list([])
         world.run(for: .seconds(1))
         let servers = world.applies.last?.upstreams.upstreams.first?.servers
         #expect(servers?.map(\.address) == [.placeholder])

@@ -1,6 +1,4 @@
 import Foundation
-import Logging
-import NIOConcurrencyHelpers
 import NIOPosix
 import PicketRuntime
 import PicketTestSupport
@@ -10,10 +8,8 @@ import PicketTestSupport
 final class Stack: @unchecked Sendable {
     let nginx: NginxPrefix
     let backends: [ScriptedBackend]
-    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let lines = NIOLockedValueBox<[String]>([])
-    private var controller: Task<Void, Error>?
-    let configPath: String
+    let picket: InProcessPicket
+    var configPath: String { picket.configPath }
 
     /// Runs `body` against a fresh stack and always tears it down (nginx stopped, prefix removed).
     static func with(templateText: String? = nil, _ body: (Stack) async throws -> Void) async throws {
@@ -37,7 +33,8 @@ final class Stack: @unchecked Sendable {
         var started: [ScriptedBackend] = []
         for name in ["a", "b", "c"] { started.append(try await ScriptedBackend(name: name, group: MultiThreadedEventLoopGroup.singleton)) }
         backends = started
-        configPath = "\(nginx.root)/picket.yaml"
+        let configPath = "\(nginx.root)/picket.yaml"
+        picket = InProcessPicket(configPath: configPath)
         let yaml = nginx.picketSection(template: template) + """
             apps:
               - name: web
@@ -47,18 +44,11 @@ final class Stack: @unchecked Sendable {
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    var log: [String] { lines.withLockedValue { $0 } }
+    var log: [String] { picket.log }
 
-    func logContains(_ text: String) -> Bool { log.contains { $0.contains(text) } }
+    func logContains(_ text: String) -> Bool { picket.logContains(text) }
 
-    func startPicket() throws {
-        let setup = try RuntimeSetup.load(path: configPath)
-        let lines = lines
-        let sink = LineSink { line in lines.withLockedValue { $0.append(line) } }
-        let logger = Logger(label: "picket") { PicketLogHandler(label: $0, format: .text, level: .debug, sink: sink) }
-        let controller = Controller(setup: setup, configPath: configPath, logger: logger, group: group, seed: 42)
-        self.controller = Task { try await controller.run() }
-    }
+    func startPicket() throws { try picket.start() }
 
     /// Starts Picket, waits for the file it writes when none exists, starts nginx on it, and waits
     /// until every backend has its first verdict: the production start-up order.
@@ -69,24 +59,11 @@ final class Stack: @unchecked Sendable {
         return await eventually(timeout: .seconds(5)) { self.logContains("first round of checks complete: 3 of 3") }
     }
 
-    /// Which backends answer through nginx over `count` requests (a 502 shows as "502").
-    func routed(_ count: Int = 9) async -> [String] {
-        var seen: [String] = []
-        for _ in 0..<count {
-            if let response = try? await HTTPGet.get(port: nginx.port, group: MultiThreadedEventLoopGroup.singleton) {
-                seen.append(response.status == 200 ? response.body.trimmingCharacters(in: .whitespacesAndNewlines) : "\(response.status)")
-            } else {
-                seen.append("error")
-            }
-        }
-        return seen
-    }
+    func routed(_ count: Int = 9) async -> [String] { await nginx.routed(count) }
 
     func shutdown() async {
-        controller?.cancel()
-        _ = await controller?.result
+        await picket.stop()
         await nginx.stop()
         for backend in backends { try? await backend.stop() }
-        try? await group.shutdownGracefully()
     }
 }

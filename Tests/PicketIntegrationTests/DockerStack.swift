@@ -1,0 +1,96 @@
+import Foundation
+import PicketNginx
+import PicketTestSupport
+
+/// A Docker-backed deployment in one test: a real nginx, a real Docker engine with busybox `httpd`
+/// containers on loopback ports (`--network host`), and Picket discovering and recovering them.
+/// Every container carries a label unique to the test, and all of them are removed at the end.
+final class DockerStack: @unchecked Sendable {
+    static let image = "picket-test/busybox:latest"
+    /// Under CI a missing engine fails the tests instead of skipping them.
+    static let runs = FileManager.default.fileExists(atPath: "/var/run/docker.sock") || ProcessInfo.processInfo.environment["CI"] != nil
+
+    let nginx: NginxPrefix
+    let picket: InProcessPicket
+    let run = "t\(UUID().uuidString.prefix(8).lowercased())"
+    private var extraNames: [String] = []
+
+    static func with(recovery: String = "", _ body: (DockerStack) async throws -> Void) async throws {
+        let stack = try DockerStack(recovery: recovery)
+        do {
+            try await body(stack)
+        } catch {
+            await stack.shutdown()
+            throw error
+        }
+        await stack.shutdown()
+    }
+
+    private init(recovery: String) throws {
+        nginx = try NginxPrefix(port: freePort())
+        let configPath = "\(nginx.root)/picket.yaml"
+        picket = InProcessPicket(configPath: configPath)
+        let yaml = nginx.picketSection() + """
+            docker: {resync_interval: 2s, call_timeout: 5s}
+            apps:
+              - name: web
+                docker: {selector: {picket.app: web, picket.test: \(run)}}
+                health_check: {path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 2}
+                circuit_breaker: {failure_threshold: 3, recovery_timeout: 2s, half_open_timeout: 5s, success_threshold: 1}
+                recovery: {drain_timeout: 500ms, stop_timeout: 1s, max_restarts: 2, backoff: {initial: 500ms, max: 2s}\(recovery)}
+            """
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// A backend container named `name` answering `container NAME` on `/` and `ok` on `/health`.
+    @discardableResult
+    func startContainer(_ name: String, port: Int = freePort(), labelled: Bool = true, command: String? = nil) async throws -> Backend {
+        let full = "\(run)-\(name)"
+        let script = command ?? "mkdir -p /tmp/w && echo container \(name) > /tmp/w/index.html && echo ok > /tmp/w/health && exec httpd -f -p 127.0.0.1:\(port) -h /tmp/w"
+        var args = ["run", "-d", "--network", "host", "--name", full]
+        if labelled {
+            args += ["--label", "picket.app=web", "--label", "picket.test=\(run)", "--label", "picket.port=\(port)"]
+        } else {
+            extraNames.append(full)
+        }
+        try await docker(args + [Self.image, "sh", "-c", script])
+        return Backend(name: full, address: "127.0.0.1:\(port)")
+    }
+
+    @discardableResult
+    func docker(_ args: [String], timeout: Duration = .seconds(60)) async throws -> String {
+        let result = await CommandRunner.run(["/usr/bin/env", "docker"] + args, timeout: timeout)
+        guard result.succeeded else { throw DockerFailed(description: "docker \(args.joined(separator: " ")): \(result.summary)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `docker inspect` of one field, e.g. `{{.State.Status}}`.
+    func inspect(_ name: String, _ format: String) async -> String {
+        (try? await docker(["inspect", "--format", format, name])) ?? ""
+    }
+
+    /// Starts Picket, then nginx on the file Picket wrote, then waits until `expected` containers serve.
+    func startPicketThenNginx(expecting expected: [Backend]) async throws -> Bool {
+        try picket.start()
+        guard await eventually(timeout: .seconds(5), { FileManager.default.fileExists(atPath: nginx.outputPath) }) else { return false }
+        try await nginx.start()
+        return await eventually(timeout: .seconds(15)) { expected.allSatisfy { self.nginx.output.contains("server \($0.address) ") } }
+    }
+
+    func shutdown() async {
+        await picket.stop()
+        if ProcessInfo.processInfo.environment["PICKET_TEST_PRINT_LOG"] != nil { print(picket.log.joined(separator: "\n")) }
+        await nginx.stop()
+        let ids = ((try? await docker(["ps", "-aq", "--filter", "label=picket.test=\(run)"])) ?? "").split(separator: "\n").map(String.init)
+        _ = try? await docker(["rm", "-f"] + ids + extraNames)
+    }
+
+    struct DockerFailed: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    struct Backend {
+        let name: String
+        let address: String
+    }
+}
