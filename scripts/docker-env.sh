@@ -2,7 +2,8 @@
 # The Docker side of Picket's demo and tests, on a machine without systemd or a registry:
 #   ensure   start dockerd (no iptables, no bridge, vfs storage) unless an engine already answers
 #   image    build picket-test/busybox from the host's busybox-static with `docker import`
-#   restart  stop the dockerd this script started and start it again (the engine-outage test)
+#   stop     stop the dockerd this script started (the engine-outage test)
+#   start    start dockerd again after stop
 # Containers run with --network host and listen on loopback only.
 set -euo pipefail
 pidfile=/run/picket-dockerd.pid
@@ -45,6 +46,6 @@ case "${1:-}" in
     rm -rf "$root"
     echo "docker-env: built $image" ;;
   stop) stop_engine ;;
-  restart) stop_engine; start_engine ;;
-  *) echo "usage: $0 ensure|image|stop|restart" >&2; exit 2 ;;
+  start) start_engine ;;
+  *) echo "usage: $0 ensure|image|stop|start" >&2; exit 2 ;;
 esac

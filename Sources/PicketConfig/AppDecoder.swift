@@ -42,7 +42,7 @@ struct AppDecoder {
             reader.report(own, section.path("recovery"), "recovery heals containers: it needs a docker: section in the same app")
         }
         let instances: [InstanceSpec]?
-        if docker != nil, section["instances"] == nil {
+        if docker != nil, section["instances"] == nil || section["instances"]?.sequence?.isEmpty == true {
             instances = []
         } else {
             instances = decodeInstances(section["instances"], section.path("instances"), owner: node, balance: balance)

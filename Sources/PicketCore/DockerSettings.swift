@@ -27,6 +27,11 @@ public struct DockerSettings: Hashable, Sendable {
 /// `DOCKER_HOST` names something other than a unix socket.
 public struct DockerHostError: Error, Hashable, Sendable, CustomStringConvertible {
     public let value: String
+
+    public init(value: String) {
+        self.value = value
+    }
+
     public var description: String {
         "DOCKER_HOST=\(value): Picket talks to the engine over its unix socket only (unix:///var/run/docker.sock); set docker.socket"
     }

@@ -34,7 +34,8 @@ extension Reconciler {
             records[command.backend] = record
         case .engineUnavailable:
             if action == .restart, !record.recovery.restarts.isEmpty { record.recovery.restarts.removeLast() }
-            record.recovery.notBefore = now + policy.backoff.delay(attempt: record.recovery.failedAttempts, random: &random)
+            record.recovery.failedAttempts += 1
+            record.recovery.notBefore = now + policy.backoff.delay(attempt: record.recovery.failedAttempts - 1, random: &random)
             record.recovery.phase = .idle
             records[command.backend] = record
         }

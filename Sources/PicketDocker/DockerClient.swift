@@ -127,7 +127,7 @@ public final class DockerClient: Sendable {
             return first
         }
         if first {
-            logger.error("docker engine unreachable at \(transport.socketPath): \(error); health checks and nginx go on, container actions wait",
+            logger.error("docker engine down (\(error)); health checks and nginx go on, container actions wait",
                 metadata: ["event": "docker_engine_down"])
         }
     }

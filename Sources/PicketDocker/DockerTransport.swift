@@ -15,7 +15,13 @@ struct DockerTransport: Sendable {
     func send(_ method: HTTPMethod, _ target: String, body: [UInt8]? = nil, timeout: Duration) async throws -> DockerResponse {
         let loop = group.next()
         let promise = loop.makePromise(of: DockerResponse.self)
-        let channel = try await connect(on: loop, timeout: timeout) { ResponseCollector(promise: promise) }
+        let channel: Channel
+        do {
+            channel = try await connect(on: loop, timeout: timeout) { ResponseCollector(promise: promise) }
+        } catch {
+            promise.fail(error)
+            throw error
+        }
         let deadline = loop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
             promise.fail(DockerError.timeout(method: method.rawValue, target: target, after: timeout))
             channel.close(promise: nil)
@@ -30,7 +36,13 @@ struct DockerTransport: Sendable {
     func stream(_ target: String, connectTimeout: Duration, onLine: @escaping @Sendable ([UInt8]) -> Void) async throws {
         let loop = group.next()
         let promise = loop.makePromise(of: Void.self)
-        let channel = try await connect(on: loop, timeout: connectTimeout) { LineStreamer(promise: promise, onLine: onLine) }
+        let channel: Channel
+        do {
+            channel = try await connect(on: loop, timeout: connectTimeout) { LineStreamer(promise: promise, onLine: onLine) }
+        } catch {
+            promise.fail(error)
+            throw error
+        }
         write(.GET, target, body: nil, to: channel)
         try await withTaskCancellationHandler {
             try await promise.futureResult.get()

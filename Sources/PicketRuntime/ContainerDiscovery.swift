@@ -62,7 +62,7 @@ final class ContainerDiscovery: Sendable {
             await listOnce()
             let interval = state.withLockedValue { $0.resyncInterval }
             let timer = Task {
-                try? await Task.sleep(for: interval)
+                guard (try? await Task.sleep(for: interval)) != nil else { return }
                 self.resyncSoon()
             }
             guard await pokes.next() != nil else { timer.cancel(); return }
@@ -112,7 +112,7 @@ final class ContainerDiscovery: Sendable {
         let backoff = Backoff(base: .milliseconds(500), cap: .seconds(10), jitter: 0.2)
         while !Task.isCancelled {
             let listAfterConnecting = Task {
-                try? await Task.sleep(for: .milliseconds(300))
+                guard (try? await Task.sleep(for: .milliseconds(300))) != nil else { return }
                 self.resyncSoon()
             }
             defer { listAfterConnecting.cancel() }

@@ -3,19 +3,6 @@ import PicketConfig
 import PicketCore
 
 @Suite struct ConfigLoaderTests {
-    func parse(_ yaml: String) throws(ConfigError) -> PicketConfiguration {
-        try ConfigLoader.parse(yaml, file: "picket.yaml", baseDirectory: "/etc/picket")
-    }
-
-    func problems(_ yaml: String) -> [String] {
-        do {
-            _ = try parse(yaml)
-            return []
-        } catch {
-            return error.diagnostics.map(\.description)
-        }
-    }
-
     @Test func readsAMinimalConfigWithDocumentedDefaults() throws {
         let config = try parse("""
             nginx:

@@ -188,3 +188,46 @@ import PicketCore
         #expect(world.dockerCommands.count == 1)
     }
 }
+
+@Suite struct ContainerLabelTests {
+    let source = DockerSource(selector: ["picket.app": "web"], port: 8080)
+
+    @Test func labelsOverridePortWeightBackupAndHealthPath() throws {
+        let result = ContainerLabels.instance(
+            labels: ["picket.port": "9000", "picket.weight": "3", "picket.backup": "true", "picket.health.path": "/ready"],
+            host: "127.0.0.1", source: source)
+        let (instance, path) = try result.get()
+        #expect(instance == InstanceSpec(address: address("127.0.0.1:9000"), weight: 3, backup: true))
+        #expect(path == "/ready")
+    }
+
+    @Test(arguments: [
+        (["picket.weight": "heavy"], "label picket.weight='heavy' must be a whole number from 1 to 1000"),
+        (["picket.backup": "yes"], "label picket.backup='yes' must be true or false"),
+        (["picket.port": "0"], "label picket.port='0' must be a port number from 1 to 65535"),
+        (["picket.health.path": "/a b"], "label picket.health.path='/a b' must be an absolute path"),
+    ])
+    func aBadLabelIsRejectedByName(labels: [String: String], message: String) {
+        guard case .failure(let error) = ContainerLabels.instance(labels: labels, host: "127.0.0.1", source: source) else {
+            Issue.record("accepted \(labels)")
+            return
+        }
+        #expect(error.description.hasPrefix(message), "\(error)")
+    }
+
+    @Test func aContainerWithoutAnyPortIsRejected() {
+        let noPort = DockerSource(selector: ["picket.app": "web"])
+        guard case .failure(let error) = ContainerLabels.instance(labels: [:], host: "127.0.0.1", source: noPort) else {
+            Issue.record("accepted a container without a port")
+            return
+        }
+        #expect(error.label == "picket.port")
+    }
+
+    @Test func theSelectorNeedsEveryLabel() {
+        let selector = DockerSource(selector: ["picket.app": "web", "env": "prod"])
+        #expect(selector.selects(labels: ["picket.app": "web", "env": "prod", "other": "x"]))
+        #expect(!selector.selects(labels: ["picket.app": "web"]))
+        #expect(!selector.selects(labels: ["picket.app": "web", "env": "dev"]))
+    }
+}

@@ -15,8 +15,8 @@ final class DockerStack: @unchecked Sendable {
     let run = "t\(UUID().uuidString.prefix(8).lowercased())"
     private var extraNames: [String] = []
 
-    static func with(recovery: String = "", _ body: (DockerStack) async throws -> Void) async throws {
-        let stack = try DockerStack(recovery: recovery)
+    static func with(staticInstances: [String] = [], _ body: (DockerStack) async throws -> Void) async throws {
+        let stack = try DockerStack(staticInstances: staticInstances)
         do {
             try await body(stack)
         } catch {
@@ -26,7 +26,7 @@ final class DockerStack: @unchecked Sendable {
         await stack.shutdown()
     }
 
-    private init(recovery: String) throws {
+    private init(staticInstances: [String]) throws {
         nginx = try NginxPrefix(port: freePort())
         let configPath = "\(nginx.root)/picket.yaml"
         picket = InProcessPicket(configPath: configPath)
@@ -35,9 +35,10 @@ final class DockerStack: @unchecked Sendable {
             apps:
               - name: web
                 docker: {selector: {picket.app: web, picket.test: \(run)}}
+                instances: [\(staticInstances.joined(separator: ", "))]
                 health_check: {path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 2}
                 circuit_breaker: {failure_threshold: 3, recovery_timeout: 2s, half_open_timeout: 5s, success_threshold: 1}
-                recovery: {drain_timeout: 500ms, stop_timeout: 1s, max_restarts: 2, backoff: {initial: 500ms, max: 2s}\(recovery)}
+                recovery: {drain_timeout: 500ms, stop_timeout: 1s, max_restarts: 2, backoff: {initial: 500ms, max: 2s}}
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
@@ -47,7 +48,7 @@ final class DockerStack: @unchecked Sendable {
     func startContainer(_ name: String, port: Int = freePort(), labelled: Bool = true, command: String? = nil) async throws -> Backend {
         let full = "\(run)-\(name)"
         let script = command ?? "mkdir -p /tmp/w && echo container \(name) > /tmp/w/index.html && echo ok > /tmp/w/health && exec httpd -f -p 127.0.0.1:\(port) -h /tmp/w"
-        var args = ["run", "-d", "--network", "host", "--name", full]
+        var args = ["run", "-d", "--network", "host", "--stop-timeout", "1", "--name", full]
         if labelled {
             args += ["--label", "picket.app=web", "--label", "picket.test=\(run)", "--label", "picket.port=\(port)"]
         } else {

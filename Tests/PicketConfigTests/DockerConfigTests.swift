@@ -1,0 +1,63 @@
+import PicketConfig
+import PicketCore
+import Testing
+
+@Suite struct DockerConfigTests {
+    @Test func aDockerAppNeedsNoInstancesAndGetsDocumentedDefaults() throws {
+        let config = try parse("""
+            nginx: {output: /tmp/u.conf}
+            apps:
+              - name: web
+                docker: {port: 8080}
+            """)
+        let app = try #require(config.apps.first)
+        #expect(app.instances.isEmpty)
+        #expect(app.docker == DockerSource(selector: ["picket.app": "web"], port: 8080, addressing: .host))
+        #expect(app.recovery == RecoveryPolicy())
+        #expect(app.recovery.maxRestarts == 3 && app.recovery.restartWindow == .seconds(600), "the seed's 3 restarts per 10 minutes")
+        #expect(config.docker == DockerSettings())
+    }
+
+    @Test func readsSelectorNetworkRecoveryAndEngineSettings() throws {
+        let config = try parse("""
+            nginx: {output: /tmp/u.conf}
+            docker: {socket: run/docker.sock, call_timeout: 3s, resync_interval: 30s}
+            defaults:
+              recovery: {max_restarts: 5}
+            apps:
+              - name: web
+                docker: {selector: {team: a, tier: web}, network: backend}
+                recovery: {after_failures: 4, drain_timeout: 0s, stop_timeout: 2s, backoff: {initial: 1s, max: 8s, jitter: 0}, recreate: false, max_in_flight: 2}
+            """)
+        let app = try #require(config.apps.first)
+        #expect(app.docker == DockerSource(selector: ["team": "a", "tier": "web"], port: nil, addressing: .network("backend")))
+        #expect(app.recovery == RecoveryPolicy(
+            afterFailures: 4, drainTimeout: .zero, stopTimeout: .seconds(2), maxRestarts: 5,
+            backoff: Backoff(base: .seconds(1), cap: .seconds(8), jitter: 0), recreate: false, maxInFlight: 2))
+        #expect(config.docker == DockerSettings(socket: "/etc/picket/run/docker.sock", callTimeout: .seconds(3), resyncInterval: .seconds(30)))
+    }
+
+    @Test(arguments: [
+        ("recovery: {max_restarts: 2}", "recovery heals containers: it needs a docker: section"),
+        ("docker: {selector: [picket.app]}", "expected a mapping of label names to values"),
+        ("docker: {selectr: {a: b}}", "unknown key 'selectr' (did you mean 'selector'?)"),
+        ("docker: {port: 70000}", "docker.port"),
+        ("{docker: {}, recovery: {stop_timeout: 1500ms}}", "whole seconds"),
+        ("{docker: {}, recovery: {backoff: {initial: 10s, max: 1s}}}", "must be at least backoff.initial"),
+        ("{docker: {}, recovery: {max_in_flight: 0}}", "recovery.max_in_flight"),
+    ])
+    func rejectsBadDockerSettingsNamingTheKey(line: String, message: String) {
+        let app = line.hasPrefix("{") ? "  - {name: web, " + line.dropFirst() : "  - name: web\n    instances: [127.0.0.1:8001]\n    \(line)"
+        let found = problems("nginx: {output: /tmp/u.conf}\napps:\n\(app)\n")
+        #expect(found.contains { $0.contains(message) }, "\(found)")
+        #expect(found.allSatisfy { $0.hasPrefix("picket.yaml:") })
+    }
+
+    @Test func dockerHostMustBeAUnixSocket() {
+        let settings = DockerSettings()
+        #expect(settings.socketPath(environment: [:]) == .success("/var/run/docker.sock"))
+        #expect(settings.socketPath(environment: ["DOCKER_HOST": "unix:///run/user/docker.sock"]) == .success("/run/user/docker.sock"))
+        #expect(settings.socketPath(environment: ["DOCKER_HOST": "tcp://10.0.0.1:2375"]) == .failure(DockerHostError(value: "tcp://10.0.0.1:2375")))
+        #expect(DockerSettings(socket: "/x.sock").socketPath(environment: ["DOCKER_HOST": "tcp://h:1"]) == .success("/x.sock"))
+    }
+}
