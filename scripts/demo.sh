@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Picket's demo: a real nginx, three real backends on loopback, and Picket keeping nginx's upstream
-# file true to their health. It installs what is missing (nginx, busybox-static), builds Picket, then
-# plays a short story: all three serve; one dies and Picket ejects it; it returns and is readmitted.
-# Picket's log streams to the terminal as it happens.
+# file true to their health. It installs what is missing (nginx, busybox-static, docker.io), builds
+# Picket, then plays a short story with its log streaming to the terminal as it happens.
+# With a Docker engine (started here if none answers and we are root; see scripts/docker-env.sh), the
+# backends are busybox httpd containers: one is killed, Picket ejects, restarts and readmits it; one is
+# paused (a hang), Picket does the same. Without Docker, plain processes: one dies and is ejected, and
+# is readmitted when it returns.
 #   scripts/demo.sh          the story, then everything is stopped
 #   scripts/demo.sh --keep   the story, then keeps running until Ctrl-C (try: kill a backend yourself)
 set -euo pipefail
@@ -16,12 +19,27 @@ backends=/tmp/picket-demo-backends
 ports=(8101 8102 8103)
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+docker_demo=false
+if bash scripts/docker-env.sh ensure && bash scripts/docker-env.sh image; then
+  docker_demo=true
+else
+  echo "(no Docker engine: the demo uses plain processes; as root, scripts/docker-env.sh ensure starts one)"
+fi
+
 cleanup() {
   [ -n "${picket_pid:-}" ] && kill "$picket_pid" 2>/dev/null && wait "$picket_pid" 2>/dev/null || true
   [ -f "$prefix/logs/nginx.pid" ] && nginx/run-nginx.sh "$prefix" stop 2>/dev/null || true
   for port in "${ports[@]}"; do pkill -f "busybox httpd -f -p 127.0.0.1:$port" 2>/dev/null || true; done
+  if $docker_demo; then docker rm -f web-1 web-2 web-3 >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
+
+start_container() {
+  local n=$1 port=$2
+  docker run -d --name "web-$n" --network host --stop-timeout 1 \
+    --label picket.app=web --label picket.demo=true --label picket.port="$port" picket-test/busybox \
+    sh -c "mkdir -p /tmp/w && echo hello from container web-$n > /tmp/w/index.html && echo ok > /tmp/w/health && exec httpd -f -p 127.0.0.1:$port -h /tmp/w" >/dev/null
+}
 
 start_backend() {
   local port=$1
@@ -50,33 +68,52 @@ picket=.build/release/picket
 cleanup
 rm -rf "$prefix"
 nginx/run-nginx.sh "$prefix" layout
-for port in "${ports[@]}"; do start_backend "$port"; done
+config=examples/static.yaml
+if $docker_demo; then
+  config=examples/docker.yaml
+  for i in 1 2 3; do start_container "$i" "${ports[$((i - 1))]}"; done
+else
+  for port in "${ports[@]}"; do start_backend "$port"; done
+fi
 
 say "picket validate"
-$picket validate --config examples/static.yaml
+$picket validate --config "$config"
 
 say "starting picket (its log follows, live)"
-$picket run --config examples/static.yaml &
+$picket run --config "$config" &
 picket_pid=$!
 for _ in $(seq 50); do [ -f "$prefix/conf/picket/upstreams.conf" ] && break; sleep 0.1; done
 nginx/run-nginx.sh "$prefix" start
-sleep 2
+sleep 3
 
 say "nginx spreads 6 requests over all three backends"
 requests
 
-say "killing backend 8102: watch picket eject it"
-pkill -f "busybox httpd -f -p 127.0.0.1:8102"
-sleep 3
-say "the upstream file now reads"
-cat "$prefix/conf/picket/upstreams.conf"
-say "and nginx only sends traffic to the living"
-requests
+if $docker_demo; then
+  say "docker kill web-2: watch picket eject it, restart it through the Docker socket, readmit it"
+  docker kill web-2 >/dev/null
+  sleep 8
+  requests
+  say "docker pause web-3 (a hang): ejected on timeouts, circuit opens, restarted, readmitted"
+  docker pause web-3 >/dev/null
+  sleep 12
+  say "the upstream file now reads"
+  cat "$prefix/conf/picket/upstreams.conf"
+  requests
+else
+  say "killing backend 8102: watch picket eject it"
+  pkill -f "busybox httpd -f -p 127.0.0.1:8102"
+  sleep 3
+  say "the upstream file now reads"
+  cat "$prefix/conf/picket/upstreams.conf"
+  say "and nginx only sends traffic to the living"
+  requests
 
-say "bringing backend 8102 back: watch picket readmit it"
-start_backend 8102
-sleep 3
-requests
+  say "bringing backend 8102 back: watch picket readmit it"
+  start_backend 8102
+  sleep 3
+  requests
+fi
 
 if $keep; then
   say "still running: nginx on 127.0.0.1:8080, backends on ${ports[*]}; Ctrl-C stops everything"

@@ -54,11 +54,18 @@ extension Reconciler {
     /// Why a server joins or leaves, in the words an operator greps for.
     func changeReason(_ app: AppName, _ address: ServerAddress, _ direction: UpstreamChange.Direction) -> String {
         let id = BackendID(app: app, address: address)
-        guard let record = records[id] else { return "instance removed from config" }
+        guard let record = records[id] else {
+            let configured = configuredApps.first { $0.name == app }?.instances.contains { $0.address == address } ?? false
+            return configured || apps.first(where: { $0.name == app })?.docker == nil ? "instance removed from config" : "container gone"
+        }
         if allDownApps.contains(app) {
             return direction == .added ? "all backends down: \(apps.first { $0.name == app }?.whenAllDown.rawValue ?? "fail_open")" : "all backends down"
         }
         if record.instance.drain { return "drained" }
+        if direction == .removed, record.recovery.phase.keepsOutOfRotation {
+            return record.recovery.phase.name + (record.recovery.trigger.map { ": \($0)" } ?? "")
+        }
+        if direction == .removed, record.container?.health == .unhealthy { return "docker healthcheck unhealthy" }
         let state = record.state
         switch (direction, state.phase) {
         case (.added, _):

@@ -120,6 +120,7 @@ final class ContainerDiscovery: Sendable {
                 try await client.followContainerEvents { [weak self] _ in self?.resyncSoon() }
                 failures = 0
             } catch {
+                if Task.isCancelled { return }
                 if failures == 0 {
                     logger.warning("docker event stream lost: \(error); reconnecting with backoff", metadata: ["event": "docker_events_lost"])
                 }

@@ -26,6 +26,7 @@ import PicketCore
         #expect(world.desiredServing() == [a, c])
         world.run(for: .milliseconds(300))
         #expect(world.lastServing == [a, c])
+        #expect(world.applies.last?.changes.map(\.description) == ["- \(b) (container gone)"])
     }
 
     @Test func holdsTheFileUntilDockerHasBeenListedOnce() {
@@ -57,6 +58,7 @@ import PicketCore
         #expect(world.dockerCommands.first?.reason == "container exited")
         world.run(for: .seconds(3))
         #expect(world.desiredServing() == [b], "not readmitted while Picket's own restart is under way")
+        #expect(world.applies.last?.changes.map(\.description) == ["- \(a) (restarting: container exited)"])
         world.answers[a] = nil
         world.finishAction()
         #expect(world.phase(a) == .down)
