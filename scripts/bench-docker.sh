@@ -39,7 +39,7 @@ for i in 1 2 3; do
   docker run -d --name "bench-$i" --network host --label picket.app=web --label picket.bench=true --label picket.port="$port" \
     picket-test/busybox sh -c "mkdir -p /tmp/w && echo bench-$i > /tmp/w/index.html && echo ok > /tmp/w/health && exec httpd -f -p 127.0.0.1:$port -h /tmp/w" >/dev/null
 done
-.build/release/picket run --config "$prefix/picket.yaml" --log-level warning >"$prefix/picket.log" 2>&1 &
+.build/release/picket run --config "$prefix/picket.yaml" --log-level notice >"$prefix/picket.log" 2>&1 &
 picket_pid=$!
 for _ in $(seq 50); do [ -f "$prefix/conf/picket/upstreams.conf" ] && break; sleep 0.1; done
 nginx/run-nginx.sh "$prefix" start
@@ -51,8 +51,10 @@ get() {
   timeout 2 cat <&3 | tail -1
   exec 3<&-
 }
-# Waits until a request through nginx reaches $1 (round robin over three: try a few).
-wait_served() { while :; do for _ in 1 2 3 4; do [ "$(get)" = "$1" ] && return 0; done; sleep 0.05; done; }
+# Waits until $2 is back in the upstream file and a request through nginx reaches $1 (round robin over
+# three: try a few). The file check matters: a request an old nginx worker accepted just before a reload
+# can still be waiting on the paused container, and Docker unpauses a container to stop it.
+wait_served() { local r; while ! in_file "$2"; do sleep 0.02; done; while :; do for _ in 1 2 3 4; do r=$(get); [ -n "${BENCH_DEBUG:-}" ] && echo "$(date +%T.%N) $r" >&2; [ "$r" = "$1" ] && return 0; done; sleep 0.05; done; }
 in_file() { grep -q "server $1 " "$prefix/conf/picket/upstreams.conf"; }
 wait_ejected() { while in_file "$1"; do sleep 0.02; done; }
 ready() { for i in 1 2 3; do in_file "127.0.0.1:${ports[$((i - 1))]}" || return 1; done; }
@@ -64,10 +66,10 @@ settle
 kill_times=() pause_eject=() pause_serve=()
 for round in $(seq "$rounds"); do
   settle; sleep 2
-  t0=$(now); docker kill bench-2 >/dev/null; wait_served bench-2; t1=$(now)
+  t0=$(now); docker kill bench-2 >/dev/null; wait_served bench-2 127.0.0.1:8202; t1=$(now)
   kill_times+=("$(elapsed "$t0" "$t1")")
   settle; sleep 2
-  t0=$(now); docker pause bench-3 >/dev/null; wait_ejected 127.0.0.1:8203; t1=$(now); wait_served bench-3; t2=$(now)
+  t0=$(now); docker pause bench-3 >/dev/null; wait_ejected 127.0.0.1:8203; t1=$(now); wait_served bench-3 127.0.0.1:8203; t2=$(now)
   pause_eject+=("$(elapsed "$t0" "$t1")"); pause_serve+=("$(elapsed "$t0" "$t2")")
   echo "round $round: kill → serving ${kill_times[-1]} s; pause → ejected ${pause_eject[-1]} s, → serving ${pause_serve[-1]} s"
 done
