@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "PicketAdapterTests",
             dependencies: [
-                "PicketProbes", "PicketRender", "PicketNginx", "PicketCore", "PicketConfig", "PicketTestSupport",
+                "PicketProbes", "PicketRender", "PicketNginx", "PicketCore", "PicketConfig", "PicketDocker", "PicketTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
