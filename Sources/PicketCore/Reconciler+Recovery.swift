@@ -60,6 +60,7 @@ extension Reconciler {
             return []
         }
         var effects: [Effect] = []
+        let wasInRotation = record.inRotation
         if case .quarantined = record.recovery.phase {
             effects.append(.record(.recovery(RecoveryEvent(backend: id, container: container.name, trigger: "container replaced", kind: .released))))
         }
@@ -68,7 +69,7 @@ extension Reconciler {
         let change = record.state.containerRestarted(now: now)
         records[id] = record
         if let change {
-            effects.append(transition(id, change, cause: .containerReplaced, wasInRotation: record.inRotation, now: now))
+            effects.append(transition(id, change, cause: .containerReplaced, wasInRotation: wasInRotation, now: now))
         }
         if record.check.enabled { schedule(id, at: now + record.check.initialDelay) }
         return effects

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -29,7 +28,9 @@ public final class Controller: Service {
 
     public func run() async throws {
         let (events, continuation) = AsyncStream.makeStream(of: ControllerEvent.self)
-        let docker = try dockerShell(events: continuation)
+        let docker = initialSetup.dockerSocket.map {
+            DockerShell(socketPath: $0, configuration: initialSetup.configuration, group: group, logger: logger, events: continuation)
+        }
         var loop = ControllerLoop(
             setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, docker: docker, seed: seed)
         await loop.bootstrapIfNeeded()
@@ -53,16 +54,5 @@ public final class Controller: Service {
         discovery.cancel()
         await loop.stop()
         logger.notice("picket stopped; the last applied upstream file stays in place", metadata: ["event": "stopped"])
-    }
-
-    private func dockerShell(events: AsyncStream<ControllerEvent>.Continuation) throws(SetupError) -> DockerShell? {
-        let configuration = initialSetup.configuration
-        guard !configuration.dockerApps.isEmpty else { return nil }
-        switch configuration.docker.socketPath(environment: ProcessInfo.processInfo.environment) {
-        case .success(let path):
-            return DockerShell(socketPath: path, configuration: configuration, group: group, logger: logger, events: events)
-        case .failure(let error):
-            throw SetupError(lines: ["\(configPath): docker.socket: \(error)"])
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PicketConfig
 import PicketCore
 import PicketNginx
@@ -10,10 +11,13 @@ public struct RuntimeSetup: Sendable {
     public let configuration: PicketConfiguration
     public let renderer: UpstreamRenderer
     public let applier: NginxApplier
+    /// The Docker engine's socket, when some app discovers containers.
+    public let dockerSocket: String?
 
-    public init(configuration: PicketConfiguration, renderer: UpstreamRenderer) {
+    public init(configuration: PicketConfiguration, renderer: UpstreamRenderer, dockerSocket: String? = nil) {
         self.configuration = configuration
         self.renderer = renderer
+        self.dockerSocket = dockerSocket
         applier = NginxApplier(settings: configuration.nginx)
     }
 
@@ -32,7 +36,14 @@ public struct RuntimeSetup: Sendable {
         } catch {
             throw SetupError(lines: ["\(path): nginx.template: \(error)"])
         }
-        let setup = RuntimeSetup(configuration: configuration, renderer: renderer)
+        var dockerSocket: String?
+        if !configuration.dockerApps.isEmpty {
+            switch configuration.docker.socketPath(environment: ProcessInfo.processInfo.environment) {
+            case .success(let path): dockerSocket = path
+            case .failure(let error): throw SetupError(lines: ["\(path): docker.socket: \(error)"])
+            }
+        }
+        let setup = RuntimeSetup(configuration: configuration, renderer: renderer, dockerSocket: dockerSocket)
         if checkNginx { try setup.verifyNginx(configPath: path) }
         return setup
     }
