@@ -47,6 +47,32 @@ struct DockerRecoveryTests {
         }
     }
 
+    @Test func aServingContainerDockerReportsUnhealthyIsDrainedThenRestarted() async throws {
+        try await DockerStack.with { stack in
+            let a = try await stack.startContainer("a")
+            let port = freePort()
+            // Its HEALTHCHECK fails while /tmp/sick exists; a restart (same filesystem) clears it at start.
+            let b = try await stack.startContainer(
+                "b", port: port,
+                command: "rm -f /tmp/sick; mkdir -p /tmp/w && echo container b > /tmp/w/index.html && echo ok > /tmp/w/health && exec httpd -f -p 127.0.0.1:\(port) -h /tmp/w",
+                options: ["--health-cmd", "test ! -f /tmp/sick", "--health-interval", "1s", "--health-retries", "1"])
+            #expect(try await stack.startPicketThenNginx(expecting: [a, b]))
+            try await stack.docker(["exec", b.name, "touch", "/tmp/sick"])
+            let subject = "recovery web/\(b.address) (container \(b.name))"
+            #expect(await eventually(timeout: .seconds(10)) {
+                stack.picket.logContains("\(subject): restart (docker healthcheck unhealthy), draining it from nginx first")
+            }, "\(stack.picket.log.filter { $0.contains("recovery") || $0.contains(b.address) })")
+            #expect(await eventually(timeout: .seconds(3)) { !stack.nginx.output.contains("server \(b.address) ") }, "drained before the restart")
+            #expect(await eventually(timeout: .seconds(10)) { stack.picket.logContains("\(subject): restart succeeded") })
+            let log = stack.picket.log
+            let drainedAt = log.firstIndex { $0.contains("upstream web - \(b.address)") } ?? .max
+            let restartedAt = log.firstIndex { $0.contains("\(subject): restart succeeded") } ?? -1
+            #expect(drainedAt < restartedAt, "out of nginx first, then restarted")
+            #expect(await eventually(timeout: .seconds(10)) { stack.nginx.output.contains("server \(b.address) ") }, "readmitted")
+            #expect(await eventually(timeout: .seconds(5)) { (await stack.nginx.routed()).contains("container b") })
+        }
+    }
+
     @Test func aContainerThatExitsRightAfterStartIsQuarantinedAfterItsBudget() async throws {
         try await DockerStack.with { stack in
             let a = try await stack.startContainer("a")

@@ -45,10 +45,12 @@ final class DockerStack: @unchecked Sendable {
 
     /// A backend container named `name` answering `container NAME` on `/` and `ok` on `/health`.
     @discardableResult
-    func startContainer(_ name: String, port: Int = freePort(), labelled: Bool = true, command: String? = nil) async throws -> Backend {
+    func startContainer(
+        _ name: String, port: Int = freePort(), labelled: Bool = true, command: String? = nil, options: [String] = []
+    ) async throws -> Backend {
         let full = "\(run)-\(name)"
         let script = command ?? "mkdir -p /tmp/w && echo container \(name) > /tmp/w/index.html && echo ok > /tmp/w/health && exec httpd -f -p 127.0.0.1:\(port) -h /tmp/w"
-        var args = ["run", "-d", "--network", "host", "--stop-timeout", "1", "--name", full]
+        var args = ["run", "-d", "--network", "host", "--stop-timeout", "1", "--name", full] + options
         if labelled {
             args += ["--label", "picket.app=web", "--label", "picket.test=\(run)", "--label", "picket.port=\(port)"]
         } else {
