@@ -45,11 +45,18 @@ let package = Package(
             dependencies: ["PicketCore"]
         ),
         .target(
-            name: "PicketDocker",
+            name: "PicketHTTPClient",
             dependencies: [
-                "PicketCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "PicketDocker",
+            dependencies: [
+                "PicketCore", "PicketHTTPClient",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -15,6 +15,8 @@ public enum Observation: Hashable, Sendable {
     case applyRetryScheduled(attempt: Int, delay: Duration)
     /// A step of a container's recovery.
     case recovery(RecoveryEvent)
+    /// An operator drained or undrained a backend through the API.
+    case operatorDrain(BackendID, drained: Bool)
 }
 
 /// One step of a container's recovery, with the trigger behind it.

@@ -62,6 +62,7 @@ extension Reconciler {
             return direction == .added ? "all backends down: \(apps.first { $0.name == app }?.whenAllDown.rawValue ?? "fail_open")" : "all backends down"
         }
         if record.instance.drain { return "drained" }
+        if record.operatorDrained { return "drained by operator" }
         if direction == .removed, record.recovery.phase.keepsOutOfRotation {
             return record.recovery.phase.name + (record.recovery.trigger.map { ": \($0)" } ?? "")
         }

@@ -15,10 +15,12 @@ struct BackendRecord: Sendable {
     /// When the listing that last showed the container was taken.
     var containerSeenAt: Instant?
     var recovery = RecoveryState()
+    /// Drained through the status API (kept across config reloads, unlike the config's `drain`).
+    var operatorDrained = false
 
     /// Up by its checks, not drained, not reported unhealthy by Docker, and not held out by a recovery.
     var inRotation: Bool {
-        state.phase.isUp && !instance.drain && container?.health != .unhealthy && !recovery.phase.keepsOutOfRotation
+        state.phase.isUp && !instance.drain && !operatorDrained && container?.health != .unhealthy && !recovery.phase.keepsOutOfRotation
     }
 }
 

@@ -49,7 +49,9 @@ public struct Reconciler: Sendable {
             app.instances.compactMap { instance in
                 let id = BackendID(app: app.name, address: instance.address)
                 return records[id].map {
-                    BackendSnapshot(id: id, instance: instance, state: $0.state, container: $0.container, recovery: $0.recovery, inRotation: $0.inRotation)
+                    BackendSnapshot(
+                        id: id, instance: instance, state: $0.state, container: $0.container, recovery: $0.recovery,
+                        operatorDrained: $0.operatorDrained, inRotation: $0.inRotation)
                 }
             }
         }
@@ -222,5 +224,6 @@ public struct BackendSnapshot: Hashable, Sendable {
     public let state: BackendState
     public let container: ContainerObservation?
     public let recovery: RecoveryState
+    public let operatorDrained: Bool
     public let inRotation: Bool
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PicketCore
+import PicketHTTPClient
 
 extension DockerClient {
     /// The container actions that can change what discovery would find.
@@ -12,9 +13,13 @@ extension DockerClient {
         let prefix = try await negotiatedPrefix()
         let filters = ["type": ["container"], "event": Self.watchedActions]
         let json = String(decoding: try JSONSerialization.data(withJSONObject: filters, options: [.sortedKeys]), as: UTF8.self)
-        try await transport.stream(prefix + "/events?filters=" + percentEncoded(json), connectTimeout: .seconds(5)) { line in
-            let action = (try? JSONDecoder().decode(Event.self, from: Data(line)))?.Action ?? "unknown"
-            onEvent(action)
+        do {
+            try await transport.stream(prefix + "/events?filters=" + percentEncoded(json), connectTimeout: .seconds(5)) { line in
+                let action = (try? JSONDecoder().decode(Event.self, from: Data(line)))?.Action ?? "unknown"
+                onEvent(action)
+            }
+        } catch {
+            throw DockerError(error)
         }
     }
 }

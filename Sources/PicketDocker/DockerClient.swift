@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import PicketCore
+import PicketHTTPClient
 
 /// The Docker Engine API as Picket uses it: versioned calls with a timeout each, retries for what may
 /// pass on a second try, and a circuit breaker around the engine itself.
@@ -15,7 +16,7 @@ public final class DockerClient: Sendable {
     /// The newest API version Picket was tested against; older engines are spoken to in their own.
     static let preferredVersion = "1.41"
 
-    let transport: DockerTransport
+    let transport: HTTPTransport
     private let callTimeout: Duration
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
@@ -29,12 +30,12 @@ public final class DockerClient: Sendable {
     }
 
     public init(socketPath: String, group: EventLoopGroup, callTimeout: Duration, logger: Logger) {
-        transport = DockerTransport(socketPath: socketPath, group: group)
+        transport = HTTPTransport(endpoint: .unix(path: socketPath), group: group, host: "docker")
         self.callTimeout = callTimeout
         self.logger = logger
     }
 
-    public var socketPath: String { transport.socketPath }
+    public var socketPath: String { transport.endpoint.description }
 
     /// True while the breaker is open.
     public var engineDown: Bool { state.withLockedValue { $0.outage != nil } }
@@ -70,13 +71,11 @@ public final class DockerClient: Sendable {
     }
 
     private func send<E: DockerEndpoint>(_ endpoint: E, target: String, timeout: Duration) async throws(DockerError) -> E.Response {
-        let response: DockerResponse
+        let response: HTTPResponse
         do {
             response = try await transport.send(endpoint.method, target, body: endpoint.body, timeout: timeout)
-        } catch let error as DockerError {
-            throw error
         } catch {
-            throw .unreachable(socket: transport.socketPath, reason: "\(error)")
+            throw DockerError(error)
         }
         guard endpoint.accepted.contains(response.status) else {
             throw .status(response.status, target: "\(endpoint.method.rawValue) \(endpoint.path)", message: Self.message(in: response))
@@ -101,7 +100,7 @@ public final class DockerClient: Sendable {
             return state.versionPrefix == nil
         }
         if first {
-            logger.info("docker engine \(info.Version) at \(transport.socketPath), API \(info.ApiVersion), speaking \(version)",
+            logger.info("docker engine \(info.Version) at \(socketPath), API \(info.ApiVersion), speaking \(version)",
                 metadata: ["event": "docker_connected", "api_version": "\(version)"])
         }
         return prefix
@@ -113,7 +112,7 @@ public final class DockerClient: Sendable {
             return state.outage?.reason
         }
         if ended != nil {
-            logger.notice("docker engine reachable again at \(transport.socketPath); container actions resume", metadata: ["event": "docker_engine_up"])
+            logger.notice("docker engine reachable again at \(socketPath); container actions resume", metadata: ["event": "docker_engine_up"])
         }
     }
 
@@ -138,7 +137,7 @@ public final class DockerClient: Sendable {
         return parts(a).lexicographicallyPrecedes(parts(b)) ? a : b
     }
 
-    static func message(in response: DockerResponse) -> String {
+    static func message(in response: HTTPResponse) -> String {
         struct Message: Decodable { let message: String }
         return (try? JSONDecoder().decode(Message.self, from: Data(response.body)).message) ?? response.text
     }

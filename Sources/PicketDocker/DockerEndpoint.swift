@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import PicketCore
+import PicketHTTPClient
 
 /// One Docker Engine API call Picket uses: method, path, body, which statuses mean success, and how to
 /// read the answer. Each endpoint is its own value type so the API surface Picket depends on is
@@ -12,7 +13,7 @@ protocol DockerEndpoint: Sendable {
     var path: String { get }
     var body: [UInt8]? { get }
     var accepted: Set<Int> { get }
-    func decode(_ response: DockerResponse) throws -> Response
+    func decode(_ response: HTTPResponse) throws -> Response
 }
 
 extension DockerEndpoint {
@@ -21,7 +22,7 @@ extension DockerEndpoint {
 }
 
 extension DockerEndpoint where Response == Void {
-    func decode(_ response: DockerResponse) throws {}
+    func decode(_ response: HTTPResponse) throws {}
 }
 
 /// `GET /version`, unversioned: the engine's API version, for negotiation.
@@ -33,7 +34,7 @@ struct GetVersion: DockerEndpoint {
 
     let method = HTTPMethod.GET
     let path = "/version"
-    func decode(_ response: DockerResponse) throws -> Info { try decodeJSON(Info.self, response, path) }
+    func decode(_ response: HTTPResponse) throws -> Info { try decodeJSON(Info.self, response, path) }
 }
 
 /// `GET /containers/json?all=1&filters={"label":[...]}`: every container, running or not, with all the labels.
@@ -46,7 +47,7 @@ struct ListContainers: DockerEndpoint {
         return "/containers/json?all=1&filters=" + percentEncoded(json)
     }
 
-    func decode(_ response: DockerResponse) throws -> [ContainerSummary] { try decodeJSON([ContainerSummary].self, response, "/containers/json") }
+    func decode(_ response: HTTPResponse) throws -> [ContainerSummary] { try decodeJSON([ContainerSummary].self, response, "/containers/json") }
 }
 
 /// `GET /containers/{id}/json`: the labels (for the selector check) and the settings a recreate copies.
@@ -54,7 +55,7 @@ struct InspectContainer: DockerEndpoint {
     let id: String
     let method = HTTPMethod.GET
     var path: String { "/containers/\(percentEncoded(id))/json" }
-    func decode(_ response: DockerResponse) throws -> ContainerInspection { try ContainerInspection(json: response.body) }
+    func decode(_ response: HTTPResponse) throws -> ContainerInspection { try ContainerInspection(json: response.body) }
 }
 
 /// `POST /containers/{id}/restart?t=N`.
@@ -105,7 +106,7 @@ struct CreateContainer: DockerEndpoint {
     var path: String { "/containers/create?name=\(percentEncoded(name))" }
     var body: [UInt8]? { config }
     let accepted: Set<Int> = [201]
-    func decode(_ response: DockerResponse) throws -> String { try decodeJSON(Created.self, response, "/containers/create").Id }
+    func decode(_ response: HTTPResponse) throws -> String { try decodeJSON(Created.self, response, "/containers/create").Id }
 }
 
 /// `DELETE /containers/{id}?force=1`.
@@ -178,7 +179,7 @@ struct ContainerInspection: Sendable {
     }
 }
 
-private func decodeJSON<T: Decodable>(_ type: T.Type, _ response: DockerResponse, _ target: String) throws -> T {
+private func decodeJSON<T: Decodable>(_ type: T.Type, _ response: HTTPResponse, _ target: String) throws -> T {
     do {
         return try JSONDecoder().decode(type, from: Data(response.body))
     } catch {

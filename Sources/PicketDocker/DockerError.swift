@@ -1,3 +1,5 @@
+import PicketHTTPClient
+
 /// Why a call to the Docker engine failed, split by what Picket should do about it: connection
 /// problems and 5xx are worth retrying, 4xx are not.
 public enum DockerError: Error, Sendable, CustomStringConvertible {
@@ -24,6 +26,15 @@ public enum DockerError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .unreachable, .timeout, .engineDown: return true
         case .status, .badResponse, .outsideSelector: return false
+        }
+    }
+
+    /// The transport's failure in Docker's terms.
+    init(_ error: HTTPTransportError) {
+        switch error {
+        case .unreachable(let endpoint, let reason): self = .unreachable(socket: endpoint, reason: reason)
+        case .timeout(let method, let target, let after): self = .timeout(method: method, target: target, after: after)
+        case .status(let code, let target, let message): self = .status(code, target: target, message: message)
         }
     }
 

@@ -29,6 +29,8 @@ enum ObservationLog {
                 metadata: ["event": "apply_retry", "attempt": "\(attempt)", "delay_ms": "\(Int(delay.milliseconds))"])
         case .recovery(let event):
             RecoveryLog.log(event, to: logger)
+        case .operatorDrain(let id, let drained):
+            logger.notice("backend \(id) \(drained ? "drained" : "undrained") by operator", metadata: meta(drained ? "operator_drain" : "operator_undrain", id))
         }
     }
 
