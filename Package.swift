@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -67,6 +69,10 @@ let package = Package(
             dependencies: [
                 "PicketCore", "PicketConfig", "PicketProbes", "PicketRender", "PicketNginx", "PicketDocker",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -76,7 +82,8 @@ let package = Package(
         .executableTarget(
             name: "picket",
             dependencies: [
-                "PicketRuntime", "PicketConfig", "PicketCore",
+                "PicketRuntime", "PicketConfig", "PicketCore", "PicketHTTPClient",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "PicketIntegrationTests",
             dependencies: [
-                "PicketRuntime", "PicketConfig", "PicketCore", "PicketNginx", "PicketTestSupport",
+                "PicketRuntime", "PicketConfig", "PicketCore", "PicketNginx", "PicketTestSupport", "PicketHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -31,8 +32,11 @@ public final class Controller: Service {
         let docker = initialSetup.dockerSocket.map {
             DockerShell(socketPath: $0, configuration: initialSetup.configuration, group: group, logger: logger, events: continuation)
         }
+        let metrics = PicketMetrics()
         var loop = ControllerLoop(
-            setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, docker: docker, seed: seed)
+            setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, docker: docker,
+            metrics: metrics, seed: seed)
+        let status = await startStatusServer(metrics: metrics, events: continuation)
         await loop.bootstrapIfNeeded()
         loop.start()
         let discovery = Task { await docker?.discovery.run() }
@@ -52,7 +56,28 @@ public final class Controller: Service {
         }
         signals.cancel()
         discovery.cancel()
+        try? await status?.close()
         await loop.stop()
         logger.notice("picket stopped; the last applied upstream file stays in place", metadata: ["event": "stopped"])
+    }
+
+    /// The status server is a window, not a duty: when it cannot listen, Picket says so and goes on
+    /// managing nginx.
+    private func startStatusServer(metrics: PicketMetrics, events: AsyncStream<ControllerEvent>.Continuation) async -> Channel? {
+        let settings = initialSetup.configuration.status
+        guard settings.enabled else { return nil }
+        let mailbox = ControllerMailbox(events: events)
+        let router = StatusRouter(
+            token: settings.effectiveToken(environment: ProcessInfo.processInfo.environment), metrics: metrics, logger: logger,
+            ask: { await mailbox.ask($0) }, command: { await mailbox.command($0, $1) })
+        do {
+            let channel = try await StatusServer.start(host: settings.host, port: settings.port, group: group) { await router.respond($0) }
+            logger.info("status server listening on http://\(settings.host):\(settings.port)", metadata: ["event": "status_listening"])
+            return channel
+        } catch {
+            logger.error("status server could not listen on \(settings.host):\(settings.port): \(error); going on without it",
+                metadata: ["event": "status_failed"])
+            return nil
+        }
     }
 }

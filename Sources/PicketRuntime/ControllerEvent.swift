@@ -9,4 +9,6 @@ enum ControllerEvent: Sendable {
     case reloadRequested
     case containers([AppName: [ContainerObservation]], listedAt: Instant)
     case dockerActionFinished(DockerCommand, DockerActionResult)
+    case query(StatusQuery, reply: @Sendable (StatusAnswer) -> Void)
+    case command(OperatorAction, BackendID, reply: @Sendable (OperatorAnswer) -> Void)
 }

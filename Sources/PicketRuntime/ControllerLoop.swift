@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import PicketConfig
@@ -9,10 +10,12 @@ import PicketProbes
 /// The state the controller's loop owns: the core, the current setup, the wake-up timer, the apply
 /// under way. Only the loop calls into it.
 struct ControllerLoop {
-    private var core: Reconciler
-    private var setup: RuntimeSetup
+    var core: Reconciler
+    var recentChecks = RecentChecks()
+    let metrics: PicketMetrics
+    private(set) var setup: RuntimeSetup
     private let configPath: String
-    private let logger: Logger
+    let logger: Logger
     private let eventLoop: EventLoop
     private let events: AsyncStream<ControllerEvent>.Continuation
     private var engine: ProbeEngine
@@ -25,9 +28,10 @@ struct ControllerLoop {
 
     init(
         setup: RuntimeSetup, configPath: String, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation,
-        docker: DockerShell?, seed: UInt64
+        docker: DockerShell?, metrics: PicketMetrics, seed: UInt64
     ) {
         self.docker = docker
+        self.metrics = metrics
         self.setup = setup
         self.configPath = configPath
         self.logger = logger
@@ -59,8 +63,11 @@ struct ControllerLoop {
         switch event {
         case .probes(let batch):
             var effects: [Effect] = []
+            let date = Date()
             for (report, timing) in batch {
                 if let warning = lag.record(timing.lag, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
+                recentChecks.record(report, at: date)
+                metrics.probe(report, lag: timing.lag)
                 effects += core.probeCompleted(report, now: now)
             }
             perform(effects)
@@ -74,9 +81,14 @@ struct ControllerLoop {
             reloadConfig(now: now)
         case .containers(let containers, let listedAt):
             perform(core.containersListed(containers, listedAt: listedAt, now: now))
+            recentChecks.keep(only: Set(core.backends.map(\.id)))
         case .dockerActionFinished(let command, let result):
             docker?.discovery.resyncSoon()
             perform(core.dockerActionFinished(command, result: result, now: now))
+        case .query(let query, let reply):
+            reply(answer(query, now: now))
+        case .command(let action, let backend, let reply):
+            reply(execute(action, on: backend, now: now))
         }
     }
 
@@ -100,12 +112,14 @@ struct ControllerLoop {
             logger.notice("config reloaded: \(fresh.configuration.apps.count) apps, \(fresh.configuration.backendCount) backends",
                 metadata: ["event": "config_reloaded"])
             perform(core.configLoaded(fresh.configuration.apps, settings: fresh.configuration.controller, now: now))
+            recentChecks.keep(only: Set(core.backends.map(\.id)))
         } catch {
+            metrics.configRejected()
             for line in error.lines { logger.error("config rejected, keeping the running one: \(line)", metadata: ["event": "config_rejected"]) }
         }
     }
 
-    private mutating func perform(_ effects: [Effect]) {
+    mutating func perform(_ effects: [Effect]) {
         var probes: [ProbeRequest] = []
         for effect in effects {
             switch effect {
@@ -117,6 +131,7 @@ struct ControllerLoop {
                 runDockerAction(command)
             case .record(let observation):
                 ObservationLog.log(observation, to: logger)
+                metrics.observe(observation)
             }
         }
         let batcher = batcher
@@ -129,9 +144,11 @@ struct ControllerLoop {
         let applier = setup.applier
         let logger = logger
         let events = events
+        let metrics = metrics
         applyTask = Task {
             let report = await applier.apply(renderer.render(plan.upstreams))
             ApplyLog.log(plan, report, to: logger)
+            metrics.apply(report)
             events.yield(.applyFinished(report.coreOutcome))
         }
     }

@@ -24,11 +24,7 @@ struct Check: AsyncParsableCommand {
                 evidence.latency?.shortDescription ?? "-", evidence.message ?? "",
             ])
         }
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-            FileDescriptorWriter.write(line.trimmingTrailingSpaces() + "\n", to: 1)
-        }
+        printTable(rows)
         let failed = results.filter { !$0.outcome.passed }.count
         FileDescriptorWriter.write("\(results.count - failed) of \(results.count) backends pass\n", to: 1)
         if failed > 0 { throw ExitCode(1) }

@@ -13,3 +13,12 @@ enum FileDescriptorWriter {
         }
     }
 }
+
+/// Prints rows as aligned columns on standard output; the first row is the header.
+func printTable(_ rows: [[String]]) {
+    let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+    for row in rows {
+        let line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        FileDescriptorWriter.write(line.trimmingTrailingSpaces() + "\n", to: 1)
+    }
+}

@@ -16,7 +16,7 @@ struct Picket: AsyncParsableCommand {
             the last good file in place.
             """,
         version: PicketVersion.current,
-        subcommands: [Run.self, Validate.self, Render.self, Check.self]
+        subcommands: [Run.self, Validate.self, Render.self, Check.self, Status.self, Why.self, Drain.self, Undrain.self, Reset.self]
     )
 }
 

@@ -12,8 +12,8 @@ final class Stack: @unchecked Sendable {
     var configPath: String { picket.configPath }
 
     /// Runs `body` against a fresh stack and always tears it down (nginx stopped, prefix removed).
-    static func with(templateText: String? = nil, _ body: (Stack) async throws -> Void) async throws {
-        let stack = try await Stack(templateText: templateText)
+    static func with(templateText: String? = nil, settings: String = "", _ body: (Stack) async throws -> Void) async throws {
+        let stack = try await Stack(templateText: templateText, settings: settings)
         do {
             try await body(stack)
         } catch {
@@ -23,7 +23,8 @@ final class Stack: @unchecked Sendable {
         await stack.shutdown()
     }
 
-    private init(templateText: String?) async throws {
+    /// `settings` is YAML placed before `apps:` (e.g. a `status:` section).
+    private init(templateText: String?, settings: String) async throws {
         nginx = try NginxPrefix(port: freePort())
         var template: String?
         if let templateText {
@@ -35,7 +36,7 @@ final class Stack: @unchecked Sendable {
         backends = started
         let configPath = "\(nginx.root)/picket.yaml"
         picket = InProcessPicket(configPath: configPath)
-        let yaml = nginx.picketSection(template: template) + """
+        let yaml = nginx.picketSection(template: template) + settings + """
             apps:
               - name: web
                 health_check: {path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 1}

@@ -1,0 +1,25 @@
+import DequeModule
+import Foundation
+import PicketCore
+
+/// The last few check results of every backend, with wall-clock times, for the status API's evidence.
+/// Owned by the controller loop; bounded per backend.
+struct RecentChecks {
+    static let kept = 10
+    private var checks: [BackendID: Deque<(Date, ProbeOutcome)>] = [:]
+
+    mutating func record(_ report: ProbeReport, at date: Date) {
+        checks[report.backend, default: []].append((date, report.outcome))
+        if checks[report.backend]!.count > Self.kept { checks[report.backend]!.removeFirst() }
+    }
+
+    /// Newest first.
+    func documents(for id: BackendID) -> [CheckDocument] {
+        (checks[id] ?? []).reversed().map { CheckDocument($0.1, at: $0.0) }
+    }
+
+    /// Drops backends that no longer exist.
+    mutating func keep(only ids: Set<BackendID>) {
+        checks = checks.filter { ids.contains($0.key) }
+    }
+}

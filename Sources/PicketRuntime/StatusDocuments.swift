@@ -1,0 +1,113 @@
+import Foundation
+import PicketCore
+
+/// The JSON shapes of the status API (the CLI decodes the same types). Field names are snake_case on the wire; every document is built
+/// by the controller loop from the core's state, so what the API says is what Picket decides on.
+public struct AppSummary: Codable, Sendable {
+    public let name: String
+    public let backends: Int
+    public let inRotation: Int
+    public let docker: Bool
+}
+
+public struct AppDocument: Codable, Sendable {
+    public let name: String
+    public let balance: String
+    public let whenAllDown: String
+    public let docker: Bool
+    public let backends: [BackendDocument]
+}
+
+public struct BackendDocument: Codable, Sendable {
+    public let app: String
+    public let address: String
+    public let phase: String
+    public let circuit: String
+    public let inRotation: Bool
+    public let drained: Bool
+    public let operatorDrained: Bool
+    public let consecutiveSuccesses: Int
+    public let consecutiveFailures: Int
+    public let sinceSeconds: Double
+    /// Why it is where it is, in words.
+    public let why: String
+    public let lastFailure: CheckDocument?
+    public let container: ContainerDocument?
+    public let recovery: RecoveryDocument?
+    public let lastChecks: [CheckDocument]
+}
+
+public struct CheckDocument: Codable, Sendable {
+    public let at: String?
+    public let passed: Bool
+    public let failureClass: String?
+    public let status: Int?
+    public let latencyMs: Double?
+    public let message: String?
+
+    init(_ outcome: ProbeOutcome, at: Date?) {
+        self.at = at.map { ISO8601DateFormatter().string(from: $0) }
+        passed = outcome.passed
+        failureClass = outcome.failureClass?.rawValue
+        status = outcome.evidence.statusCode
+        latencyMs = outcome.evidence.latency.map { ($0.milliseconds * 1000).rounded() / 1000 }
+        message = outcome.evidence.message
+    }
+}
+
+public struct ContainerDocument: Codable, Sendable {
+    public let id: String
+    public let name: String
+    public let state: String
+    public let health: String?
+}
+
+public struct RecoveryDocument: Codable, Sendable {
+    public let phase: String
+    public let trigger: String?
+    public let restartsInWindow: Int
+    public let failedAttempts: Int
+}
+
+/// A JSON error body: `{"error": {"status": 404, "message": "..."}}`.
+struct ErrorDocument: Encodable, Sendable {
+    struct Detail: Encodable, Sendable {
+        let status: Int
+        let message: String
+    }
+
+    let error: Detail
+}
+
+extension BackendDocument {
+    init(_ backend: BackendSnapshot, why: String, checks: [CheckDocument], now: Instant) {
+        app = backend.id.app.description
+        address = backend.id.address.description
+        phase = backend.state.phase.name
+        circuit = backend.state.phase.circuitName
+        inRotation = backend.inRotation
+        drained = backend.instance.drain
+        operatorDrained = backend.operatorDrained
+        consecutiveSuccesses = backend.state.consecutiveSuccesses
+        consecutiveFailures = backend.state.consecutiveFailures
+        sinceSeconds = ((now - backend.state.since).milliseconds).rounded() / 1000
+        self.why = why
+        lastFailure = backend.state.lastFailure.map { CheckDocument(.failed($0.failureClass, $0.evidence), at: nil) }
+        container = backend.container.map { ContainerDocument(id: $0.id, name: $0.name, state: $0.state.rawValue, health: $0.health?.rawValue) }
+        recovery = backend.container.map { _ in
+            RecoveryDocument(
+                phase: backend.recovery.phase.name, trigger: backend.recovery.trigger, restartsInWindow: backend.recovery.restarts.count,
+                failedAttempts: backend.recovery.failedAttempts)
+        }
+        lastChecks = checks
+    }
+}
+
+enum StatusJSON {
+    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return Array((try? encoder.encode(value)) ?? Data("{}".utf8)) + [UInt8(ascii: "\n")]
+    }
+}

@@ -1,0 +1,83 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Picket's HTTP status server on SwiftNIO: reads a whole request (up to 64 KiB), hands it to the
+/// router, writes the answer and closes the connection. It never touches controller state: the router
+/// asks the controller loop.
+enum StatusServer {
+    static let maxBody = 64 * 1024
+
+    static func start(
+        host: String, port: Int, group: EventLoopGroup, route: @escaping @Sendable (StatusRequest) async -> StatusResponse
+    ) async throws -> Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(StatusHTTPHandler(route: route))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+    }
+}
+
+/// One request as the router sees it.
+struct StatusRequest: Sendable {
+    let method: HTTPMethod
+    let uri: String
+    let authorization: String?
+    let remote: String
+    let bodyTooLarge: Bool
+}
+
+/// One answer: status, JSON or text body, extra headers.
+struct StatusResponse: Sendable {
+    let status: HTTPResponseStatus
+    let contentType: String
+    let body: [UInt8]
+    var headers: [(String, String)] = []
+}
+
+private final class StatusHTTPHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let route: @Sendable (StatusRequest) async -> StatusResponse
+    private var head: HTTPRequestHead?
+    private var bodyBytes = 0
+
+    init(route: @escaping @Sendable (StatusRequest) async -> StatusResponse) {
+        self.route = route
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            bodyBytes = 0
+        case .body(let part):
+            bodyBytes += part.readableBytes
+        case .end:
+            guard let head else { return }
+            let request = StatusRequest(
+                method: head.method, uri: head.uri, authorization: head.headers.first(name: "Authorization"),
+                remote: context.remoteAddress.map { "\($0.ipAddress ?? "unix"):\($0.port ?? 0)" } ?? "unknown", bodyTooLarge: bodyBytes > StatusServer.maxBody)
+            let channel = context.channel
+            let route = route
+            Task {
+                let response = await route(request)
+                var headers = HTTPHeaders([
+                    ("Content-Type", response.contentType), ("Content-Length", "\(response.body.count)"), ("Connection", "close"),
+                ])
+                for (name, value) in response.headers { headers.add(name: name, value: value) }
+                channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)), promise: nil)
+                channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))), promise: nil)
+                channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in channel.close(promise: nil) }
+            }
+        }
+    }
+}
