@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -65,9 +66,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "PicketStore",
+            dependencies: [
+                "PicketCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "PicketRuntime",
             dependencies: [
-                "PicketCore", "PicketConfig", "PicketProbes", "PicketRender", "PicketNginx", "PicketDocker",
+                "PicketCore", "PicketConfig", "PicketProbes", "PicketRender", "PicketNginx", "PicketDocker", "PicketStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,7 +1,7 @@
 /// Parses the durations operators write: `500ms`, `5s`, `2m`, `1h`, `1.5s`. A bare number is refused
 /// because "5" could mean seconds or milliseconds.
-enum DurationText {
-    static func parse(_ text: String) -> Duration? {
+public enum DurationText {
+    public static func parse(_ text: String) -> Duration? {
         let units: [(String, Double)] = [("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
         for (suffix, nanosPerUnit) in units where text.hasSuffix(suffix) {
             let number = text.dropLast(suffix.count)

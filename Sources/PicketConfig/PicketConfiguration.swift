@@ -7,15 +7,17 @@ public struct PicketConfiguration: Hashable, Sendable {
     public var nginx: NginxSettings
     public var docker: DockerSettings
     public var status: StatusSettings
+    public var state: StateSettings
     /// At most this many probes are under way at once; more wait their turn (and report lag).
     public var maxConcurrentProbes: Int
 
-    public init(apps: [AppSpec], controller: ControllerSettings, nginx: NginxSettings, docker: DockerSettings = DockerSettings(), status: StatusSettings = StatusSettings(), maxConcurrentProbes: Int = 512) {
+    public init(apps: [AppSpec], controller: ControllerSettings, nginx: NginxSettings, docker: DockerSettings = DockerSettings(), status: StatusSettings = StatusSettings(), state: StateSettings? = nil, maxConcurrentProbes: Int = 512) {
         self.apps = apps
         self.controller = controller
         self.nginx = nginx
         self.docker = docker
         self.status = status
+        self.state = state ?? StateSettings(enabled: false, path: "")
         self.maxConcurrentProbes = maxConcurrentProbes
     }
 

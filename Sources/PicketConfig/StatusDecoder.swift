@@ -1,3 +1,4 @@
+import Foundation
 import PicketCore
 import Yams
 
@@ -32,6 +33,28 @@ struct StatusDecoder {
             }
             settings.token = token
         }
+        return settings
+    }
+}
+
+/// Reads the `state:` section.
+struct StateDecoder {
+    static let keys = ["enabled", "path", "retention"]
+
+    let reader: NodeReader
+    let baseDirectory: String
+    /// The config file: the default database sits beside it and is named after it.
+    let file: String
+
+    func decode(_ node: Node?) -> StateSettings {
+        let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        var settings = StateSettings(path: "\(baseDirectory)/\(stem).state.db")
+        guard let section = reader.section(node, "state", known: Self.keys) else { return settings }
+        if let value = reader.bool(section["enabled"], section.path("enabled")) { settings.enabled = value }
+        if let path = reader.string(section["path"], section.path("path")) {
+            settings.path = path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)"
+        }
+        if let value = reader.duration(section["retention"], section.path("retention"), minimum: .seconds(60)) { settings.retention = value }
         return settings
     }
 }

@@ -3,9 +3,9 @@
 public struct BackendState: Hashable, Sendable {
     public private(set) var phase: BackendPhase
     public private(set) var consecutiveSuccesses = 0
-    public private(set) var consecutiveFailures = 0
+    public internal(set) var consecutiveFailures = 0
     /// Re-opens in a row, the exponent of the cooldown.
-    public private(set) var reopenCount = 0
+    public internal(set) var reopenCount = 0
     public private(set) var lastClosedAt: Instant?
     public private(set) var lastFailure: FailureRecord?
     public private(set) var lastOutcome: ProbeOutcome?

@@ -18,6 +18,14 @@ struct BackendRecord: Sendable {
     /// Drained through the status API (kept across config reloads, unlike the config's `drain`).
     var operatorDrained = false
 
+    /// Takes on what was remembered of this backend before Picket restarted.
+    mutating func restore(_ saved: SavedBackend, now: Instant) {
+        if check.enabled { state = BackendState(restoring: saved, now: now) }
+        operatorDrained = saved.operatorDrained
+        recovery.restarts = saved.restarts
+        if let reason = saved.quarantineReason { recovery.phase = .quarantined(since: now, reason: reason) }
+    }
+
     /// Up by its checks, not drained, not reported unhealthy by Docker, and not held out by a recovery.
     var inRotation: Bool {
         state.phase.isUp && !instance.drain && !operatorDrained && container?.health != .unhealthy && !recovery.phase.keepsOutOfRotation

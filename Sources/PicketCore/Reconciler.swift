@@ -16,6 +16,8 @@ public struct Reconciler: Sendable {
     var containerBackends: [BackendID] = []
     /// The next instant a recovery step is due (a drain ending, a backoff ending, a trigger maturing).
     var recoveryWake: Instant?
+    /// Remembered state for backends not seen yet (containers are only known after a listing).
+    var pendingRestore: [BackendID: SavedBackend] = [:]
     public private(set) var settings: ControllerSettings
     var records: [BackendID: BackendRecord] = [:]
     var timers = Heap<ProbeTimer>()
@@ -48,18 +50,31 @@ public struct Reconciler: Sendable {
         apps.flatMap { app in
             app.instances.compactMap { instance in
                 let id = BackendID(app: app.name, address: instance.address)
-                return records[id].map {
-                    BackendSnapshot(
-                        id: id, instance: instance, state: $0.state, container: $0.container, recovery: $0.recovery,
-                        operatorDrained: $0.operatorDrained, inRotation: $0.inRotation)
-                }
+                return backend(id)
             }
         }
     }
 
-    /// The upstream set that current state calls for.
+    /// One backend's state, if it exists.
+    public func backend(_ id: BackendID) -> BackendSnapshot? {
+        records[id].map {
+            BackendSnapshot(
+                id: id, instance: $0.instance, state: $0.state, container: $0.container, recovery: $0.recovery,
+                operatorDrained: $0.operatorDrained, inRotation: $0.inRotation)
+        }
+    }
+
+    /// The upstream set that current state calls for. An operator's drain counts as a config drain, so
+    /// the all-down policy never brings a drained backend back.
     public var desiredUpstreams: UpstreamSet {
-        UpstreamSet(apps: apps) { id, _ in records[id]?.inRotation ?? false }
+        let drainedApps = apps.map { app in
+            var app = app
+            for index in app.instances.indices where records[BackendID(app: app.name, address: app.instances[index].address)]?.operatorDrained == true {
+                app.instances[index].drain = true
+            }
+            return app
+        }
+        return UpstreamSet(apps: drainedApps) { id, _ in records[id]?.inRotation ?? false }
     }
 
     // MARK: Events
@@ -75,6 +90,12 @@ public struct Reconciler: Sendable {
         let dockerApps = Set(newApps.filter { $0.docker != nil }.map(\.name))
         discovered = discovered.filter { dockerApps.contains($0.key) }
         return sync(now: now)
+    }
+
+    /// Picket restarted: resume what it remembered. Call before the first `configLoaded`; backends that
+    /// appear later (containers) pick up their memory when they do.
+    public mutating func restore(_ saved: [SavedBackend]) {
+        for backend in saved { pendingRestore[backend.id] = backend }
     }
 
     /// Docker listed the containers of these apps (taken at `listedAt`). Each listing replaces the last
@@ -121,11 +142,17 @@ public struct Reconciler: Sendable {
                 } else {
                     added.append(id)
                     let phase: BackendPhase = check.enabled ? .pending : .up
-                    records[id] = BackendRecord(
+                    var record = BackendRecord(
                         instance: instance, check: check, circuit: app.circuit, state: BackendState(phase: phase, since: now),
                         container: container, containerSeenAt: container.map { _ in containersListedAt })
+                    if let saved = pendingRestore.removeValue(forKey: id) { record.restore(saved, now: now) }
+                    records[id] = record
                     if check.enabled {
-                        schedule(id, at: now + check.initialDelay + random.duration(below: check.interval))
+                        if case .open(let until) = record.state.phase {
+                            schedule(id, at: until)
+                        } else {
+                            schedule(id, at: now + check.initialDelay + random.duration(below: check.interval))
+                        }
                     }
                 }
             }

@@ -33,10 +33,11 @@ public final class Controller: Service {
             DockerShell(socketPath: $0, configuration: initialSetup.configuration, group: group, logger: logger, events: continuation)
         }
         let metrics = PicketMetrics()
+        let persistence = Persistence.open(initialSetup.configuration.state, logger: logger, metrics: metrics)
         var loop = ControllerLoop(
             setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, docker: docker,
-            metrics: metrics, seed: seed)
-        let status = await startStatusServer(metrics: metrics, events: continuation)
+            metrics: metrics, persistence: persistence, seed: seed)
+        let status = await startStatusServer(metrics: metrics, persistence: persistence, events: continuation)
         await loop.bootstrapIfNeeded()
         loop.start()
         let discovery = Task { await docker?.discovery.run() }
@@ -63,13 +64,15 @@ public final class Controller: Service {
 
     /// The status server is a window, not a duty: when it cannot listen, Picket says so and goes on
     /// managing nginx.
-    private func startStatusServer(metrics: PicketMetrics, events: AsyncStream<ControllerEvent>.Continuation) async -> Channel? {
+    private func startStatusServer(
+        metrics: PicketMetrics, persistence: Persistence?, events: AsyncStream<ControllerEvent>.Continuation
+    ) async -> Channel? {
         let settings = initialSetup.configuration.status
         guard settings.enabled else { return nil }
         let mailbox = ControllerMailbox(events: events)
         let router = StatusRouter(
             token: settings.effectiveToken(environment: ProcessInfo.processInfo.environment), metrics: metrics, logger: logger,
-            ask: { await mailbox.ask($0) }, command: { await mailbox.command($0, $1) })
+            store: persistence?.store, ask: { await mailbox.ask($0) }, command: { await mailbox.command($0, $1) })
         do {
             let channel = try await StatusServer.start(host: settings.host, port: settings.port, group: group) { await router.respond($0) }
             logger.info("status server listening on http://\(settings.host):\(settings.port)", metadata: ["event": "status_listening"])

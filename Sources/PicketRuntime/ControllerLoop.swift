@@ -13,6 +13,7 @@ struct ControllerLoop {
     var core: Reconciler
     var recentChecks = RecentChecks()
     let metrics: PicketMetrics
+    let persistence: Persistence?
     private(set) var setup: RuntimeSetup
     private let configPath: String
     let logger: Logger
@@ -28,10 +29,11 @@ struct ControllerLoop {
 
     init(
         setup: RuntimeSetup, configPath: String, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation,
-        docker: DockerShell?, metrics: PicketMetrics, seed: UInt64
+        docker: DockerShell?, metrics: PicketMetrics, persistence: Persistence?, seed: UInt64
     ) {
         self.docker = docker
         self.metrics = metrics
+        self.persistence = persistence
         self.setup = setup
         self.configPath = configPath
         self.logger = logger
@@ -55,7 +57,15 @@ struct ControllerLoop {
         let config = setup.configuration
         logger.notice("picket started: \(config.apps.count) apps, \(config.backendCount) backends, writing \(config.nginx.output)",
             metadata: ["event": "started", "apps": "\(config.apps.count)", "backends": "\(config.backendCount)"])
-        perform(core.configLoaded(config.apps, settings: config.controller, now: MonotonicClock.now()))
+        let now = MonotonicClock.now()
+        if let persistence {
+            let remembered = persistence.remembered(now: now, logger: logger)
+            core.restore(remembered)
+            let out = remembered.filter { $0.phase == .out }.count, drained = remembered.filter(\.operatorDrained).count
+            logger.notice("state resumed from \(persistence.store.path): \(remembered.count) backends remembered, \(out) out, \(drained) drained by operator",
+                metadata: ["event": "state_resumed"])
+        }
+        perform(core.configLoaded(config.apps, settings: config.controller, now: now))
     }
 
     mutating func handle(_ event: ControllerEvent) {
@@ -67,6 +77,7 @@ struct ControllerLoop {
             for (report, timing) in batch {
                 if let warning = lag.record(timing.lag, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
                 recentChecks.record(report, at: date)
+                persistence?.record(report, at: date)
                 metrics.probe(report, lag: timing.lag)
                 effects += core.probeCompleted(report, now: now)
             }
@@ -95,6 +106,29 @@ struct ControllerLoop {
     mutating func stop() async {
         wake?.task.cancel()
         await applyTask?.value
+        persistence?.writer.stop()
+    }
+
+    /// Writes what an observation changed to the state database (batched, off the loop).
+    private func remember(_ observation: Observation) {
+        guard let persistence else { return }
+        let now = MonotonicClock.now()
+        func save(_ id: BackendID, _ kind: String, _ detail: String) {
+            if let backend = core.backend(id) { persistence.save(backend, now: now) }
+            persistence.log(kind, id, detail)
+        }
+        switch observation {
+        case .transition(let transition):
+            save(transition.backend, "transition", "\(transition.from.name) → \(transition.to.name)")
+        case .recovery(let event):
+            save(event.backend, "recovery", "\(event.kind) \(event.trigger ?? "")")
+        case .operatorDrain(let id, let drained):
+            save(id, drained ? "drain" : "undrain", "by operator")
+        case .backendsChanged(_, let removed, _, _):
+            for id in removed { persistence.forget(id) }
+        case .firstRoundCompleted, .allDown, .allDownCleared, .applyRetryScheduled:
+            break
+        }
     }
 
     private mutating func reloadConfig(now: Instant) {
@@ -132,6 +166,7 @@ struct ControllerLoop {
             case .record(let observation):
                 ObservationLog.log(observation, to: logger)
                 metrics.observe(observation)
+                remember(observation)
             }
         }
         let batcher = batcher

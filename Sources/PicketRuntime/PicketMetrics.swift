@@ -90,6 +90,10 @@ final class PicketMetrics: Sendable {
         }
     }
 
+    func persistence(up: Bool) {
+        Meter(label: "picket_persistence_up", dimensions: [], factory: factory).set(up ? 1 : 0)
+    }
+
     func configRejected() {
         Counter(label: "picket_config_validation_failures_total", dimensions: [], factory: factory).increment()
     }

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import NIOHTTP1
+import PicketConfig
 import PicketCore
+import PicketStore
 
 /// Maps status API requests to answers. Reads go to the controller loop as queries; operator actions
 /// need the bearer token (401 without one, 403 with a wrong one), are audit-logged, and go through the
@@ -11,6 +13,8 @@ struct StatusRouter: Sendable {
     let token: String?
     let metrics: PicketMetrics
     let logger: Logger
+    /// Reports are read straight from the state database (WAL lets reads run beside the writer).
+    let store: StateStore?
     /// Asks the controller loop; nil when it did not answer in time.
     let ask: @Sendable (StatusQuery) async -> StatusAnswer?
     let command: @Sendable (OperatorAction, BackendID) async -> OperatorAnswer?
@@ -52,6 +56,11 @@ struct StatusRouter: Sendable {
             guard let app = appName(parts[2]) else { return error(.badRequest, "'\(parts[2])' is not a valid app name") }
             return await read(.app(app))
         }
+        if parts.count == 4, parts[3] == "report" {
+            guard get else { return methodNotAllowed("GET") }
+            guard let app = appName(parts[2]) else { return error(.badRequest, "'\(parts[2])' is not a valid app name") }
+            return await report(app, query: request.uri)
+        }
         guard parts[3] == "backends", parts.count == 5 || parts.count == 6 else { return error(.notFound, "no such endpoint") }
         let id: BackendID
         switch backendID(parts[2], parts[4]) {
@@ -74,6 +83,28 @@ struct StatusRouter: Sendable {
         case .backend(let backend)?: return json(.ok, backend)
         case .notFound(let message)?: return error(.notFound, message)
         case .readiness?, nil: return error(.serviceUnavailable, "the control loop did not answer within 2s")
+        }
+    }
+
+    /// `GET /v1/apps/{app}/report?window=24h`: the health report over the window (default 24h).
+    private func report(_ app: AppName, query uri: String) async -> StatusResponse {
+        let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+        var window = Duration.seconds(86_400)
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.first == "window" else { return error(.badRequest, "unknown parameter '\(kv.first ?? "")' (only window)") }
+            guard kv.count == 2, let parsed = DurationText.parse(kv[1].removingPercentEncoding ?? kv[1]), parsed > .zero else {
+                return error(.badRequest, "window: expected a duration such as 1h or 24h")
+            }
+            window = parsed
+        }
+        guard case .app? = await ask(.app(app)) else { return error(.notFound, "no app '\(app)'") }
+        guard let store else { return error(.serviceUnavailable, "no state database: reports need state.enabled") }
+        let until = Date().timeIntervalSince1970
+        do {
+            return json(.ok, try await store.report(app: app.description, since: until - Double(window.components.seconds), until: until))
+        } catch {
+            return self.error(.serviceUnavailable, error.description)
         }
     }
 

@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import PicketConfig
+import PicketCore
+import PicketStore
+
+/// The runtime's side of the state database: opens it, hands what it remembers to the core at start,
+/// and turns probe results and observations into batched writes. When the database cannot be opened
+/// Picket says so and runs from memory.
+final class Persistence: Sendable {
+    let store: StateStore
+    let writer: StoreWriter
+
+    /// Opens the store, or logs why it cannot and returns nil.
+    static func open(_ settings: StateSettings, logger: Logger, metrics: PicketMetrics) -> Persistence? {
+        guard settings.enabled else { return nil }
+        do {
+            let store = try StateStore(path: settings.path)
+            metrics.persistence(up: true)
+            return Persistence(store: store, retention: settings.retention, logger: logger, metrics: metrics)
+        } catch {
+            metrics.persistence(up: false)
+            logger.error("\(error); running from memory: nothing is remembered across restarts", metadata: ["event": "persistence_failed"])
+            return nil
+        }
+    }
+
+    private init(store: StateStore, retention: Duration, logger: Logger, metrics: PicketMetrics) {
+        self.store = store
+        writer = StoreWriter(store: store, retention: retention) { health in
+            metrics.persistence(up: health.ok)
+            if health.ok {
+                logger.notice("state database writable again: \(store.path)", metadata: ["event": "persistence_recovered"])
+            } else {
+                logger.error("state database write failed (\(health.failure ?? "?")); running from memory, \(health.dropped) records dropped",
+                    metadata: ["event": "persistence_failed"])
+            }
+        }
+    }
+
+    /// What the store remembers, in this run's instants.
+    func remembered(now: Instant, logger: Logger) -> [SavedBackend] {
+        let rows: [StoredBackend]
+        do {
+            rows = try store.backends()
+        } catch {
+            logger.error("\(error); starting without remembered state", metadata: ["event": "persistence_failed"])
+            return []
+        }
+        let wallNow = Date().timeIntervalSince1970
+        func instant(_ wall: Double) -> Instant { now + .milliseconds(Int64((wall - wallNow) * 1000)) }
+        return rows.compactMap { row in
+            guard let app = try? AppName(validating: row.app), let address = try? ServerAddress(validating: row.address) else { return nil }
+            return SavedBackend(
+                id: BackendID(app: app, address: address), phase: row.phase == "out" ? .out : .up, openUntil: row.openUntil.map(instant),
+                consecutiveFailures: row.consecutiveFailures, reopenCount: row.reopenCount, operatorDrained: row.operatorDrained,
+                restarts: row.restarts.map(instant), quarantineReason: row.quarantineReason)
+        }
+    }
+
+    func record(_ report: ProbeReport, at date: Date) {
+        let evidence = report.outcome.evidence
+        writer.add(check: CheckRow(
+            at: date.timeIntervalSince1970, app: report.backend.app.description, address: report.backend.address.description,
+            passed: report.outcome.passed, failureClass: report.outcome.failureClass?.rawValue, latencyMs: evidence.latency?.milliseconds,
+            status: evidence.statusCode))
+    }
+
+    func save(_ backend: BackendSnapshot, now: Instant) {
+        let saved = backend.saved(now: now)
+        let wallNow = Date().timeIntervalSince1970
+        func wall(_ instant: Instant) -> Double { wallNow + (instant - now).milliseconds / 1000 }
+        writer.save(StoredBackend(
+            app: saved.id.app.description, address: saved.id.address.description, phase: saved.phase.rawValue,
+            openUntil: saved.openUntil.map(wall), consecutiveFailures: saved.consecutiveFailures, reopenCount: saved.reopenCount,
+            operatorDrained: saved.operatorDrained, restarts: saved.restarts.map(wall), quarantineReason: saved.quarantineReason,
+            updatedAt: wallNow))
+    }
+
+    func forget(_ id: BackendID) {
+        writer.forget(app: id.app.description, address: id.address.description)
+    }
+
+    func log(_ kind: String, _ id: BackendID, _ detail: String) {
+        writer.add(event: EventRow(at: Date().timeIntervalSince1970, app: id.app.description, address: id.address.description, kind: kind, detail: detail))
+    }
+}

@@ -1,0 +1,95 @@
+import GRDB
+
+/// One backend's remembered state, with wall-clock times (epoch seconds).
+public struct StoredBackend: Sendable, Equatable {
+    public var app: String
+    public var address: String
+    public var phase: String
+    public var openUntil: Double?
+    public var consecutiveFailures: Int
+    public var reopenCount: Int
+    public var operatorDrained: Bool
+    public var restarts: [Double]
+    public var quarantineReason: String?
+    public var updatedAt: Double
+
+    public init(
+        app: String, address: String, phase: String, openUntil: Double?, consecutiveFailures: Int, reopenCount: Int, operatorDrained: Bool,
+        restarts: [Double], quarantineReason: String?, updatedAt: Double
+    ) {
+        self.app = app
+        self.address = address
+        self.phase = phase
+        self.openUntil = openUntil
+        self.consecutiveFailures = consecutiveFailures
+        self.reopenCount = reopenCount
+        self.operatorDrained = operatorDrained
+        self.restarts = restarts
+        self.quarantineReason = quarantineReason
+        self.updatedAt = updatedAt
+    }
+
+    init(row: Row) {
+        app = row["app"]
+        address = row["address"]
+        phase = row["phase"]
+        openUntil = row["open_until"]
+        consecutiveFailures = row["consecutive_failures"]
+        reopenCount = row["reopen_count"]
+        operatorDrained = row["operator_drained"]
+        let text: String = row["restarts"]
+        restarts = text.split(separator: ",").compactMap { Double($0) }
+        quarantineReason = row["quarantine_reason"]
+        updatedAt = row["updated_at"]
+    }
+}
+
+/// One check result.
+public struct CheckRow: Sendable {
+    public let at: Double
+    public let app: String
+    public let address: String
+    public let passed: Bool
+    public let failureClass: String?
+    public let latencyMs: Double?
+    public let status: Int?
+
+    public init(at: Double, app: String, address: String, passed: Bool, failureClass: String?, latencyMs: Double?, status: Int?) {
+        self.at = at
+        self.app = app
+        self.address = address
+        self.passed = passed
+        self.failureClass = failureClass
+        self.latencyMs = latencyMs
+        self.status = status
+    }
+}
+
+/// One line of the event log (transitions, recovery steps, operator actions).
+public struct EventRow: Sendable {
+    public let at: Double
+    public let app: String
+    public let address: String
+    public let kind: String
+    public let detail: String
+
+    public init(at: Double, app: String, address: String, kind: String, detail: String) {
+        self.at = at
+        self.app = app
+        self.address = address
+        self.kind = kind
+        self.detail = detail
+    }
+}
+
+/// What one flush writes.
+struct StoreBatch {
+    var checks: [CheckRow] = []
+    var events: [EventRow] = []
+    /// Latest state per backend (a later update replaces an earlier one in the same batch).
+    var backends: [String: StoredBackend] = [:]
+    var forget: [(String, String)] = []
+
+    var isEmpty: Bool { checks.isEmpty && events.isEmpty && backends.isEmpty && forget.isEmpty }
+    var count: Int { checks.count + events.count + backends.count + forget.count }
+}

@@ -1,0 +1,122 @@
+import Dispatch
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Batches writes to the state database on a queue of its own, so the controller loop only ever
+/// appends to a buffer. A flush every `interval` writes the buffer in one transaction; old checks and
+/// events are purged past `retention`.
+///
+/// When the database fails (unreadable, corrupt, disk full) the writer keeps trying at each flush,
+/// drops what it cannot write (counted), and reports its health: Picket goes on from memory.
+public final class StoreWriter: Sendable {
+    public struct Health: Sendable, Equatable {
+        public var ok: Bool
+        public var failure: String?
+        public var dropped: Int
+        public var written: Int
+    }
+
+    private let store: StateStore
+    private let queue = DispatchQueue(label: "picket.store")
+    private let buffer = NIOLockedValueBox(StoreBatch())
+    private let health = NIOLockedValueBox(Health(ok: true, failure: nil, dropped: 0, written: 0))
+    private let retention: Duration
+    private let interval: Duration
+    private let stopped = NIOLockedValueBox(false)
+    /// Called on the store's queue when health changes (for the log).
+    private let onHealthChange: @Sendable (Health) -> Void
+    /// At most this many checks wait for a flush; beyond it the oldest are dropped (counted).
+    static let maxBufferedChecks = 200_000
+    /// Old rows are purged every this many flushes.
+    static let purgeEvery = 600
+
+    public init(store: StateStore, interval: Duration = .seconds(1), retention: Duration, onHealthChange: @escaping @Sendable (Health) -> Void) {
+        self.store = store
+        self.interval = interval
+        self.retention = retention
+        self.onHealthChange = onHealthChange
+        queue.async { self.purge() }
+        schedule(flushes: 0)
+    }
+
+    /// Stops the periodic flushes after writing what is buffered.
+    public func stop() {
+        stopped.withLockedValue { $0 = true }
+        flushNow()
+    }
+
+    private func schedule(flushes: Int) {
+        let (seconds, attoseconds) = interval.components
+        let delay = DispatchTimeInterval.nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        queue.asyncAfter(deadline: .now() + delay) { [weak self] in
+            guard let self, !self.stopped.withLockedValue({ $0 }) else { return }
+            self.flush()
+            if (flushes + 1) % Self.purgeEvery == 0 { self.purge() }
+            self.schedule(flushes: flushes + 1)
+        }
+    }
+
+    public var currentHealth: Health { health.withLockedValue { $0 } }
+
+    public func add(check: CheckRow) {
+        buffer.withLockedValue { batch in
+            if batch.checks.count >= Self.maxBufferedChecks {
+                batch.checks.removeFirst(batch.checks.count / 10)
+                health.withLockedValue { $0.dropped += Self.maxBufferedChecks / 10 }
+            }
+            batch.checks.append(check)
+        }
+    }
+
+    public func add(event: EventRow) {
+        buffer.withLockedValue { $0.events.append(event) }
+    }
+
+    public func save(_ backend: StoredBackend) {
+        buffer.withLockedValue { $0.backends["\(backend.app)\u{0}\(backend.address)"] = backend }
+    }
+
+    public func forget(app: String, address: String) {
+        buffer.withLockedValue {
+            $0.backends["\(app)\u{0}\(address)"] = nil
+            $0.forget.append((app, address))
+        }
+    }
+
+    /// Writes what is buffered now, waiting for it (shutdown, tests).
+    public func flushNow() {
+        queue.sync { flush() }
+    }
+
+    private func flush() {
+        let batch = buffer.withLockedValue { batch -> StoreBatch in
+            defer { batch = StoreBatch() }
+            return batch
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try store.write(batch)
+            update { $0.written += batch.count; $0.ok = true; $0.failure = nil }
+        } catch {
+            update { $0.dropped += batch.count; $0.ok = false; $0.failure = "\(error)" }
+        }
+    }
+
+    private func purge() {
+        let cutoff = Date().timeIntervalSince1970 - Double(retention.components.seconds)
+        do {
+            try store.purge(before: cutoff)
+        } catch {
+            update { $0.ok = false; $0.failure = "\(error)" }
+        }
+    }
+
+    private func update(_ change: (inout Health) -> Void) {
+        let (before, after) = health.withLockedValue { health -> (Health, Health) in
+            let before = health
+            change(&health)
+            return (before, health)
+        }
+        if before.ok != after.ok { onHealthChange(after) }
+    }
+}
