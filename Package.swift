@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "picket",
             dependencies: [
-                "PicketRuntime", "PicketConfig", "PicketCore", "PicketHTTPClient",
+                "PicketRuntime", "PicketConfig", "PicketCore", "PicketHTTPClient", "PicketStore",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "PicketAdapterTests",
             dependencies: [
-                "PicketProbes", "PicketRender", "PicketNginx", "PicketCore", "PicketConfig", "PicketDocker", "PicketTestSupport",
+                "PicketProbes", "PicketRender", "PicketNginx", "PicketCore", "PicketConfig", "PicketDocker", "PicketStore", "PicketTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

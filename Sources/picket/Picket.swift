@@ -13,10 +13,11 @@ struct Picket: AsyncParsableCommand {
 
             Start with `picket validate --config FILE`, look at `picket render --config FILE`, then \
             `picket run --config FILE`. SIGHUP reloads the config; SIGTERM or SIGINT stop Picket and leave \
-            the last good file in place.
+            the last good file in place. `picket status`, `why`, `report`, `drain`, `undrain` and `reset` \
+            talk to a running Picket's status server (--url, default http://127.0.0.1:9180).
             """,
         version: PicketVersion.current,
-        subcommands: [Run.self, Validate.self, Render.self, Check.self, Status.self, Why.self, Drain.self, Undrain.self, Reset.self]
+        subcommands: [Run.self, Validate.self, Render.self, Check.self, Status.self, Why.self, Drain.self, Undrain.self, Reset.self, Report.self]
     )
 }
 

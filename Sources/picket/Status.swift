@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PicketRuntime
+import PicketStore
 
 /// `picket status`: every app and backend of the running Picket as a table.
 struct Status: AsyncParsableCommand {
@@ -75,4 +76,26 @@ struct Reset: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Release a quarantined container backend: recovery starts afresh.")
     @OptionGroup var target: OperatorTarget
     func run() async throws { try await target.perform("reset") }
+}
+
+/// `picket report APP [--window 24h]`: the health report from the running Picket's history.
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print an app's health report: uptime, checks, response times, errors.")
+
+    @OptionGroup var server: StatusClientOptions
+    @Argument(help: "The app (nginx upstream) name.") var app: String
+    @Option(help: "How far back, as a duration: 1h, 24h, 168h.") var window: String = "24h"
+
+    func run() async throws {
+        let path = "/v1/apps/\(segment(app))/report?window=\(segment(window))"
+        let report = try decode(AppReport.self, try await server.send(.GET, path))
+        func ms(_ value: Double?) -> String { value.map { "\($0) ms" } ?? "-" }
+        print("app \(report.app), last \(window)")
+        print("uptime:        \(report.uptimePercent.map { "\($0) %" } ?? "- (no checks)")")
+        print("checks:        \(report.totalChecks) total, \(report.successfulChecks) passed, \(report.failedChecks) failed")
+        print("response time: average \(ms(report.averageResponseMs)), p95 \(ms(report.p95ResponseMs))")
+        if !report.errors.isEmpty {
+            print("errors:        " + report.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+    }
 }

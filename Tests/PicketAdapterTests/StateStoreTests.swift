@@ -1,0 +1,66 @@
+import Foundation
+import PicketStore
+import Testing
+
+/// The state database on a real SQLite file.
+@Suite struct StateStoreTests {
+    func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("picket-store-\(UUID().uuidString.prefix(8))/state.db").path
+    }
+
+    @Test func theReportCountsAScriptedSequenceOfChecks() async throws {
+        let path = temporaryPath()
+        let store = try StateStore(path: path)
+        let writer = StoreWriter(store: store, retention: .seconds(86_400)) { _ in }
+        let now = Date().timeIntervalSince1970
+        // 10 checks in the window: 7 pass at 1..7 ms, 2 time out (500 ms), 1 refused (no latency), plus
+        // one old check outside the window and one of another app.
+        for latency in 1...7 {
+            writer.add(check: CheckRow(at: now - 60, app: "web", address: "127.0.0.1:1", passed: true, failureClass: nil, latencyMs: Double(latency), status: 200))
+        }
+        for _ in 0..<2 {
+            writer.add(check: CheckRow(at: now - 30, app: "web", address: "127.0.0.1:2", passed: false, failureClass: "timeout", latencyMs: 500, status: nil))
+        }
+        writer.add(check: CheckRow(at: now - 10, app: "web", address: "127.0.0.1:2", passed: false, failureClass: "refused", latencyMs: nil, status: nil))
+        writer.add(check: CheckRow(at: now - 7200, app: "web", address: "127.0.0.1:1", passed: false, failureClass: "bad_status", latencyMs: 3, status: 500))
+        writer.add(check: CheckRow(at: now - 5, app: "api", address: "127.0.0.1:9", passed: true, failureClass: nil, latencyMs: 9, status: 200))
+        writer.stop()
+
+        let report = try await store.report(app: "web", since: now - 3600, until: now)
+        #expect(report.totalChecks == 10 && report.successfulChecks == 7 && report.failedChecks == 3)
+        #expect(report.uptimePercent == 70)
+        #expect(report.averageResponseMs == 114.222, "(1+…+7 + 2×500) / 9 checks with a latency")
+        #expect(report.p95ResponseMs == 500, "the 9th of 9 sorted latencies")
+        #expect(report.errors == ["timeout": 2, "refused": 1])
+        let health = writer.currentHealth
+        #expect(health.ok && health.failure == nil && health.dropped == 0 && health.written == 12)
+    }
+
+    @Test func rememberedBackendsRoundTripAndTheDatabaseIsInWALMode() throws {
+        let path = temporaryPath()
+        let store = try StateStore(path: path)
+        let writer = StoreWriter(store: store, retention: .seconds(86_400)) { _ in }
+        let saved = StoredBackend(
+            app: "web", address: "127.0.0.1:8001", phase: "out", openUntil: 1_800_000_000.5, consecutiveFailures: 4, reopenCount: 1,
+            operatorDrained: true, restarts: [1_799_999_000, 1_799_999_100], quarantineReason: "budget spent", updatedAt: 1_799_999_200)
+        writer.save(saved)
+        writer.save(StoredBackend(app: "web", address: "127.0.0.1:8002", phase: "up", openUntil: nil, consecutiveFailures: 0, reopenCount: 0,
+            operatorDrained: false, restarts: [], quarantineReason: nil, updatedAt: 1))
+        writer.forget(app: "web", address: "127.0.0.1:8002")
+        writer.stop()
+        #expect(try StateStore(path: path).backends() == [saved], "a second open (a restarted Picket) reads what the first wrote")
+        let journal = try String(contentsOfFile: path + "-wal", encoding: .isoLatin1)
+        #expect(!journal.isEmpty, "WAL mode: writes go to the -wal file first")
+    }
+
+    @Test func aCorruptDatabaseIsReportedWithItsPath() throws {
+        let path = temporaryPath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try String(repeating: "this is not a database ", count: 400).write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try StateStore(path: path)
+        } throws: { error in
+            "\(error)".hasPrefix("state database \(path): ") && "\(error)".contains("not a database")
+        }
+    }
+}
