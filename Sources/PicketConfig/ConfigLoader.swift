@@ -7,7 +7,7 @@ import Yams
 /// Every problem is collected with its file, line, column and key path; a config with any problem is
 /// refused whole, so a bad edit can never replace a running good config.
 public enum ConfigLoader {
-    static let topKeys = ["nginx", "probes", "docker", "status", "state", "defaults", "apps"]
+    static let topKeys = ["nginx", "probes", "docker", "status", "state", "alerts", "defaults", "apps"]
     static let probeKeys = ["max_concurrent"]
 
     public static func load(path: String) throws(ConfigError) -> PicketConfiguration {
@@ -38,6 +38,7 @@ public enum ConfigLoader {
         let (nginx, controller) = NginxDecoder(reader: reader, baseDirectory: baseDirectory).decode(top["nginx"], owner: root)
         let docker = DockerDecoder(reader: reader).decodeSettings(top["docker"], baseDirectory: baseDirectory)
         let status = StatusDecoder(reader: reader).decode(top["status"])
+        let alerts = AlertDecoder(reader: reader).decode(top["alerts"])
         let state = StateDecoder(reader: reader, baseDirectory: baseDirectory, file: file).decode(top["state"])
         var maxConcurrent = 512
         if let probes = reader.section(top["probes"], "probes", known: probeKeys) {
@@ -60,7 +61,7 @@ public enum ConfigLoader {
             reader.report(root, "apps", "declare at least one app under apps:")
         }
         guard reader.diagnostics.isEmpty else { throw ConfigError(diagnostics: reader.diagnostics) }
-        return PicketConfiguration(apps: apps, controller: controller, nginx: nginx, docker: docker, status: status, state: state, maxConcurrentProbes: maxConcurrent)
+        return PicketConfiguration(apps: apps, controller: controller, nginx: nginx, docker: docker, status: status, state: state, alerts: alerts, maxConcurrentProbes: maxConcurrent)
     }
 
     private static func syntaxDiagnostic(_ error: Error, file: String) -> Diagnostic {

@@ -8,16 +8,18 @@ public struct PicketConfiguration: Hashable, Sendable {
     public var docker: DockerSettings
     public var status: StatusSettings
     public var state: StateSettings
+    public var alerts: AlertSettings
     /// At most this many probes are under way at once; more wait their turn (and report lag).
     public var maxConcurrentProbes: Int
 
-    public init(apps: [AppSpec], controller: ControllerSettings, nginx: NginxSettings, docker: DockerSettings = DockerSettings(), status: StatusSettings = StatusSettings(), state: StateSettings? = nil, maxConcurrentProbes: Int = 512) {
+    public init(apps: [AppSpec], controller: ControllerSettings, nginx: NginxSettings, docker: DockerSettings = DockerSettings(), status: StatusSettings = StatusSettings(), state: StateSettings? = nil, alerts: AlertSettings = AlertSettings(), maxConcurrentProbes: Int = 512) {
         self.apps = apps
         self.controller = controller
         self.nginx = nginx
         self.docker = docker
         self.status = status
         self.state = state ?? StateSettings(enabled: false, path: "")
+        self.alerts = alerts
         self.maxConcurrentProbes = maxConcurrentProbes
     }
 

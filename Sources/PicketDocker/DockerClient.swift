@@ -29,7 +29,11 @@ public final class DockerClient: Sendable {
         var random = RandomSource(seed: .random(in: 1...UInt64.max))
     }
 
-    public init(socketPath: String, group: EventLoopGroup, callTimeout: Duration, logger: Logger) {
+    /// Called once when an outage begins (for alerts).
+    private let onOutage: @Sendable (String) -> Void
+
+    public init(socketPath: String, group: EventLoopGroup, callTimeout: Duration, logger: Logger, onOutage: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.onOutage = onOutage
         transport = HTTPTransport(endpoint: .unix(path: socketPath), group: group, host: "docker")
         self.callTimeout = callTimeout
         self.logger = logger
@@ -126,6 +130,7 @@ public final class DockerClient: Sendable {
             return first
         }
         if first {
+            onOutage("\(error)")
             logger.error("docker engine down (\(error)); health checks and nginx go on, container actions wait",
                 metadata: ["event": "docker_engine_down"])
         }

@@ -29,14 +29,18 @@ public final class Controller: Service {
 
     public func run() async throws {
         let (events, continuation) = AsyncStream.makeStream(of: ControllerEvent.self)
-        let docker = initialSetup.dockerSocket.map {
-            DockerShell(socketPath: $0, configuration: initialSetup.configuration, group: group, logger: logger, events: continuation)
-        }
         let metrics = PicketMetrics()
+        let alerts = initialSetup.configuration.alerts.webhooks.isEmpty
+            ? nil : AlertDispatcher(settings: initialSetup.configuration.alerts, group: group, logger: logger, metrics: metrics)
+        let docker = initialSetup.dockerSocket.map {
+            DockerShell(socketPath: $0, configuration: initialSetup.configuration, group: group, logger: logger, events: continuation) { reason in
+                alerts?.send(Alert(.dockerEngineDown, message: "Docker engine unreachable: \(reason)", evidence: ["error": reason]))
+            }
+        }
         let persistence = Persistence.open(initialSetup.configuration.state, logger: logger, metrics: metrics)
+        let outlets = ControllerOutlets(docker: docker, metrics: metrics, persistence: persistence, alerts: alerts)
         var loop = ControllerLoop(
-            setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, docker: docker,
-            metrics: metrics, persistence: persistence, seed: seed)
+            setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, outlets: outlets, seed: seed)
         let status = await startStatusServer(metrics: metrics, persistence: persistence, events: continuation)
         await loop.bootstrapIfNeeded()
         loop.start()
@@ -58,6 +62,7 @@ public final class Controller: Service {
         signals.cancel()
         discovery.cancel()
         try? await status?.close()
+        alerts?.stop()
         await loop.stop()
         logger.notice("picket stopped; the last applied upstream file stays in place", metadata: ["event": "stopped"])
     }

@@ -12,8 +12,11 @@ import PicketProbes
 struct ControllerLoop {
     var core: Reconciler
     var recentChecks = RecentChecks()
-    let metrics: PicketMetrics
-    let persistence: Persistence?
+    /// Where the loop's news goes besides the log: metrics, the state database, alerts, Docker.
+    let outlets: ControllerOutlets
+    var metrics: PicketMetrics { outlets.metrics }
+    var persistence: Persistence? { outlets.persistence }
+    var docker: DockerShell? { outlets.docker }
     private(set) var setup: RuntimeSetup
     private let configPath: String
     let logger: Logger
@@ -24,16 +27,12 @@ struct ControllerLoop {
     private var wake: (at: Instant, task: Scheduled<Void>)?
     private var applyTask: Task<Void, Never>?
     private var lag = LagMonitor()
-    /// Set when some app discovers containers: the Docker side of the shell.
-    let docker: DockerShell?
 
     init(
         setup: RuntimeSetup, configPath: String, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation,
-        docker: DockerShell?, metrics: PicketMetrics, persistence: Persistence?, seed: UInt64
+        outlets: ControllerOutlets, seed: UInt64
     ) {
-        self.docker = docker
-        self.metrics = metrics
-        self.persistence = persistence
+        self.outlets = outlets
         self.setup = setup
         self.configPath = configPath
         self.logger = logger
@@ -166,6 +165,7 @@ struct ControllerLoop {
             case .record(let observation):
                 ObservationLog.log(observation, to: logger)
                 metrics.observe(observation)
+                outlets.alerts?.observe(observation)
                 remember(observation)
             }
         }
@@ -179,11 +179,15 @@ struct ControllerLoop {
         let applier = setup.applier
         let logger = logger
         let events = events
-        let metrics = metrics
+        let outlets = outlets
         applyTask = Task {
             let report = await applier.apply(renderer.render(plan.upstreams))
             ApplyLog.log(plan, report, to: logger)
-            metrics.apply(report)
+            outlets.metrics.apply(report)
+            if case .failed(let error) = report.outcome {
+                outlets.alerts?.send(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage): \(error)",
+                    evidence: ["stage": error.stage, "error": "\(error)", "reason": plan.reason.rawValue]))
+            }
             events.yield(.applyFinished(report.coreOutcome))
         }
     }

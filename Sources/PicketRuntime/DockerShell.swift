@@ -12,8 +12,9 @@ struct DockerShell: Sendable {
     let actions: ContainerActions
 
     init(socketPath: String, configuration: PicketConfiguration, group: EventLoopGroup, logger: Logger,
-         events: AsyncStream<ControllerEvent>.Continuation) {
-        client = DockerClient(socketPath: socketPath, group: group, callTimeout: configuration.docker.callTimeout, logger: logger)
+         events: AsyncStream<ControllerEvent>.Continuation, onOutage: @escaping @Sendable (String) -> Void) {
+        client = DockerClient(
+            socketPath: socketPath, group: group, callTimeout: configuration.docker.callTimeout, logger: logger, onOutage: onOutage)
         discovery = ContainerDiscovery(
             client: client, apps: configuration.dockerApps, resyncInterval: configuration.docker.resyncInterval, logger: logger
         ) { containers, listedAt in

@@ -90,6 +90,10 @@ final class PicketMetrics: Sendable {
         }
     }
 
+    func webhook(url: String, result: String) {
+        Counter(label: "picket_webhook_deliveries_total", dimensions: [("url", url), ("result", result)], factory: factory).increment()
+    }
+
     func persistence(up: Bool) {
         Meter(label: "picket_persistence_up", dimensions: [], factory: factory).set(up ? 1 : 0)
     }

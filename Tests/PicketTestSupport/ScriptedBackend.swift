@@ -18,6 +18,8 @@ public final class ScriptedBackend: @unchecked Sendable {
     private let group: EventLoopGroup
     private let state: NIOLockedValueBox<Behaviour>
     private let served = NIOLockedValueBox(0)
+    private let received = NIOLockedValueBox<[String]>([])
+    private let upcoming = NIOLockedValueBox<[Behaviour]>([])
     private var channel: Channel?
 
     /// Starts on `port` (nil picks a free one) answering 200 with a body naming the backend.
@@ -35,17 +37,27 @@ public final class ScriptedBackend: @unchecked Sendable {
     }
 
     public var requestsServed: Int { served.withLockedValue { $0 } }
+
+    /// The bodies of the requests received so far (a webhook receiver's deliveries).
+    public var bodies: [String] { received.withLockedValue { $0 } }
+
+    /// The next requests get these behaviours, one each, before `behaviour` applies again.
+    public func script(_ behaviours: [Behaviour]) {
+        upcoming.withLockedValue { $0 = behaviours }
+    }
     public var address: String { "127.0.0.1:\(port)" }
 
     /// Binds again on the same port (after `stop`).
     public func start() async throws {
         let state = state
         let served = served
+        let received = received
+        let upcoming = upcoming
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(ScriptedHandler(state: state, served: served))
+                    channel.pipeline.addHandler(ScriptedHandler(state: state, served: served, received: received, upcoming: upcoming))
                 }
             }
             .bind(host: "127.0.0.1", port: port).get()
@@ -66,15 +78,34 @@ private final class ScriptedHandler: ChannelInboundHandler, @unchecked Sendable 
 
     let state: NIOLockedValueBox<ScriptedBackend.Behaviour>
     let served: NIOLockedValueBox<Int>
+    let received: NIOLockedValueBox<[String]>
+    let upcoming: NIOLockedValueBox<[ScriptedBackend.Behaviour]>
+    private var body = ""
 
-    init(state: NIOLockedValueBox<ScriptedBackend.Behaviour>, served: NIOLockedValueBox<Int>) {
+    init(
+        state: NIOLockedValueBox<ScriptedBackend.Behaviour>, served: NIOLockedValueBox<Int>, received: NIOLockedValueBox<[String]>,
+        upcoming: NIOLockedValueBox<[ScriptedBackend.Behaviour]>
+    ) {
         self.state = state
         self.served = served
+        self.received = received
+        self.upcoming = upcoming
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .end = unwrapInboundIn(data) else { return }
-        switch state.withLockedValue({ $0 }) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            body = ""
+            return
+        case .body(let part):
+            body += String(buffer: part)
+            return
+        case .end:
+            break
+        }
+        received.withLockedValue { $0.append(body) }
+        let scripted = upcoming.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }
+        switch scripted ?? state.withLockedValue({ $0 }) {
         case .answer(let status, let body):
             respond(context: context, status: status, body: body)
         case .delay(let delay, let status, let body):

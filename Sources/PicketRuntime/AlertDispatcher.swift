@@ -1,0 +1,162 @@
+import DequeModule
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PicketConfig
+import PicketCore
+import PicketHTTPClient
+
+/// One alert as receivers get it (JSON, snake_case).
+struct Alert: Encodable, Sendable {
+    let event: String
+    let severity: String
+    let app: String?
+    let backend: String?
+    let message: String
+    let at: String
+    /// The facts behind it: failure class, probe message, trigger, nginx's words…
+    let evidence: [String: String]
+
+    init(_ kind: AlertKind, app: AppName? = nil, backend: ServerAddress? = nil, message: String, evidence: [String: String] = [:]) {
+        event = kind.rawValue
+        severity = kind.severity.rawValue
+        self.app = app?.description
+        self.backend = backend?.description
+        self.message = message
+        at = ISO8601DateFormatter().string(from: Date())
+        self.evidence = evidence
+    }
+
+    var kind: AlertKind { AlertKind(rawValue: event)! }
+}
+
+/// Sends alerts to webhooks without ever slowing the controller loop: `send` only appends to a bounded
+/// queue per webhook (full queues drop, counted); a worker per webhook delivers in order, retrying
+/// failures with exponential backoff and jitter.
+final class AlertDispatcher: Sendable {
+    private let lanes: [WebhookLane]
+
+    init(settings: AlertSettings, group: EventLoopGroup, logger: Logger, metrics: PicketMetrics) {
+        lanes = settings.webhooks.map { WebhookLane(webhook: $0, settings: settings, group: group, logger: logger, metrics: metrics) }
+    }
+
+    func send(_ alert: Alert) {
+        for lane in lanes where lane.webhook.wants(alert.kind) { lane.enqueue(alert) }
+    }
+
+    /// The alert an observation calls for, if any.
+    func observe(_ observation: Observation) {
+        switch observation {
+        case .transition(let transition):
+            guard case .open = transition.to else { return }
+            var evidence: [String: String] = ["from": transition.from.name, "consecutive_failures": "\(transition.consecutiveFailures)"]
+            if case .probe(let outcome) = transition.cause {
+                evidence["failure_class"] = outcome.failureClass?.rawValue
+                evidence["probe_message"] = outcome.evidence.message
+            }
+            send(Alert(.circuitOpened, app: transition.backend.app, backend: transition.backend.address,
+                message: "circuit opened for \(transition.backend) after \(transition.consecutiveFailures) failed checks", evidence: evidence))
+        case .recovery(let event):
+            let evidence = ["container": event.container, "trigger": event.trigger ?? ""]
+            if event.kind == .quarantined {
+                send(Alert(.backendQuarantined, app: event.backend.app, backend: event.backend.address,
+                    message: "\(event.backend) quarantined: \(event.trigger ?? "")", evidence: evidence))
+            } else if case .actionFinished(let action, .failed(let message), _) = event.kind {
+                send(Alert(.recoveryFailed, app: event.backend.app, backend: event.backend.address,
+                    message: "\(action.rawValue) of \(event.container) failed: \(message)", evidence: evidence.merging(["error": message]) { $1 }))
+            }
+        case .allDown(let app, let policy):
+            send(Alert(.appAllDown, app: app, message: "no healthy backend in \(app); \(policy.rawValue) decides", evidence: ["policy": policy.rawValue]))
+        case .firstRoundCompleted, .allDownCleared, .backendsChanged, .applyRetryScheduled, .operatorDrain:
+            break
+        }
+    }
+
+    func stop() {
+        for lane in lanes { lane.stop() }
+    }
+}
+
+/// One webhook's queue and worker.
+private final class WebhookLane: Sendable {
+    let webhook: Webhook
+    private let queue = NIOLockedValueBox(Deque<Alert>())
+    private let capacity: Int
+    private let maxRetries: Int
+    private let transport: HTTPTransport
+    private let logger: Logger
+    private let metrics: PicketMetrics
+    private let wake: AsyncStream<Void>.Continuation
+    private let worker: Task<Void, Never>
+
+    init(webhook: Webhook, settings: AlertSettings, group: EventLoopGroup, logger: Logger, metrics: PicketMetrics) {
+        self.webhook = webhook
+        capacity = settings.queueSize
+        maxRetries = settings.maxRetries
+        transport = HTTPTransport(endpoint: .tcp(host: webhook.host, port: webhook.port), group: group, host: webhook.host)
+        self.logger = logger
+        self.metrics = metrics
+        let (stream, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.wake = wake
+        let queue = queue
+        let deliver = Self.deliverer(webhook: webhook, transport: transport, maxRetries: settings.maxRetries, logger: logger, metrics: metrics)
+        worker = Task {
+            for await _ in stream {
+                while let alert = queue.withLockedValue({ $0.popFirst() }) {
+                    await deliver(alert)
+                }
+            }
+        }
+    }
+
+    func enqueue(_ alert: Alert) {
+        let accepted = queue.withLockedValue { queue -> Bool in
+            guard queue.count < capacity else { return false }
+            queue.append(alert)
+            return true
+        }
+        if accepted {
+            wake.yield()
+        } else {
+            metrics.webhook(url: webhook.url, result: "dropped")
+        }
+    }
+
+    func stop() {
+        wake.finish()
+        worker.cancel()
+    }
+
+    private static func deliverer(
+        webhook: Webhook, transport: HTTPTransport, maxRetries: Int, logger: Logger, metrics: PicketMetrics
+    ) -> @Sendable (Alert) async -> Void {
+        let backoff = Backoff(base: .milliseconds(500), cap: .seconds(30), jitter: 0.2)
+        return { alert in
+            var random = RandomSource(seed: .random(in: 1...UInt64.max))
+            let body = StatusJSON.encode(alert)
+            for attempt in 0...maxRetries {
+                if Task.isCancelled { return }
+                var failure: String
+                do {
+                    let response = try await transport.send(.POST, webhook.path, body: body, timeout: webhook.timeout)
+                    if (200..<300).contains(response.status) {
+                        metrics.webhook(url: webhook.url, result: "delivered")
+                        return
+                    }
+                    failure = "answered \(response.status)"
+                } catch {
+                    failure = "\(error)"
+                }
+                metrics.webhook(url: webhook.url, result: "failed_attempt")
+                if attempt == maxRetries {
+                    logger.warning("webhook \(webhook.url) gave up on \(alert.event) after \(attempt + 1) tries: \(failure)",
+                        metadata: ["event": "webhook_failed", "url": "\(webhook.url)", "alert": "\(alert.event)"])
+                    metrics.webhook(url: webhook.url, result: "gave_up")
+                    return
+                }
+                try? await Task.sleep(for: backoff.delay(attempt: attempt, random: &random))
+            }
+        }
+    }
+}
