@@ -1,7 +1,8 @@
 import Foundation
 
 /// `picket-bench`: prints the figures BENCHMARKS.md records. Not a test: it measures and reports.
-///   picket-bench probes [BACKENDS] [SECONDS]   probe engine at 1 s interval against one nginx on many ports
+///   picket-bench probes [BACKENDS] [SECONDS] [state]   probe engine at 1 s interval against one nginx on many
+///                                                      ports; `state` turns the state database on
 ///   picket-bench apply [UPSTREAMS] [SERVERS]   render + atomic swap time for a large upstream file
 @main
 enum Bench {
@@ -11,13 +12,13 @@ enum Bench {
         case "probes":
             let backends = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
             let seconds = arguments.count > 2 ? Int(arguments[2]) ?? 60 : 60
-            try await ProbeBench(backends: backends, seconds: seconds).run()
+            try await ProbeBench(backends: backends, seconds: seconds, persistence: arguments.dropFirst(3).first == "state").run()
         case "apply":
             let upstreams = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
             let servers = arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10
             try ApplyBench(upstreams: upstreams, servers: servers).run()
         default:
-            print("usage: picket-bench probes [BACKENDS] [SECONDS] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM]")
+            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM]")
         }
     }
 }

@@ -8,15 +8,18 @@ import PicketRuntime
 
 /// The probe engine at scale, through the real controller: BACKENDS HTTP backends (one nginx listening
 /// on that many loopback ports, logging each request's time and port) checked every second. Reports
-/// CPU per check, memory, and the gap between consecutive checks of each backend as nginx saw them.
+/// CPU per check, memory, and the gap between consecutive checks of each backend as nginx saw them;
+/// with the state database on, also how fast it grows.
 struct ProbeBench {
     let backends: Int
     let seconds: Int
+    /// Run with the state database (checks, events and backend state written in batches).
+    let persistence: Bool
     let basePort = 20_000
     let warmup = 3
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-bench-probes-\(getpid())").path
 
     func run() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-bench-probes-\(getpid())").path
         try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "\(root)/logs", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -45,6 +48,8 @@ struct ProbeBench {
               output: \(root)/conf/picket/upstreams.conf
               test_command: [\(nginx), -p, \(root), -q, -t, -c, "{config}"]
               pid_file: \(root)/logs/nginx.pid
+            status: {enabled: false}
+            state: {enabled: \(persistence), path: \(root)/state.db}
             apps:
               - name: bench
                 health_check: {path: /health, interval: 1s, timeout: 500ms}
@@ -60,22 +65,35 @@ struct ProbeBench {
         let logger = Logger(label: "picket") { PicketLogHandler(label: $0, format: .text, level: .warning) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let controller = Controller(setup: setup, configPath: "\(root)/picket.yaml", logger: logger, group: group, seed: 1)
-        print("probes: \(backends) HTTP backends at 1 s interval, \(warmup) s warm-up then \(seconds) s measured...")
+        print("probes: \(backends) HTTP backends at 1 s interval, state database \(persistence ? "on" : "off"), \(warmup) s warm-up then \(seconds) s measured...")
         let task = Task { try await controller.run() }
         try await Task.sleep(for: .seconds(warmup))
         let windowStart = Date().timeIntervalSince1970
+        let databaseStart = databaseBytes()
         let cpuStart = Resources.cpuTimes()
         try await Task.sleep(for: .seconds(seconds))
         let cpuEnd = Resources.cpuTimes()
         let cpu = (user: cpuEnd.user - cpuStart.user, system: cpuEnd.system - cpuStart.system)
         let windowEnd = Date().timeIntervalSince1970
         let memory = Resources.memory()
+        if persistence {
+            let grown = Double(databaseBytes() - databaseStart)
+            let perDay = grown / (windowEnd - windowStart) * 86_400
+            print("state database: grew \(format(grown / 1_048_576)) MiB in \(seconds) s, about \(format(perDay / 1_073_741_824)) GiB for a day of raw check history")
+        }
         task.cancel()
         _ = await task.result
         try await group.shutdownGracefully()
         _ = await CommandRunner.run([nginx, "-p", root, "-c", "conf/nginx.conf", "-s", "stop"], timeout: .seconds(10))
         try await Task.sleep(for: .milliseconds(500))
         try report(log: "\(root)/logs/access.log", window: windowStart...windowEnd, cpu: cpu, memory: memory)
+    }
+
+    /// The database's size on disk with its WAL.
+    private func databaseBytes() -> Int {
+        ["state.db", "state.db-wal"].reduce(0) { total, name in
+            total + ((try? FileManager.default.attributesOfItem(atPath: "\(root)/\(name)")[.size] as? Int) ?? 0)
+        }
     }
 
     private func report(log: String, window: ClosedRange<Double>, cpu split: (user: Duration, system: Duration), memory: (rss: Double, peak: Double)) throws {

@@ -61,3 +61,39 @@ import Testing
         #expect(DockerSettings(socket: "/x.sock").socketPath(environment: ["DOCKER_HOST": "tcp://h:1"]) == .success("/x.sock"))
     }
 }
+
+@Suite struct OperationsConfigTests {
+    @Test func readsStatusStateAndAlertsWithDefaults() throws {
+        let defaults = try parse("nginx: {output: /tmp/u.conf}\napps: [{name: web, instances: [127.0.0.1:8001]}]\n")
+        #expect(defaults.status == StatusSettings())
+        #expect(defaults.state == StateSettings(path: "/etc/picket/picket.state.db"), "beside the config, named after it")
+        #expect(defaults.alerts == AlertSettings())
+        let config = try parse("""
+            nginx: {output: /tmp/u.conf}
+            status: {listen: "[::1]:9999", token: abcdefghijklmnopq}
+            state: {path: /var/lib/picket/state.db, retention: 2h}
+            alerts:
+              webhooks: [{url: "http://hooks.local:8080/x?y=1", min_severity: error, events: [app_all_down]}]
+            apps: [{name: web, instances: [127.0.0.1:8001]}]
+            """)
+        #expect(config.status == StatusSettings(host: "::1", port: 9999, token: "abcdefghijklmnopq"))
+        #expect(config.state == StateSettings(path: "/var/lib/picket/state.db", retention: .seconds(7200)))
+        let hook = try #require(config.alerts.webhooks.first)
+        #expect(hook.url == "http://hooks.local:8080/x?y=1" && hook.minSeverity == .error && hook.events == [.appAllDown])
+        #expect(hook.wants(.appAllDown) && !hook.wants(.circuitOpened))
+        #expect(StatusSettings(token: "from-config").effectiveToken(environment: ["PICKET_STATUS_TOKEN": "from-env"]) == "from-env")
+    }
+
+    @Test(arguments: [
+        ("status: {listen: unix:/run/picket.sock}", "status.listen: expected host:port"),
+        ("status: {token: short}", "status.token: use at least 16 characters"),
+        ("state: {retention: 10s}", "state.retention"),
+        ("alerts: {webhooks: [{url: \"https://x.example/hook\"}]}", "expected http://HOST[:PORT]/PATH"),
+        ("alerts: {webhooks: [{url: \"http://x/hook\", events: [circuit_open]}]}", "unknown event 'circuit_open' (did you mean 'circuit_opened'?)"),
+        ("alerts: {webhooks: [{url: \"http://x/hook\", min_severity: loud}]}", "min_severity"),
+    ])
+    func rejectsBadOperationsSettingsNamingTheKey(line: String, message: String) {
+        let found = problems("nginx: {output: /tmp/u.conf}\n\(line)\napps: [{name: web, instances: [127.0.0.1:8001]}]\n")
+        #expect(found.contains { $0.contains(message) }, "\(found)")
+    }
+}

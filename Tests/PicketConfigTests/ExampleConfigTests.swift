@@ -20,7 +20,8 @@ import Testing
             "balance", "keepalive", "max_fails", "fail_timeout", "when_all_down", "weight", "backup", "drain",
             "template", "test_command", "reload_command", "pid_file", "command_timeout", "quiet", "max", "resync_interval", "max_concurrent",
             "socket", "call_timeout", "selector", "network", "enabled", "after_open", "after_failures", "drain_timeout", "stop_timeout",
-            "max_restarts", "restart_window", "backoff", "initial", "recreate", "max_in_flight"]
+            "max_restarts", "restart_window", "backoff", "initial", "recreate", "max_in_flight",
+            "listen", "token", "retention", "queue_size", "max_retries", "webhooks", "url", "min_severity", "events"]
         for key in keys {
             #expect(text.contains("\(key):"), "examples/full.yaml does not document \(key)")
         }
