@@ -37,8 +37,12 @@ public final class Controller: Service {
                 alerts?.send(Alert(.dockerEngineDown, message: "Docker engine unreachable: \(reason)", evidence: ["error": reason]))
             }
         }
-        let persistence = Persistence.open(initialSetup.configuration.state, logger: logger, metrics: metrics)
-        let outlets = ControllerOutlets(docker: docker, metrics: metrics, persistence: persistence, alerts: alerts)
+        let opened = Persistence.open(initialSetup.configuration.state, logger: logger, metrics: metrics)
+        let persistence = try? opened?.get()
+        var persistenceFailure: String?
+        if case .failure(let error)? = opened { persistenceFailure = error.description }
+        let outlets = ControllerOutlets(
+            docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts)
         var loop = ControllerLoop(
             setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, outlets: outlets, seed: seed)
         let status = await startStatusServer(metrics: metrics, persistence: persistence, events: continuation)

@@ -9,8 +9,9 @@ extension ControllerLoop {
         case .readiness:
             if !core.firstRoundComplete { return .readiness(ready: false, reason: "the first round of checks is not complete") }
             if core.applied == nil { return .readiness(ready: false, reason: "no upstream file applied yet") }
-            if let health = persistence?.writer.currentHealth, !health.ok {
-                return .readiness(ready: true, reason: "first round complete, config applied; state database failing (\(health.failure ?? "?")), running from memory")
+            let failure = outlets.persistenceFailure ?? persistence.flatMap { $0.writer.currentHealth.ok ? nil : ($0.writer.currentHealth.failure ?? "?") }
+            if let failure {
+                return .readiness(ready: true, reason: "first round complete, config applied; state database failing (\(failure)), running from memory")
             }
             return .readiness(ready: true, reason: "first round complete, config applied")
         case .apps:

@@ -3,5 +3,7 @@ struct ControllerOutlets: Sendable {
     let docker: DockerShell?
     let metrics: PicketMetrics
     let persistence: Persistence?
+    /// Why the state database could not be opened, when it could not.
+    let persistenceFailure: String?
     let alerts: AlertDispatcher?
 }

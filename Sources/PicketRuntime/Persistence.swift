@@ -11,17 +11,17 @@ final class Persistence: Sendable {
     let store: StateStore
     let writer: StoreWriter
 
-    /// Opens the store, or logs why it cannot and returns nil.
-    static func open(_ settings: StateSettings, logger: Logger, metrics: PicketMetrics) -> Persistence? {
+    /// Opens the store; when it cannot, logs why and returns the reason instead.
+    static func open(_ settings: StateSettings, logger: Logger, metrics: PicketMetrics) -> Result<Persistence, StoreError>? {
         guard settings.enabled else { return nil }
         do {
             let store = try StateStore(path: settings.path)
             metrics.persistence(up: true)
-            return Persistence(store: store, retention: settings.retention, logger: logger, metrics: metrics)
+            return .success(Persistence(store: store, retention: settings.retention, logger: logger, metrics: metrics))
         } catch {
             metrics.persistence(up: false)
             logger.error("\(error); running from memory: nothing is remembered across restarts", metadata: ["event": "persistence_failed"])
-            return nil
+            return .failure(error)
         }
     }
 

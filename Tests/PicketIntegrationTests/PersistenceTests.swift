@@ -68,6 +68,27 @@ import Testing
     }
 }
 
+extension PersistenceTests {
+    @Test func aCorruptDatabaseIsReportedAndPicketGoesOnFromMemory() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("picket-corrupt-\(UUID().uuidString.prefix(8)).db").path
+        try String(repeating: "not a database ", count: 500).write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let port = freePort()
+        try await Stack.with(settings: "status: {listen: 127.0.0.1:\(port)}\nstate: {path: \(path)}\n") { stack in
+            #expect(try await stack.startPicketThenNginx())
+            #expect(stack.logContains("state database \(path): ") && stack.logContains("running from memory"))
+            let api = StatusAPI(port: port)
+            let ready = try await api.send(.GET, "/readyz")
+            #expect(ready.status == 200 && ready.text.contains("state database failing") && ready.text.contains("running from memory"), "\(ready.text)")
+            #expect((try await api.send(.GET, "/metrics")).text.contains("picket_persistence_up 0"))
+            let b = stack.backends[1]
+            try await b.stop()
+            #expect(await eventually(timeout: .seconds(3)) { !stack.nginx.output.contains(b.address) }, "nginx is still managed")
+            #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("not a database"), "the file is left as it was")
+        }
+    }
+}
+
 /// The `picket run` binary as a child process, killed with SIGKILL (no chance to flush or clean up).
 struct PicketProcess {
     let process = Process()
