@@ -91,7 +91,6 @@ struct ControllerLoop {
             reloadConfig(now: now)
         case .containers(let containers, let listedAt):
             perform(core.containersListed(containers, listedAt: listedAt, now: now))
-            recentChecks.keep(only: Set(core.backends.map(\.id)))
         case .dockerActionFinished(let command, let result):
             docker?.discovery.resyncSoon()
             perform(core.dockerActionFinished(command, result: result, now: now))
@@ -145,7 +144,6 @@ struct ControllerLoop {
             logger.notice("config reloaded: \(fresh.configuration.apps.count) apps, \(fresh.configuration.backendCount) backends",
                 metadata: ["event": "config_reloaded"])
             perform(core.configLoaded(fresh.configuration.apps, settings: fresh.configuration.controller, now: now))
-            recentChecks.keep(only: Set(core.backends.map(\.id)))
         } catch {
             metrics.configRejected()
             for line in error.lines { logger.error("config rejected, keeping the running one: \(line)", metadata: ["event": "config_rejected"]) }
@@ -167,6 +165,7 @@ struct ControllerLoop {
                 metrics.observe(observation)
                 outlets.alerts?.observe(observation)
                 remember(observation)
+                if case .backendsChanged(_, let removed, _, _) = observation { recentChecks.forget(removed) }
             }
         }
         let batcher = batcher

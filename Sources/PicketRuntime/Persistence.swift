@@ -47,14 +47,13 @@ final class Persistence: Sendable {
             logger.error("\(error); starting without remembered state", metadata: ["event": "persistence_failed"])
             return []
         }
-        let wallNow = Date().timeIntervalSince1970
-        func instant(_ wall: Double) -> Instant { now + .milliseconds(Int64((wall - wallNow) * 1000)) }
+        let clock = WallClock(now: now)
         return rows.compactMap { row in
             guard let app = try? AppName(validating: row.app), let address = try? ServerAddress(validating: row.address) else { return nil }
             return SavedBackend(
-                id: BackendID(app: app, address: address), phase: row.phase == "out" ? .out : .up, openUntil: row.openUntil.map(instant),
+                id: BackendID(app: app, address: address), phase: row.phase == "out" ? .out : .up, openUntil: row.openUntil.map(clock.instant),
                 consecutiveFailures: row.consecutiveFailures, reopenCount: row.reopenCount, operatorDrained: row.operatorDrained,
-                restarts: row.restarts.map(instant), quarantineReason: row.quarantineReason)
+                restarts: row.restarts.map(clock.instant), quarantineReason: row.quarantineReason)
         }
     }
 
@@ -68,13 +67,12 @@ final class Persistence: Sendable {
 
     func save(_ backend: BackendSnapshot, now: Instant) {
         let saved = backend.saved(now: now)
-        let wallNow = Date().timeIntervalSince1970
-        func wall(_ instant: Instant) -> Double { wallNow + (instant - now).milliseconds / 1000 }
+        let clock = WallClock(now: now)
         writer.save(StoredBackend(
             app: saved.id.app.description, address: saved.id.address.description, phase: saved.phase.rawValue,
-            openUntil: saved.openUntil.map(wall), consecutiveFailures: saved.consecutiveFailures, reopenCount: saved.reopenCount,
-            operatorDrained: saved.operatorDrained, restarts: saved.restarts.map(wall), quarantineReason: saved.quarantineReason,
-            updatedAt: wallNow))
+            openUntil: saved.openUntil.map(clock.wall), consecutiveFailures: saved.consecutiveFailures, reopenCount: saved.reopenCount,
+            operatorDrained: saved.operatorDrained, restarts: saved.restarts.map(clock.wall), quarantineReason: saved.quarantineReason,
+            updatedAt: clock.wallNow))
     }
 
     func forget(_ id: BackendID) {
@@ -84,4 +82,14 @@ final class Persistence: Sendable {
     func log(_ kind: String, _ id: BackendID, _ detail: String) {
         writer.add(event: EventRow(at: Date().timeIntervalSince1970, app: id.app.description, address: id.address.description, kind: kind, detail: detail))
     }
+}
+
+/// Converts between this run's monotonic `Instant`s and wall-clock epoch seconds, the only times that
+/// mean anything to the next run.
+struct WallClock {
+    let now: Instant
+    let wallNow = Date().timeIntervalSince1970
+
+    func instant(_ wall: Double) -> Instant { now + .milliseconds(Int64((wall - wallNow) * 1000)) }
+    func wall(_ instant: Instant) -> Double { wallNow + (instant - now).milliseconds / 1000 }
 }

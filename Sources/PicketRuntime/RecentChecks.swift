@@ -19,7 +19,7 @@ struct RecentChecks {
     }
 
     /// Drops backends that no longer exist.
-    mutating func keep(only ids: Set<BackendID>) {
-        checks = checks.filter { ids.contains($0.key) }
+    mutating func forget(_ ids: [BackendID]) {
+        for id in ids { checks[id] = nil }
     }
 }
