@@ -32,10 +32,24 @@ public struct ProbeEvidence: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// A reason on Picket's own side that kept a probe from being made. It says nothing about the backend,
+/// so it never counts against one: a neighbour that exhausts Picket's descriptors must not eject every
+/// healthy backend.
+public enum LocalFault: String, Hashable, Sendable, CaseIterable {
+    /// EMFILE or ENFILE: Picket or the system has no file descriptor left.
+    case descriptorsExhausted = "descriptors_exhausted"
+    /// EADDRNOTAVAIL: no local port left to connect from.
+    case noLocalPort = "no_local_port"
+    /// ENOBUFS or ENOMEM: the kernel had no memory for the socket.
+    case noBufferSpace = "no_buffer_space"
+}
+
 /// The verdict of one probe attempt.
 public enum ProbeOutcome: Hashable, Sendable {
     case passed(ProbeEvidence)
     case failed(FailureClass, ProbeEvidence)
+    /// No verdict: the probe could not be made because of a local fault. The backend keeps its state.
+    case inconclusive(LocalFault, ProbeEvidence)
 
     public var passed: Bool {
         if case .passed = self { return true }
@@ -44,12 +58,18 @@ public enum ProbeOutcome: Hashable, Sendable {
 
     public var evidence: ProbeEvidence {
         switch self {
-        case .passed(let evidence), .failed(_, let evidence): return evidence
+        case .passed(let evidence), .failed(_, let evidence), .inconclusive(_, let evidence): return evidence
         }
     }
 
     public var failureClass: FailureClass? {
         if case .failed(let failureClass, _) = self { return failureClass }
+        return nil
+    }
+
+    /// The local fault that kept this probe from being made, if any.
+    public var localFault: LocalFault? {
+        if case .inconclusive(let fault, _) = self { return fault }
         return nil
     }
 }

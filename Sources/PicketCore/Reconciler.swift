@@ -191,6 +191,11 @@ public struct Reconciler: Sendable {
     /// A probe finished (one attempt). Failed attempts are retried up to `max_retries` before they count.
     public mutating func probeCompleted(_ report: ProbeReport, now: Instant) -> [Effect] {
         guard var record = records[report.backend], record.inFlightTicket == report.ticket else { return [] }
+        if report.outcome.localFault != nil {
+            records[report.backend]!.inFlightTicket = nil
+            schedule(report.backend, at: max(report.dueAt + record.check.interval, now))
+            return dueEffects(now: now)
+        }
         if !report.outcome.passed, report.attempt < record.check.maxRetries {
             return [.probe(request(for: report.backend, record: record, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))]
         }

@@ -41,6 +41,8 @@ enum ObservationLog {
             why = "\(transition.consecutiveFailures)× \(failureClass.rawValue)" + (evidence.description.isEmpty ? "" : ": \(evidence)")
         case .probe(.passed(let evidence)):
             why = "\(transition.consecutiveSuccesses)× passed" + (evidence.description.isEmpty ? "" : ": \(evidence)")
+        case .probe(.inconclusive(let fault, _)):
+            why = "no verdict: \(fault.rawValue) on Picket's side"
         case .cooldownElapsed: why = "cooldown over, probing again"
         case .halfOpenExpired: why = "half-open too long without enough passes"
         case .checkDisabled: why = "health check disabled"

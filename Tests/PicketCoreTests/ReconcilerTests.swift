@@ -193,3 +193,22 @@ import PicketCore
         #expect(world.lastServing == three)
     }
 }
+
+@Suite struct LocalFaultTests {
+    @Test func aProbeThatCouldNotBeMadeNeverCountsAgainstTheBackend() {
+        var world = Harness(apps: [app(["127.0.0.1:8001", "127.0.0.1:8002"])])
+        world.run(for: .seconds(2))
+        #expect(world.lastServing == ["127.0.0.1:8001", "127.0.0.1:8002"])
+        let transitionsBefore = world.transitions.count
+        let exhausted = ProbeOutcome.inconclusive(.descriptorsExhausted, ProbeEvidence(message: "Too many open files"))
+        world.answers["127.0.0.1:8001"] = exhausted
+        world.answers["127.0.0.1:8002"] = exhausted
+        world.run(for: .seconds(30))
+        #expect(world.phase("127.0.0.1:8001") == .up)
+        #expect(world.phase("127.0.0.1:8002") == .up)
+        #expect(world.transitions.count == transitionsBefore)
+        #expect(world.lastServing == ["127.0.0.1:8001", "127.0.0.1:8002"])
+        let probes = world.probesSent.filter { $0.target.description == "127.0.0.1:8001" }.count
+        #expect(probes >= 30, "a backend keeps being probed at its interval through a local fault, got \(probes) probes")
+    }
+}
