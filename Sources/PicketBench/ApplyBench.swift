@@ -18,7 +18,7 @@ struct ApplyBench {
                 })
         }
         let healthy = UpstreamSet.assumingHealthy(apps)
-        let oneDown = UpstreamSet(apps: apps) { id, _ in id.address.description != "127.0.0.1:8080" }
+        let oneDown = UpstreamSet(apps: apps) { id, _ in id.address.description != "127.0.0.1:8080" ? .serving(rampStep: nil) : .out }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picket-bench-apply-\(getpid())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

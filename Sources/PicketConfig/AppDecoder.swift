@@ -3,7 +3,7 @@ import Yams
 
 /// Reads one entry of `apps:`, with `defaults:` filled in underneath it.
 struct AppDecoder {
-    static let sharedKeys = ["health_check", "circuit_breaker", "balance", "keepalive", "max_fails", "fail_timeout", "when_all_down", "recovery"]
+    static let sharedKeys = ["health_check", "circuit_breaker", "balance", "keepalive", "max_fails", "fail_timeout", "when_all_down", "recovery", "slow_start"]
     static let keys = ["name", "instances", "docker"] + sharedKeys
     static let instanceKeys = ["address", "weight", "backup", "drain"]
     static let policies = Dictionary(uniqueKeysWithValues: AllDownPolicy.allCases.map { ($0.rawValue, $0) })
@@ -29,12 +29,13 @@ struct AppDecoder {
         let check = HealthCheckDecoder(reader: reader).decode(merged("health_check"), section.path("health_check"))
         let circuitDecoder = CircuitDecoder(reader: reader)
         let circuit = circuitDecoder.decode(merged("circuit_breaker"), section.path("circuit_breaker"))
-        circuitDecoder.checkHalfOpenWindow(circuit, check: check, node: merged("circuit_breaker") ?? node, path: section.path("circuit_breaker"))
+        circuitDecoder.checkProbeSpacing(circuit, check: check, node: merged("circuit_breaker") ?? node, path: section.path("circuit_breaker"))
         let balance = decodeBalance(merged("balance"), section.path("balance")) ?? .roundRobin
         let keepalive = reader.int(merged("keepalive"), section.path("keepalive"), in: 1...10_000)
         let maxFails = reader.int(merged("max_fails"), section.path("max_fails"), in: 0...1000) ?? 1
         let failTimeout = wholeSeconds(merged("fail_timeout"), section.path("fail_timeout")) ?? .seconds(10)
         let policy = reader.choice(merged("when_all_down"), section.path("when_all_down"), Self.policies) ?? .failOpen
+        let slowStart = reader.duration(merged("slow_start"), section.path("slow_start"), minimum: .seconds(1))
         let dockerDecoder = DockerDecoder(reader: reader)
         let docker = dockerDecoder.decodeSource(section["docker"], section.path("docker"), app: name)
         let recovery = dockerDecoder.decodeRecovery(merged("recovery"), section.path("recovery"))
@@ -50,7 +51,7 @@ struct AppDecoder {
         guard let name, let instances else { return nil }
         return AppSpec(
             name: name, instances: instances, healthCheck: check, circuit: circuit, balance: balance, keepalive: keepalive,
-            maxFails: maxFails, failTimeout: failTimeout, whenAllDown: policy, docker: docker, recovery: recovery)
+            maxFails: maxFails, failTimeout: failTimeout, whenAllDown: policy, docker: docker, recovery: recovery, slowStart: slowStart)
     }
 
     /// Checks the values `defaults:` gives, under their own key path, before any app uses them.
@@ -62,6 +63,7 @@ struct AppDecoder {
         _ = reader.int(defaults["max_fails"], defaults.path("max_fails"), in: 0...1000)
         _ = wholeSeconds(defaults["fail_timeout"], defaults.path("fail_timeout"))
         _ = reader.choice(defaults["when_all_down"], defaults.path("when_all_down"), Self.policies)
+        _ = reader.duration(defaults["slow_start"], defaults.path("slow_start"), minimum: .seconds(1))
         _ = DockerDecoder(reader: reader).decodeRecovery(defaults["recovery"], defaults.path("recovery"))
     }
 

@@ -5,7 +5,7 @@ import Yams
 struct HealthCheckDecoder {
     static let keys = [
         "type", "enabled", "path", "port", "method", "headers", "body", "expected_status_codes", "expected_body",
-        "probe_data", "expected_response", "initial_delay", "interval", "timeout", "failure_threshold",
+        "probe_data", "expected_response", "initial_delay", "interval", "fast_interval", "down_interval", "timeout", "failure_threshold",
         "success_threshold", "max_retries", "max_response_time", "jitter",
     ]
     static let methods = ["GET", "HEAD", "POST", "PUT"]
@@ -20,6 +20,8 @@ struct HealthCheckDecoder {
         if let value = reader.int(section["port"], section.path("port"), in: 1...65535) { spec.port = value }
         if let value = reader.duration(section["initial_delay"], section.path("initial_delay")) { spec.initialDelay = value }
         if let value = reader.duration(section["interval"], section.path("interval"), minimum: .milliseconds(100)) { spec.interval = value }
+        if let value = reader.duration(section["fast_interval"], section.path("fast_interval"), minimum: .milliseconds(10)) { spec.fastInterval = value }
+        if let value = reader.duration(section["down_interval"], section.path("down_interval"), minimum: .milliseconds(100)) { spec.downInterval = value }
         if let value = reader.duration(section["timeout"], section.path("timeout"), minimum: .milliseconds(10)) { spec.timeout = value }
         if let value = reader.int(section["failure_threshold"], section.path("failure_threshold"), in: 1...100) { spec.failureThreshold = value }
         if let value = reader.int(section["success_threshold"], section.path("success_threshold"), in: 1...100) { spec.successThreshold = value }
@@ -28,6 +30,10 @@ struct HealthCheckDecoder {
             spec.maxResponseTime = value
         }
         if let value = reader.double(section["jitter"], section.path("jitter"), in: 0...0.5) { spec.jitter = value }
+        if section["fast_interval"] != nil, spec.fastInterval > spec.interval {
+            reader.report(section["fast_interval"], section.path("fast_interval"),
+                "the fast interval (\(spec.fastInterval.shortDescription)) must not exceed the interval (\(spec.interval.shortDescription))")
+        }
         if spec.timeout > spec.interval {
             reader.report(section["timeout"] ?? section.node, section.path("timeout"),
                 "the timeout (\(spec.timeout.shortDescription)) must not exceed the interval (\(spec.interval.shortDescription))")

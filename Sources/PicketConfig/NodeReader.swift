@@ -20,7 +20,7 @@ final class NodeReader {
     }
 
     /// The mapping at `node`, with unknown keys reported (with a hint) against `known`.
-    func section(_ node: Node?, _ path: String, known: [String]) -> Section? {
+    func section(_ node: Node?, _ path: String, known: [String], retired: [String: String] = [:]) -> Section? {
         guard let node else { return nil }
         guard let mapping = node.mapping else {
             report(node, path, "expected a mapping of keys (\(known.joined(separator: ", ")))")
@@ -31,7 +31,9 @@ final class NodeReader {
                 report(key, path, "keys must be plain words")
                 continue
             }
-            if !known.contains(name) {
+            if let advice = retired[name] {
+                report(key, join(path, name), "'\(name)' is no longer supported: \(advice)")
+            } else if !known.contains(name) {
                 report(key, join(path, name), "unknown key '\(name)'\(Suggestion.hint(for: name, in: known))")
             }
         }

@@ -15,6 +15,10 @@ public struct AppSpec: Hashable, Sendable {
     public var docker: DockerSource?
     /// How containers that keep failing are healed; used only with `docker`.
     public var recovery: RecoveryPolicy
+    /// A server that rejoins rotation ramps up to its weight over this long, in `SlowStart.steps` steps
+    /// (open-source nginx has no `slow_start`); nil: it takes its full weight at once. Ignored with
+    /// `ip_hash` and `hash`, where weights do not spread load evenly.
+    public var slowStart: Duration?
 
     public init(
         name: AppName,
@@ -27,7 +31,8 @@ public struct AppSpec: Hashable, Sendable {
         failTimeout: Duration = .seconds(10),
         whenAllDown: AllDownPolicy = .failOpen,
         docker: DockerSource? = nil,
-        recovery: RecoveryPolicy = RecoveryPolicy()
+        recovery: RecoveryPolicy = RecoveryPolicy(),
+        slowStart: Duration? = nil
     ) {
         self.name = name
         self.instances = instances
@@ -40,6 +45,7 @@ public struct AppSpec: Hashable, Sendable {
         self.whenAllDown = whenAllDown
         self.docker = docker
         self.recovery = recovery
+        self.slowStart = slowStart
     }
 }
 

@@ -1,45 +1,34 @@
-/// Where a backend stands. Only `up` backends are in rotation.
+/// What a backend's checks say about it. Only `up` backends are in rotation (unless something else,
+/// such as a drain or a recovery, keeps them out: see `Rotation`).
 ///
 /// ```
-///            success_threshold passes                   circuit.failure_threshold failures
-///  pending ───────────────────────────▶ up ◀──┐   ┌───────────────────────────────▶ open
-///     │        health failure_threshold │     │   │                                  │ cooldown
-///     └──────────────────────────────▶ down ──┘───┘                                  ▼
-///                                   (passes: up)      ◀── any failure ───────── half_open
-///                                          up ◀── circuit.success_threshold passes ──┘
+///            success_threshold passes                 failure_threshold failures
+///  pending ───────────────────────────▶ up ◀──────────────────────────────────▶ down
+///     │      failure_threshold failures     success_threshold passes (+ hold_down after flaps)
+///     └─────────────────────────────────────────────────────────────────────▶ down
 /// ```
-public enum BackendPhase: Hashable, Sendable {
+public enum BackendPhase: String, Hashable, Sendable, CaseIterable {
     /// Known, no verdict yet (just started, or just added).
     case pending
-    /// Passing: in rotation (unless drained).
+    /// Passing.
     case up
-    /// Failed `health_check.failure_threshold` times in a row: out of rotation, still probed at the
-    /// normal interval, back after `health_check.success_threshold` passes.
+    /// Failed `health_check.failure_threshold` (or the circuit's `failure_threshold`) times in a row.
     case down
-    /// Failed `circuit_breaker.failure_threshold` times in a row: out of rotation and not probed until
-    /// the cooldown ends.
-    case open(until: Instant)
-    /// Cooldown over: probed again, needs `circuit_breaker.success_threshold` passes to close.
-    case halfOpen(since: Instant)
+}
 
-    public var name: String {
-        switch self {
-        case .pending: return "pending"
-        case .up: return "up"
-        case .down: return "down"
-        case .open: return "open"
-        case .halfOpen: return "half_open"
-        }
-    }
-
-    /// The circuit as operators think of it: closed while the backend is judged by its plain checks.
-    public var circuitName: String {
-        switch self {
-        case .pending, .up, .down: return "closed"
-        case .open: return "open"
-        case .halfOpen: return "half_open"
-        }
-    }
-
-    public var isUp: Bool { self == .up }
+/// The per-backend circuit: whether a backend's failures are persistent. It never stops probes; it
+/// decides how far apart they are once a backend stays out (see `CircuitSpec`), and container recovery
+/// and alerts key off it.
+///
+/// ```
+///  closed ──circuit failure_threshold failures──▶ open ──a pass──▶ half_open ──readmitted──▶ closed
+///                                                   ▲                  │
+///                                                   └───── a failure ──┘
+/// ```
+public enum Circuit: String, Hashable, Sendable, CaseIterable {
+    case closed
+    /// Failing persistently: out of rotation, probes back off after `recovery_timeout`.
+    case open
+    /// Open, then passing: proving itself until it is readmitted.
+    case halfOpen = "half_open"
 }

@@ -1,38 +1,49 @@
-/// The per-backend circuit breaker's settings.
+/// The per-backend circuit breaker's settings: what happens to a backend that keeps failing, and to one
+/// that keeps flapping.
 ///
-/// The health-check thresholds decide when a backend leaves and rejoins rotation after a short blip; the
-/// circuit decides what happens to a backend that keeps failing: after `failureThreshold` consecutive
-/// failures it opens and Picket stops probing it for a cooldown that starts at `recoveryTimeout` and
-/// doubles on each re-open up to `maxRecoveryTimeout`; then it is half-open and needs `successThreshold`
-/// consecutive passes within `halfOpenTimeout` to close again.
+/// The circuit never stops probes. After `failureThreshold` consecutive failures it opens: the backend is
+/// failing persistently (alerts and container recovery key off this). Once it has been open for
+/// `recoveryTimeout`, its probes back off, each failed probe doubling the spacing from the check's
+/// `down_interval` up to `maxProbeInterval`, so a backend that returns after any outage is readmitted
+/// within one probe spacing plus `success_threshold` checks (HAProxy's `downinter`, Envoy's un-ejection
+/// on an active check's success).
+///
+/// Flap damping is the circuit's other job. A backend ejected again within `flapWindow` of its last
+/// readmission has flapped; after `n` flaps it must pass continuously for `holdDown × 2^(n-1)` (at most
+/// `maxHoldDown`) before it returns. Each `flapWindow` it then stays in rotation forgives one flap, so a
+/// single long outage still readmits fast (Envoy's `base_ejection_time × n`, decaying while healthy).
 public struct CircuitSpec: Hashable, Sendable {
     public var failureThreshold: Int
-    public var successThreshold: Int
     public var recoveryTimeout: Duration
-    public var maxRecoveryTimeout: Duration
-    public var halfOpenTimeout: Duration
-    /// Cooldowns are spread by up to `±jitter` of themselves so that backends that failed together do
-    /// not come back together.
+    public var maxProbeInterval: Duration
+    /// Backed-off probe spacings are spread by up to `±jitter` of themselves so that backends that failed
+    /// together are not probed in lockstep.
     public var jitter: Double
+    public var flapWindow: Duration
+    public var holdDown: Duration
+    public var maxHoldDown: Duration
 
     public init(
         failureThreshold: Int = 5,
-        successThreshold: Int = 3,
         recoveryTimeout: Duration = .seconds(30),
-        maxRecoveryTimeout: Duration = .seconds(300),
-        halfOpenTimeout: Duration = .seconds(60),
-        jitter: Double = 0.1
+        maxProbeInterval: Duration = .seconds(5),
+        jitter: Double = 0.1,
+        flapWindow: Duration = .seconds(60),
+        holdDown: Duration = .seconds(10),
+        maxHoldDown: Duration = .seconds(120)
     ) {
         self.failureThreshold = failureThreshold
-        self.successThreshold = successThreshold
         self.recoveryTimeout = recoveryTimeout
-        self.maxRecoveryTimeout = maxRecoveryTimeout
-        self.halfOpenTimeout = halfOpenTimeout
+        self.maxProbeInterval = maxProbeInterval
         self.jitter = jitter
+        self.flapWindow = flapWindow
+        self.holdDown = holdDown
+        self.maxHoldDown = maxHoldDown
     }
 
-    /// The cooldown before the `reopenCount`-th consecutive re-open ends, before jitter.
-    public var cooldown: Backoff {
-        Backoff(base: recoveryTimeout, cap: maxRecoveryTimeout, jitter: jitter)
+    /// How long a backend that has flapped `flaps` times must pass without a break before it returns.
+    public func holdDown(flaps: Int) -> Duration {
+        guard flaps > 0 else { return .zero }
+        return Backoff(base: holdDown, cap: maxHoldDown, jitter: 0).nominalDelay(attempt: flaps - 1)
     }
 }

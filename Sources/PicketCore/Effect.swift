@@ -16,7 +16,7 @@ public struct ApplyPlan: Hashable, Sendable {
     public enum Reason: String, Hashable, Sendable {
         /// The first round of checks finished: the first file written from real verdicts.
         case firstRound = "first_round"
-        /// Servers joined or left since the last apply.
+        /// Servers joined or left (or weights stepped) since the last apply.
         case change
         /// A periodic re-apply that repairs drift; unchanged bytes make it a no-op.
         case resync

@@ -3,6 +3,11 @@
 /// Field names and defaults follow the seed documents (`failure_threshold` 3, `success_threshold` 1,
 /// `max_retries` 0); the timing defaults are tighter than the seed's (5 s interval, 2 s timeout) because a
 /// load-balancer check has to notice a dead backend within seconds, not minutes.
+///
+/// Three spacings, as HAProxy has `inter`, `fastinter` and `downinter`: `interval` while a backend is
+/// steady, `fastInterval` while it is in transition (an up backend that just failed, a down one that
+/// just passed) so thresholds are reached sooner without probing everything faster, and `downInterval`
+/// while it is out (the circuit may back that off further, see `CircuitSpec`).
 public struct HealthCheckSpec: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
         case http(HTTPCheck)
@@ -15,6 +20,10 @@ public struct HealthCheckSpec: Hashable, Sendable {
     public var port: Int?
     public var initialDelay: Duration
     public var interval: Duration
+    /// Never longer than `interval` in effect (see `transitionInterval`).
+    public var fastInterval: Duration
+    /// nil: the same as `interval`.
+    public var downInterval: Duration?
     public var timeout: Duration
     public var failureThreshold: Int
     public var successThreshold: Int
@@ -30,6 +39,8 @@ public struct HealthCheckSpec: Hashable, Sendable {
         port: Int? = nil,
         initialDelay: Duration = .zero,
         interval: Duration = .seconds(5),
+        fastInterval: Duration = .milliseconds(250),
+        downInterval: Duration? = nil,
         timeout: Duration = .seconds(2),
         failureThreshold: Int = 3,
         successThreshold: Int = 1,
@@ -42,6 +53,8 @@ public struct HealthCheckSpec: Hashable, Sendable {
         self.port = port
         self.initialDelay = initialDelay
         self.interval = interval
+        self.fastInterval = fastInterval
+        self.downInterval = downInterval
         self.timeout = timeout
         self.failureThreshold = failureThreshold
         self.successThreshold = successThreshold
@@ -49,6 +62,12 @@ public struct HealthCheckSpec: Hashable, Sendable {
         self.maxResponseTime = maxResponseTime
         self.jitter = jitter
     }
+
+    /// The spacing while a backend is in transition: `fastInterval`, never more than `interval`.
+    public var transitionInterval: Duration { min(fastInterval, interval) }
+
+    /// The spacing while a backend is out of rotation, before any circuit backoff.
+    public var outInterval: Duration { downInterval ?? interval }
 
     /// Where to probe an instance: its own address, or the same host on the check's `port`.
     public func target(for address: ServerAddress) -> ServerAddress {

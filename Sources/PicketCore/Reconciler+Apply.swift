@@ -51,32 +51,16 @@ extension Reconciler {
         return observations
     }
 
-    /// Why a server joins or leaves, in the words an operator greps for.
-    func changeReason(_ app: AppName, _ address: ServerAddress, _ direction: UpstreamChange.Direction) -> String {
+    /// Why a server joins or leaves the file: its rotation, unless the app's all-down policy decided.
+    func changeReason(_ app: AppName, _ address: ServerAddress, _ direction: UpstreamChange.Direction) -> UpstreamChange.Reason {
         let id = BackendID(app: app, address: address)
         guard let record = records[id] else {
-            let configured = configuredApps.first { $0.name == app }?.instances.contains { $0.address == address } ?? false
-            return configured || apps.first(where: { $0.name == app })?.docker == nil ? "instance removed from config" : "container gone"
+            let container = configuredApps.first { $0.name == app }?.docker != nil && !(configuredApps.first { $0.name == app }?.instances.contains { $0.address == address } ?? false)
+            return .rotation(.removed(container ? .containerGone : .removedFromConfig))
         }
-        if allDownApps.contains(app) {
-            return direction == .added ? "all backends down: \(apps.first { $0.name == app }?.whenAllDown.rawValue ?? "fail_open")" : "all backends down"
+        if allDownApps.contains(app), let policy = apps.first(where: { $0.name == app })?.whenAllDown {
+            return .allDown(policy)
         }
-        if record.instance.drain { return "drained" }
-        if record.operatorDrained { return "drained by operator" }
-        if direction == .removed, record.recovery.phase.keepsOutOfRotation {
-            return record.recovery.phase.name + (record.recovery.trigger.map { ": \($0)" } ?? "")
-        }
-        if direction == .removed, record.container?.health == .unhealthy { return "docker healthcheck unhealthy" }
-        let state = record.state
-        switch (direction, state.phase) {
-        case (.added, _):
-            return state.lastOutcome == nil ? "health check disabled" : "passed \(state.consecutiveSuccesses)×"
-        case (.removed, .open), (.removed, .down), (.removed, .halfOpen), (.removed, .pending):
-            let failure = state.lastFailure.map { "\(state.consecutiveFailures)× \($0.failureClass.rawValue)" } ?? "no verdict"
-            let prefix = state.phase.circuitName == "closed" ? state.phase.name : "circuit \(state.phase.circuitName)"
-            return "\(prefix): \(failure)"
-        case (.removed, .up):
-            return "up"
-        }
+        return .rotation(record.rotation)
     }
 }

@@ -16,6 +16,8 @@ public struct Reconciler: Sendable {
     var containerBackends: [BackendID] = []
     /// The next instant a recovery step is due (a drain ending, a backoff ending, a trigger maturing).
     var recoveryWake: Instant?
+    /// Backends ramping up after rejoining (slow start).
+    var rampingBackends: Set<BackendID> = []
     /// Remembered state for backends not seen yet (containers are only known after a listing).
     var pendingRestore: [BackendID: SavedBackend] = [:]
     public private(set) var settings: ControllerSettings
@@ -23,6 +25,8 @@ public struct Reconciler: Sendable {
     var timers = Heap<ProbeTimer>()
     var random: RandomSource
     var nextTicket: UInt64 = 1
+    /// Rotation changes found while handling the current event, reported at its end.
+    var rotationChanges: [RotationChange] = []
     /// Applies are held until every backend has a verdict, so a restart of Picket never flaps nginx.
     public internal(set) var firstRoundComplete = false
     /// The set nginx last accepted, nil until the first apply.
@@ -42,26 +46,19 @@ public struct Reconciler: Sendable {
 
     /// The earliest instant at which `timerFired` has something to do.
     public var nextDeadline: Instant? {
-        [timers.min?.due, applyDeadline, recoveryWake].compactMap { $0 }.min()
+        [timers.min?.due, applyDeadline, recoveryWake, nextRampStep].compactMap { $0 }.min()
     }
 
     /// The state of every backend, in app and instance order.
     public var backends: [BackendSnapshot] {
         apps.flatMap { app in
-            app.instances.compactMap { instance in
-                let id = BackendID(app: app.name, address: instance.address)
-                return backend(id)
-            }
+            app.instances.compactMap { backend(BackendID(app: app.name, address: $0.address)) }
         }
     }
 
     /// One backend's state, if it exists.
     public func backend(_ id: BackendID) -> BackendSnapshot? {
-        records[id].map {
-            BackendSnapshot(
-                id: id, instance: $0.instance, state: $0.state, container: $0.container, recovery: $0.recovery,
-                operatorDrained: $0.operatorDrained, inRotation: $0.inRotation)
-        }
+        records[id].map { BackendSnapshot(id: id, record: $0) }
     }
 
     /// The upstream set that current state calls for. An operator's drain counts as a config drain, so
@@ -74,7 +71,7 @@ public struct Reconciler: Sendable {
             }
             return app
         }
-        return UpstreamSet(apps: drainedApps) { id, _ in records[id]?.inRotation ?? false }
+        return UpstreamSet(apps: drainedApps) { id, _ in records[id]?.fate ?? .out }
     }
 
     // MARK: Events
@@ -114,7 +111,7 @@ public struct Reconciler: Sendable {
     private mutating func sync(now: Instant) -> [Effect] {
         let (newApps, containers) = effectiveApps()
         var effects: [Effect] = []
-        var added: [BackendID] = [], drained: [BackendID] = [], undrained: [BackendID] = []
+        var added: [BackendID] = [], restored: [BackendID] = [], drained: [BackendID] = [], undrained: [BackendID] = []
         var kept: Set<BackendID> = []
         for app in newApps {
             for instance in app.instances {
@@ -122,49 +119,49 @@ public struct Reconciler: Sendable {
                 kept.insert(id)
                 let container = containers[id]
                 let check = app.healthCheck.withHTTPPath(container?.healthPath)
-                if var record = records[id] {
+                if let record = records[id] {
                     if record.instance.drain != instance.drain {
                         if instance.drain { drained.append(id) } else { undrained.append(id) }
                     }
                     let wasChecked = record.check.enabled
-                    let wasInRotation = record.inRotation
-                    record.instance = instance
-                    record.check = check
-                    record.circuit = app.circuit
-                    records[id] = record
+                    modify(id, now: now) {
+                        $0.instance = instance
+                        $0.check = check
+                        $0.circuit = app.circuit
+                        $0.slowStartDuration = app.rampDuration
+                    }
                     effects += observeContainer(id, container, now: now)
-                    if records[id]!.inRotation != wasInRotation { noteRotationChange(now) }
                     if !check.enabled {
                         effects += forceUp(id, now: now)
                     } else if !wasChecked {
                         schedule(id, at: now + random.duration(below: check.interval))
                     }
                 } else {
-                    added.append(id)
                     let phase: BackendPhase = check.enabled ? .pending : .up
                     var record = BackendRecord(
                         instance: instance, check: check, circuit: app.circuit, state: BackendState(phase: phase, since: now),
                         container: container, containerSeenAt: container.map { _ in containersListedAt })
-                    if let saved = pendingRestore.removeValue(forKey: id) { record.restore(saved, now: now) }
-                    records[id] = record
+                    record.slowStartDuration = app.rampDuration
+                    if let saved = pendingRestore.removeValue(forKey: id) {
+                        record.restore(saved, now: now)
+                        restored.append(id)
+                    } else {
+                        added.append(id)
+                    }
+                    insert(id, record, now: now)
                     if check.enabled {
-                        if case .open(let until) = record.state.phase {
-                            schedule(id, at: until)
-                        } else {
-                            schedule(id, at: now + check.initialDelay + random.duration(below: check.interval))
-                        }
+                        schedule(id, at: now + check.initialDelay + random.duration(below: record.state.phase == .down ? check.outInterval : check.interval))
                     }
                 }
             }
         }
         let removed = records.keys.filter { !kept.contains($0) }.sorted()
-        for id in removed { records[id] = nil }
+        for id in removed { remove(id, now: now) }
         containerBackends = records.filter { $0.value.container != nil }.keys.sorted()
         let appsChanged = newApps != apps
         apps = newApps
-        if !added.isEmpty || !removed.isEmpty || !drained.isEmpty || !undrained.isEmpty {
-            effects.append(.record(.backendsChanged(added: added, removed: removed, drained: drained, undrained: undrained)))
-        }
+        let change = BackendsChange(added: added, restored: restored, removed: removed, drained: drained, undrained: undrained)
+        if !change.isEmpty { effects.append(.record(.backendsChanged(change))) }
         if appsChanged { noteRotationChange(now) }
         effects += checkFirstRound(now: now)
         return effects + dueEffects(now: now)
@@ -188,43 +185,29 @@ public struct Reconciler: Sendable {
         return (apps, containers)
     }
 
-    /// A probe finished (one attempt). Failed attempts are retried up to `max_retries` before they count.
+    /// A probe finished (one attempt). Failed attempts are retried up to `max_retries` before they count;
+    /// an inconclusive one (a local fault) never counts.
     public mutating func probeCompleted(_ report: ProbeReport, now: Instant) -> [Effect] {
-        guard var record = records[report.backend], record.inFlightTicket == report.ticket else { return [] }
-        if report.outcome.localFault != nil {
-            records[report.backend]!.inFlightTicket = nil
-            schedule(report.backend, at: max(report.dueAt + record.check.interval, now))
-            return dueEffects(now: now)
-        }
-        if !report.outcome.passed, report.attempt < record.check.maxRetries {
+        guard let record = records[report.backend], record.inFlightTicket == report.ticket else { return [] }
+        if case .failed = report.outcome, report.attempt < record.check.maxRetries {
             return [.probe(request(for: report.backend, record: record, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))]
         }
-        record.inFlightTicket = nil
-        let wasInRotation = record.inRotation
         var effects: [Effect] = []
-        var change = record.state.record(report.outcome, check: record.check, circuit: record.circuit, now: now, random: &random)
-        var cause = BackendTransition.Cause.probe(report.outcome)
-        if change == nil, let expired = record.state.expireHalfOpen(circuit: record.circuit, now: now, random: &random) {
-            change = expired
-            cause = .halfOpenExpired
-        }
-        records[report.backend] = record
+        let change = modify(report.backend, now: now) { record -> HealthChange? in
+            record.inFlightTicket = nil
+            return record.state.record(report.outcome, check: record.check, circuit: record.circuit, now: now)
+        } ?? nil
         if let change {
-            effects.append(transition(report.backend, change, cause: cause, wasInRotation: wasInRotation, now: now))
+            effects.append(transition(report.backend, change, cause: .probe(report.outcome), now: now))
         }
-        if case .open(let until) = record.state.phase {
-            schedule(report.backend, at: until)
-        } else {
-            let next = report.dueAt + random.jittered(record.check.interval, by: record.check.jitter)
-            schedule(report.backend, at: max(next, now))
-        }
-        if change?.from == .pending {
+        scheduleNextProbe(report.backend, dueAt: report.dueAt, now: now)
+        if change?.from.phase == .pending {
             effects += checkFirstRound(now: now)
         }
         return effects + dueEffects(now: now)
     }
 
-    /// Time passed: send due probes, end cooldowns, and start an apply whose moment has come.
+    /// Time passed: send due probes, step ramps and recoveries, and start an apply whose moment has come.
     public mutating func timerFired(now: Instant) -> [Effect] {
         dueEffects(now: now)
     }
@@ -238,6 +221,7 @@ public struct Reconciler: Sendable {
             applied = plan.upstreams
             applyFailures = 0
             retryAt = nil
+            confirmDrains(plan.upstreams, now: now)
             return dueEffects(now: now)
         case .failed:
             let delay = settings.applyRetry.delay(attempt: applyFailures, random: &random)
@@ -253,9 +237,29 @@ public struct Reconciler: Sendable {
 public struct BackendSnapshot: Hashable, Sendable {
     public let id: BackendID
     public let instance: InstanceSpec
+    public let check: HealthCheckSpec
+    public let circuit: CircuitSpec
     public let state: BackendState
     public let container: ContainerObservation?
     public let recovery: RecoveryState
     public let operatorDrained: Bool
-    public let inRotation: Bool
+    /// Why it is in or out of rotation: the one derivation every consumer reads.
+    public let rotation: RotationReason
+    /// The weight step while it ramps up (slow start), of `SlowStart.steps`.
+    public let rampStep: Int?
+
+    public var inRotation: Bool { rotation.isInRotation }
+
+    init(id: BackendID, record: BackendRecord) {
+        self.id = id
+        instance = record.instance
+        check = record.check
+        circuit = record.circuit
+        state = record.state
+        container = record.container
+        recovery = record.recovery
+        operatorDrained = record.operatorDrained
+        rotation = record.rotation
+        rampStep = record.ramp?.step
+    }
 }

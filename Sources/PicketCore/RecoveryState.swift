@@ -5,34 +5,47 @@ public enum RecoveryAction: String, Hashable, Sendable {
     case recreate
 }
 
+/// Why a container needs recovering.
+public enum RecoveryTrigger: Hashable, Sendable {
+    /// The listing shows it stopped (exited or dead).
+    case containerStopped(ContainerObservation.RunState)
+    /// Docker's own HEALTHCHECK reports it unhealthy.
+    case dockerUnhealthy
+    /// Its circuit has been open (or half-open) this long.
+    case circuitOpen(for: Duration)
+    /// It failed this many checks in a row (`after_failures`).
+    case failedChecks(Int)
+}
+
+/// Why recovery gave up on a container.
+public enum QuarantineReason: Hashable, Sendable {
+    /// `restarts` restarts within `window` (and a recreate, if allowed) did not bring it back.
+    case budgetSpent(restarts: Int, window: Duration, recreated: Bool, trigger: RecoveryTrigger)
+    case recreateFailed(String)
+    /// Quarantined before Picket restarted, in the words it was logged with then.
+    case remembered(String)
+}
+
 /// Where one backend's recovery stands. Every phase but `idle` and `verifying` keeps it out of rotation.
 ///
 /// ```
-///  idle ──trigger──▶ draining ──drain_timeout──▶ acting ──done──▶ verifying ──up──▶ idle
-///   ▲                                              │                 │
-///   └──── failed (backoff), budget left ───────────┴─────────────────┘ trigger again
-///                 budget and recreate spent ──▶ quarantined (until the container changes)
+///  idle ──trigger──▶ draining ──nginx confirmed + drain_timeout──▶ acting ──done──▶ verifying ──up──▶ idle
+///   ▲                                                                 │                 │
+///   └──── failed (backoff), budget left ──────────────────────────────┴─────────────────┘ trigger again
+///                 budget and recreate spent ──▶ quarantined (until the container changes or a reset)
 /// ```
 public enum RecoveryPhase: Hashable, Sendable {
     case idle
-    /// Out of rotation so nginx finishes in-flight requests before the action.
-    case draining(until: Instant, action: RecoveryAction)
+    /// Out of rotation so nginx finishes in-flight requests before the action. The wait starts when
+    /// nginx confirms a file without the server, not when the drain was decided: `until` is nil before
+    /// that, then the confirmation plus `drain_timeout`.
+    case draining(action: RecoveryAction, trigger: RecoveryTrigger, since: Instant, until: Instant?)
     /// The Docker action with this ticket is under way; the backend is not readmitted meanwhile.
-    case acting(RecoveryAction, ticket: UInt64, since: Instant)
+    case acting(RecoveryAction, trigger: RecoveryTrigger, ticket: UInt64, since: Instant)
     /// The action finished; the backend must pass its checks to return.
     case verifying(since: Instant)
     /// No further actions: budget and recreate spent, or recreate failed.
-    case quarantined(since: Instant, reason: String)
-
-    public var name: String {
-        switch self {
-        case .idle: return "idle"
-        case .draining: return "draining"
-        case .acting(let action, _, _): return action == .restart ? "restarting" : "recreating"
-        case .verifying: return "verifying"
-        case .quarantined: return "quarantined"
-        }
-    }
+    case quarantined(since: Instant, reason: QuarantineReason)
 
     /// Draining, acting and quarantined backends are out of rotation whatever their checks say.
     public var keepsOutOfRotation: Bool {
@@ -61,10 +74,8 @@ public struct RecoveryState: Hashable, Sendable {
     public internal(set) var recreated = false
     /// No new attempt before this instant.
     public internal(set) var notBefore: Instant?
-    /// What set off the current episode, for the log.
-    public internal(set) var trigger: String?
-    /// When the circuit last left `closed`, to time the `afterOpen` trigger.
-    var openSince: Instant?
+    /// What set off the latest attempt of this episode.
+    public internal(set) var trigger: RecoveryTrigger?
     /// When the last successful action ended: container listings taken earlier are stale for triggers.
     var lastFinished: Instant?
 
@@ -80,6 +91,16 @@ public struct RecoveryState: Hashable, Sendable {
         recreated = false
         notBefore = nil
     }
+
+    /// What holds the backend out of rotation, if anything.
+    var hold: RecoveryHold? {
+        switch phase {
+        case .idle, .verifying: return nil
+        case .draining(let action, let trigger, _, _): return .draining(before: action, trigger)
+        case .acting(let action, let trigger, _, _): return .acting(action, trigger)
+        case .quarantined(_, let reason): return .quarantined(reason)
+        }
+    }
 }
 
 /// A Docker action for the shell to carry out and report with `dockerActionFinished`.
@@ -90,17 +111,19 @@ public struct DockerCommand: Hashable, Sendable {
     public let containerName: String
     public let action: RecoveryAction
     public let stopTimeout: Duration
-    /// The trigger, for the log.
-    public let reason: String
+    public let trigger: RecoveryTrigger
 
-    public init(ticket: UInt64, backend: BackendID, containerID: String, containerName: String, action: RecoveryAction, stopTimeout: Duration, reason: String) {
+    public init(
+        ticket: UInt64, backend: BackendID, containerID: String, containerName: String, action: RecoveryAction, stopTimeout: Duration,
+        trigger: RecoveryTrigger
+    ) {
         self.ticket = ticket
         self.backend = backend
         self.containerID = containerID
         self.containerName = containerName
         self.action = action
         self.stopTimeout = stopTimeout
-        self.reason = reason
+        self.trigger = trigger
     }
 }
 

@@ -9,16 +9,16 @@ public struct UpstreamSet: Hashable, Sendable {
         self.upstreams = upstreams
     }
 
-    /// The set for the given apps, with `inRotation` deciding each backend's fate.
-    public init(apps: [AppSpec], inRotation: (BackendID, InstanceSpec) -> Bool) {
+    /// The set for the given apps, with `fate` deciding each backend's line.
+    public init(apps: [AppSpec], fate: (BackendID, InstanceSpec) -> ServerFate) {
         upstreams = apps.map { app in
-            Upstream(app: app) { inRotation(BackendID(app: app.name, address: $0.address), $0) }
+            Upstream(app: app) { fate(BackendID(app: app.name, address: $0.address), $0) }
         }
     }
 
     /// Every non-drained instance taken as healthy: the file to start nginx with, and `picket render`.
     public static func assumingHealthy(_ apps: [AppSpec]) -> UpstreamSet {
-        UpstreamSet(apps: apps) { _, instance in !instance.drain }
+        UpstreamSet(apps: apps) { _, instance in instance.drain ? .out : .serving(rampStep: nil) }
     }
 
     /// Addresses that take traffic (`down` servers excluded), per app.
@@ -44,26 +44,35 @@ public struct Upstream: Hashable, Sendable {
         self.allDownPolicy = allDownPolicy
     }
 
-    /// The block for `app`; never without servers (an app whose containers are all gone gets one
-    /// `down` placeholder, so nginx answers 502 at once).
-    public init(app: AppSpec, inRotation: (InstanceSpec) -> Bool) {
-        func server(_ instance: InstanceSpec, down: Bool) -> UpstreamServer {
+    /// The block for `app`, always one nginx accepts: never without servers (an app whose containers
+    /// are all gone gets one `down` placeholder, so nginx answers 502 at once), and never with backups
+    /// alone (nginx refuses "no servers in upstream"): when only backups serve, the primaries stay in
+    /// the file marked `down`, which is also what sends nginx to the backups.
+    public init(app: AppSpec, fate: (InstanceSpec) -> ServerFate) {
+        let ramping = SlowStart.applies(to: app.balance)
+        let fates = app.instances.map(fate)
+        let scale = ramping && fates.contains { if case .serving(let step?) = $0 { step < SlowStart.steps } else { false } } ? SlowStart.steps : 1
+        func server(_ instance: InstanceSpec, down: Bool, weight: Int? = nil) -> UpstreamServer {
             UpstreamServer(
-                address: instance.address, weight: instance.weight, maxFails: app.maxFails,
+                address: instance.address, weight: weight ?? instance.weight * scale, maxFails: app.maxFails,
                 failTimeout: app.failTimeout, backup: instance.backup, down: down)
         }
         var servers: [UpstreamServer] = []
-        for instance in app.instances {
-            if inRotation(instance) {
+        for (instance, fate) in zip(app.instances, fates) {
+            switch fate {
+            case .serving(let step?) where scale > 1:
+                servers.append(server(instance, down: false, weight: instance.weight * step))
+            case .serving:
                 servers.append(server(instance, down: false))
-            } else if app.balance.keepsPositions {
+            case .out where app.balance.keepsPositions:
                 servers.append(server(instance, down: true))
+            case .out:
+                break
             }
         }
         var policy: AllDownPolicy?
         if app.instances.isEmpty {
             policy = app.whenAllDown
-            servers = [server(InstanceSpec(address: .placeholder), down: true)]
         } else if !servers.contains(where: { !$0.down }) {
             policy = app.whenAllDown
             let undrained = app.instances.filter { !$0.drain }
@@ -72,6 +81,13 @@ public struct Upstream: Hashable, Sendable {
             } else {
                 servers = app.instances.map { server($0, down: true) }
             }
+        }
+        if !servers.contains(where: { !$0.backup }) {
+            let listed = Dictionary(servers.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+            servers = app.instances.compactMap { listed[$0.address] ?? ($0.backup ? nil : server($0, down: true)) }
+        }
+        if !servers.contains(where: { !$0.backup }) {
+            servers.append(server(InstanceSpec(address: .placeholder), down: true))
         }
         self.init(name: app.name, balance: app.balance, keepalive: app.keepalive, servers: servers, allDownPolicy: policy)
     }

@@ -9,12 +9,12 @@ public enum ApplyError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The reload failed or nginx died; the previous file was put back.
     case reload(String)
 
-    public var stage: String {
+    public var stage: ApplyStage {
         switch self {
-        case .setup: return "setup"
-        case .file: return "write"
-        case .validation: return "validate"
-        case .reload: return "reload"
+        case .setup: return .setup
+        case .file: return .write
+        case .validation: return .validate
+        case .reload: return .reload
         }
     }
 
@@ -26,4 +26,12 @@ public enum ApplyError: Error, Hashable, Sendable, CustomStringConvertible {
         case .reload(let message): return "reload failed: \(message)"
         }
     }
+}
+
+/// The stage of an apply that failed; its raw value is the word logs and metrics use.
+public enum ApplyStage: String, Hashable, Sendable, CaseIterable {
+    case setup, write, validate, reload
+
+    /// Only a failed reload can have touched the live file (and it was put back).
+    public var touchedLiveFile: Bool { self == .reload }
 }

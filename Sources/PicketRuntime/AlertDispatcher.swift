@@ -49,26 +49,26 @@ final class AlertDispatcher: Sendable {
     func observe(_ observation: Observation) {
         switch observation {
         case .transition(let transition):
-            guard case .open = transition.to else { return }
-            var evidence: [String: String] = ["from": transition.from.name, "consecutive_failures": "\(transition.consecutiveFailures)"]
+            guard transition.to.circuit == .open, transition.from.circuit == .closed else { return }
+            var evidence: [String: String] = ["from": transition.from.phase.rawValue, "consecutive_failures": "\(transition.consecutiveFailures)"]
             if case .probe(let outcome) = transition.cause {
                 evidence["failure_class"] = outcome.failureClass?.rawValue
                 evidence["probe_message"] = outcome.evidence.message
             }
             send(Alert(.circuitOpened, app: transition.backend.app, backend: transition.backend.address,
-                message: "circuit opened for \(transition.backend) after \(transition.consecutiveFailures) failed checks", evidence: evidence))
+                message: "circuit opened for \(transition.backend) after \(transition.consecutiveFailures) failed check\(transition.consecutiveFailures == 1 ? "" : "s") in a row",
+                evidence: evidence))
         case .recovery(let event):
-            let evidence = ["container": event.container, "trigger": event.trigger ?? ""]
-            if event.kind == .quarantined {
+            if case .quarantined(let reason) = event.kind {
                 send(Alert(.backendQuarantined, app: event.backend.app, backend: event.backend.address,
-                    message: "\(event.backend) quarantined: \(event.trigger ?? "")", evidence: evidence))
+                    message: "\(event.backend) quarantined: \(reason.words)", evidence: ["container": event.container, "reason": reason.words]))
             } else if case .actionFinished(let action, .failed(let message), _) = event.kind {
                 send(Alert(.recoveryFailed, app: event.backend.app, backend: event.backend.address,
-                    message: "\(action.rawValue) of \(event.container) failed: \(message)", evidence: evidence.merging(["error": message]) { $1 }))
+                    message: "\(action.rawValue) of \(event.container) failed: \(message)", evidence: ["container": event.container, "error": message]))
             }
         case .allDown(let app, let policy):
             send(Alert(.appAllDown, app: app, message: "no healthy backend in \(app); \(policy.rawValue) decides", evidence: ["policy": policy.rawValue]))
-        case .firstRoundCompleted, .allDownCleared, .backendsChanged, .applyRetryScheduled, .operatorDrain:
+        case .firstRoundCompleted, .allDownCleared, .backendsChanged, .applyRetryScheduled, .operatorDrain, .rotation, .slowStartStep:
             break
         }
     }

@@ -12,9 +12,9 @@ enum ApplyLog {
         switch report.outcome {
         case .applied:
             for change in plan.changes {
-                logger.notice("upstream \(change.app) \(change)", metadata: [
+                logger.notice("upstream \(change.app) \(change.line)", metadata: [
                     "event": "upstream_change", "app": "\(change.app)", "backend": "\(change.address)",
-                    "change": "\(change.direction == .added ? "added" : "removed")", "reason": "\(change.reason)",
+                    "change": "\(change.direction == .added ? "added" : "removed")", "reason": "\(change.reasonWords)",
                 ])
             }
             metadata["validate_ms"] = "\(rounded(report.validation))"
@@ -29,10 +29,10 @@ enum ApplyLog {
             logger.log(level: level, "upstream file already up to date (\(plan.reason.rawValue)): no write, no reload", metadata: metadata)
         case .failed(let error):
             metadata["result"] = "failed"
-            metadata["stage"] = "\(error.stage)"
+            metadata["stage"] = "\(error.stage.rawValue)"
             metadata["error"] = "\(error)"
-            let kept = error.stage == "reload" ? "the previous file was restored" : "the live file was not touched"
-            logger.error("upstream apply failed at \(error.stage) (\(plan.changes.count) changes pending): \(error); \(kept)", metadata: metadata)
+            let kept = error.stage.touchedLiveFile ? "the previous file was restored" : "the live file was not touched"
+            logger.error("upstream apply failed at \(error.stage.rawValue) (\(plan.changes.count) changes pending): \(error); \(kept)", metadata: metadata)
         }
     }
 

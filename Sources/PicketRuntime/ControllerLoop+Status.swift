@@ -53,6 +53,6 @@ extension ControllerLoop {
     }
 
     private func document(for backend: BackendSnapshot, now: Instant) -> BackendDocument {
-        BackendDocument(backend, why: core.why(backend.id, now: now) ?? "", checks: recentChecks.documents(for: backend.id), now: now)
+        BackendDocument(backend, why: Why.text(backend, now: now), checks: recentChecks.documents(for: backend.id), now: now)
     }
 }

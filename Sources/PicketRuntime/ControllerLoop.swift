@@ -117,14 +117,16 @@ struct ControllerLoop {
         }
         switch observation {
         case .transition(let transition):
-            save(transition.backend, "transition", "\(transition.from.name) → \(transition.to.name)")
+            save(transition.backend, "transition", "\(transition.from.phase.rawValue) → \(transition.to.phase.rawValue), circuit \(transition.to.circuit.rawValue)")
+        case .rotation(let change) where !change.reason.isRemoval:
+            save(change.backend, change.inRotation ? "rotation_joined" : "rotation_left", change.reason.words)
         case .recovery(let event):
-            save(event.backend, "recovery", "\(event.kind) \(event.trigger ?? "")")
+            save(event.backend, "recovery", RecoveryLog.summary(event))
         case .operatorDrain(let id, let drained):
             save(id, drained ? "drain" : "undrain", "by operator")
-        case .backendsChanged(_, let removed, _, _):
-            for id in removed { persistence.forget(id) }
-        case .firstRoundCompleted, .allDown, .allDownCleared, .applyRetryScheduled:
+        case .backendsChanged(let change):
+            for id in change.removed { persistence.forget(id) }
+        case .rotation, .firstRoundCompleted, .allDown, .allDownCleared, .applyRetryScheduled, .slowStartStep:
             break
         }
     }
@@ -165,7 +167,7 @@ struct ControllerLoop {
                 metrics.observe(observation)
                 outlets.alerts?.observe(observation)
                 remember(observation)
-                if case .backendsChanged(_, let removed, _, _) = observation { recentChecks.forget(removed) }
+                if case .backendsChanged(let change) = observation { recentChecks.forget(change.removed) }
             }
         }
         let batcher = batcher
@@ -184,8 +186,8 @@ struct ControllerLoop {
             ApplyLog.log(plan, report, to: logger)
             outlets.metrics.apply(report)
             if case .failed(let error) = report.outcome {
-                outlets.alerts?.send(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage): \(error)",
-                    evidence: ["stage": error.stage, "error": "\(error)", "reason": plan.reason.rawValue]))
+                outlets.alerts?.send(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage.rawValue): \(error)",
+                    evidence: ["stage": error.stage.rawValue, "error": "\(error)", "reason": plan.reason.rawValue]))
             }
             events.yield(.applyFinished(report.coreOutcome))
         }

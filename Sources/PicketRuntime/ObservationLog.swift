@@ -1,16 +1,20 @@
 import Logging
 import PicketCore
 
-/// Turns the core's observations into log lines an operator can grep: transitions start with
-/// `backend`, everything about the nginx file with `upstream`.
+/// Turns the core's observations into log lines an operator can grep: health changes and rotation
+/// changes start with `backend`, everything about the nginx file with `upstream`.
 enum ObservationLog {
     static func log(_ observation: Observation, to logger: Logger) {
         switch observation {
         case .transition(let transition):
             logTransition(transition, to: logger)
-        case .firstRoundCompleted(let backends, let up):
-            logger.info("upstream first round of checks complete: \(up) of \(backends) backends up; the file now follows health",
-                metadata: ["event": "first_round", "backends": "\(backends)", "up": "\(up)"])
+        case .rotation(let change):
+            logRotation(change, to: logger)
+        case .firstRoundCompleted(let round):
+            let drained = round.drained > 0 ? ", \(round.drained) more passing but drained" : ""
+            logger.info(
+                "upstream first round of checks complete: \(round.inRotation) of \(round.backends) backends in rotation\(drained); the file now follows health",
+                metadata: ["event": "first_round", "backends": "\(round.backends)", "in_rotation": "\(round.inRotation)", "drained": "\(round.drained)"])
         case .allDown(let app, let policy):
             let effect = policy == .failOpen
                 ? "keeping every instance so nginx's passive checks decide (fail_open)"
@@ -19,11 +23,14 @@ enum ObservationLog {
                 metadata: ["event": "all_down", "app": "\(app)", "policy": "\(policy.rawValue)"])
         case .allDownCleared(let app):
             logger.notice("upstream \(app) has a healthy backend again", metadata: ["event": "all_down_cleared", "app": "\(app)"])
-        case .backendsChanged(let added, let removed, let drained, let undrained):
-            for id in added { logger.info("backend \(id) added: pending until checked", metadata: meta("backend_added", id)) }
-            for id in removed { logger.info("backend \(id) removed", metadata: meta("backend_removed", id)) }
-            for id in drained { logger.notice("backend \(id) draining by operator", metadata: meta("backend_drained", id)) }
-            for id in undrained { logger.notice("backend \(id) no longer drained", metadata: meta("backend_undrained", id)) }
+        case .backendsChanged(let change):
+            for id in change.added { logger.info("backend \(id) added: pending until checked", metadata: meta("backend_added", id)) }
+            for id in change.restored {
+                logger.info("backend \(id) added with its state from before Picket restarted", metadata: meta("backend_restored", id))
+            }
+            for id in change.removed { logger.info("backend \(id) removed", metadata: meta("backend_removed", id)) }
+            for id in change.drained { logger.notice("backend \(id) drained in the config", metadata: meta("backend_drained", id)) }
+            for id in change.undrained { logger.notice("backend \(id) no longer drained in the config", metadata: meta("backend_undrained", id)) }
         case .applyRetryScheduled(let attempt, let delay):
             logger.warning("upstream apply will be retried in \(delay.shortDescription) (failure \(attempt))",
                 metadata: ["event": "apply_retry", "attempt": "\(attempt)", "delay_ms": "\(Int(delay.milliseconds))"])
@@ -31,6 +38,11 @@ enum ObservationLog {
             RecoveryLog.log(event, to: logger)
         case .operatorDrain(let id, let drained):
             logger.notice("backend \(id) \(drained ? "drained" : "undrained") by operator", metadata: meta(drained ? "operator_drain" : "operator_undrain", id))
+        case .slowStartStep(let id, let step, let steps):
+            var metadata = meta("slow_start", id)
+            metadata["step"] = "\(step)"
+            logger.info(step < steps ? "backend \(id) slow start: \(step)/\(steps) of its weight" : "backend \(id) slow start done: full weight",
+                metadata: metadata)
         }
     }
 
@@ -43,29 +55,41 @@ enum ObservationLog {
             why = "\(transition.consecutiveSuccesses)× passed" + (evidence.description.isEmpty ? "" : ": \(evidence)")
         case .probe(.inconclusive(let fault, _)):
             why = "no verdict: \(fault.rawValue) on Picket's side"
-        case .cooldownElapsed: why = "cooldown over, probing again"
-        case .halfOpenExpired: why = "half-open too long without enough passes"
         case .checkDisabled: why = "health check disabled"
         case .containerRestarted(let action): why = "container \(action == .restart ? "restarted" : "recreated") by Picket, checks start over"
         case .containerReplaced: why = "container replaced, checks start over"
         }
-        var suffix = ""
-        if case .open(let until) = transition.to { suffix = ", cooldown \((until - transition.at).shortDescription)" }
-        let rotation = transition.inRotationBefore == transition.inRotationAfter ? "" : (transition.inRotationAfter ? ", joins rotation" : ", leaves rotation")
+        var moves: [String] = []
+        if transition.from.phase != transition.to.phase { moves.append("\(transition.from.phase.rawValue) → \(transition.to.phase.rawValue)") }
+        if transition.from.circuit != transition.to.circuit {
+            moves.append("circuit \(transition.from.circuit.words) → \(transition.to.circuit.words)")
+        }
+        let flaps = transition.flaps > 0 && transition.to.phase == .down ? ", \(transition.flaps) flap\(transition.flaps == 1 ? "" : "s")" : ""
         var metadata = meta("transition", transition.backend)
-        metadata["from"] = "\(transition.from.name)"
-        metadata["to"] = "\(transition.to.name)"
-        metadata["circuit"] = "\(transition.to.circuitName)"
+        metadata["from"] = "\(transition.from.phase.rawValue)"
+        metadata["to"] = "\(transition.to.phase.rawValue)"
+        metadata["circuit"] = "\(transition.to.circuit.rawValue)"
         metadata["successes"] = "\(transition.consecutiveSuccesses)"
         metadata["failures"] = "\(transition.consecutiveFailures)"
+        metadata["flaps"] = "\(transition.flaps)"
         if case .probe(let outcome) = transition.cause {
             if let failureClass = outcome.failureClass { metadata["failure.class"] = "\(failureClass.rawValue)" }
             if let status = outcome.evidence.statusCode { metadata["probe.status"] = "\(status)" }
             if let latency = outcome.evidence.latency { metadata["probe.latency_ms"] = "\(latency.milliseconds)" }
             if let message = outcome.evidence.message { metadata["probe.message"] = "\(message)" }
         }
-        let level: Logger.Level = transition.to.isUp ? .notice : (transition.to.name == "open" ? .error : .warning)
-        logger.log(level: level, "backend \(transition.backend) \(transition.from.name) → \(transition.to.name) (\(why)\(suffix))\(rotation)", metadata: metadata)
+        let level: Logger.Level = transition.to.phase == .up ? .notice : (transition.to.circuit == .open ? .error : .warning)
+        logger.log(level: level, "backend \(transition.backend) \(moves.joined(separator: ", ")) (\(why)\(flaps))", metadata: metadata)
+    }
+
+    private static func logRotation(_ change: RotationChange, to logger: Logger) {
+        var metadata = meta(change.inRotation ? "rotation_joined" : "rotation_left", change.backend)
+        metadata["reason"] = "\(change.reason.code)"
+        if change.inRotation {
+            logger.notice("backend \(change.backend) joins rotation (\(change.reason.words))", metadata: metadata)
+        } else {
+            logger.warning("backend \(change.backend) leaves rotation (\(change.reason.words))", metadata: metadata)
+        }
     }
 
     static func meta(_ event: String, _ id: BackendID) -> Logger.Metadata {

@@ -51,9 +51,9 @@ final class Persistence: Sendable {
         return rows.compactMap { row in
             guard let app = try? AppName(validating: row.app), let address = try? ServerAddress(validating: row.address) else { return nil }
             return SavedBackend(
-                id: BackendID(app: app, address: address), phase: row.phase == "out" ? .out : .up, openUntil: row.openUntil.map(clock.instant),
-                consecutiveFailures: row.consecutiveFailures, reopenCount: row.reopenCount, operatorDrained: row.operatorDrained,
-                restarts: row.restarts.map(clock.instant), quarantineReason: row.quarantineReason)
+                id: BackendID(app: app, address: address), phase: row.phase == "out" ? .out : .up, circuitOpen: row.circuitOpen,
+                consecutiveFailures: row.consecutiveFailures, flaps: row.flaps, operatorDrained: row.operatorDrained,
+                restarts: row.restarts.map(clock.instant), quarantine: row.quarantineReason.map(QuarantineReason.remembered))
         }
     }
 
@@ -66,13 +66,12 @@ final class Persistence: Sendable {
     }
 
     func save(_ backend: BackendSnapshot, now: Instant) {
-        let saved = backend.saved(now: now)
+        let saved = backend.saved()
         let clock = WallClock(now: now)
         writer.save(StoredBackend(
-            app: saved.id.app.description, address: saved.id.address.description, phase: saved.phase.rawValue,
-            openUntil: saved.openUntil.map(clock.wall), consecutiveFailures: saved.consecutiveFailures, reopenCount: saved.reopenCount,
-            operatorDrained: saved.operatorDrained, restarts: saved.restarts.map(clock.wall), quarantineReason: saved.quarantineReason,
-            updatedAt: clock.wallNow))
+            app: saved.id.app.description, address: saved.id.address.description, phase: saved.phase.rawValue, circuitOpen: saved.circuitOpen,
+            consecutiveFailures: saved.consecutiveFailures, flaps: saved.flaps, operatorDrained: saved.operatorDrained,
+            restarts: saved.restarts.map(clock.wall), quarantineReason: saved.quarantine?.words, updatedAt: clock.wallNow))
     }
 
     func forget(_ id: BackendID) {

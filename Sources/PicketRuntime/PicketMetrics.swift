@@ -47,29 +47,34 @@ final class PicketMetrics: Sendable {
         switch observation {
         case .transition(let transition):
             let id = transition.backend
-            Counter(label: "picket_transitions_total", dimensions: [("app", "\(id.app)"), ("from", transition.from.name), ("to", transition.to.name)],
-                factory: factory).increment()
-            backend(id, inRotation: transition.inRotationAfter, phase: transition.to)
-        case .backendsChanged(let added, _, _, _):
-            for id in added { backend(id, inRotation: false, phase: .pending) }
+            if transition.from.phase != transition.to.phase {
+                Counter(label: "picket_transitions_total",
+                    dimensions: [("app", "\(id.app)"), ("from", transition.from.phase.rawValue), ("to", transition.to.phase.rawValue)],
+                    factory: factory).increment()
+            }
+            circuit(id, transition.to.circuit)
+        case .rotation(let change) where change.reason.isRemoval:
+            forget(change.backend)
+        case .rotation(let change):
+            rotation(change.backend, inRotation: change.inRotation)
+        case .backendsChanged(let change):
+            for id in change.added + change.restored {
+                rotation(id, inRotation: false)
+                circuit(id, .closed)
+            }
+            for id in change.removed { forget(id) }
         case .recovery(let event):
             if case .actionFinished(let action, let result, _) = event.kind {
-                let outcome: String
-                switch result {
-                case .succeeded: outcome = "succeeded"
-                case .failed: outcome = "failed"
-                case .engineUnavailable: outcome = "engine_unavailable"
-                }
-                Counter(label: "picket_docker_actions_total", dimensions: [("action", action.rawValue), ("result", outcome)], factory: factory).increment()
+                Counter(label: "picket_docker_actions_total", dimensions: [("action", action.rawValue), ("result", result.code)], factory: factory).increment()
             }
-            if event.kind == .quarantined {
+            if case .quarantined = event.kind {
                 Counter(label: "picket_quarantines_total", dimensions: [("app", "\(event.backend.app)")], factory: factory).increment()
             }
         case .allDown(let app, _):
             Meter(label: "picket_app_all_down", dimensions: [("app", "\(app)")], factory: factory).set(1)
         case .allDownCleared(let app):
             Meter(label: "picket_app_all_down", dimensions: [("app", "\(app)")], factory: factory).set(0)
-        case .firstRoundCompleted, .applyRetryScheduled, .operatorDrain:
+        case .firstRoundCompleted, .applyRetryScheduled, .operatorDrain, .slowStartStep:
             break
         }
     }
@@ -79,13 +84,13 @@ final class PicketMetrics: Sendable {
         switch report.outcome {
         case .applied: result = "applied"
         case .unchanged: result = "unchanged"
-        case .failed(let error): result = "failed_\(error.stage)"
+        case .failed(let error): result = "failed_\(error.stage.rawValue)"
         }
         Counter(label: "picket_applies_total", dimensions: [("result", result)], factory: factory).increment()
         Metrics.Timer(label: "picket_apply_duration_seconds", dimensions: [("result", result)], factory: factory).record(duration: report.total)
         if case .applied = report.outcome {
             Counter(label: "picket_reloads_total", dimensions: [("result", "ok")], factory: factory).increment()
-        } else if case .failed(let error) = report.outcome, error.stage == "reload" {
+        } else if case .failed(let error) = report.outcome, error.stage == .reload {
             Counter(label: "picket_reloads_total", dimensions: [("result", "failed")], factory: factory).increment()
         }
     }
@@ -102,10 +107,30 @@ final class PicketMetrics: Sendable {
         Counter(label: "picket_config_validation_failures_total", dimensions: [], factory: factory).increment()
     }
 
-    private func backend(_ id: BackendID, inRotation: Bool, phase: BackendPhase) {
-        let labels = [("app", "\(id.app)"), ("backend", "\(id.address)")]
-        Meter(label: "picket_backend_in_rotation", dimensions: labels, factory: factory).set(inRotation ? 1 : 0)
-        let circuit: Double = phase.circuitName == "open" ? 2 : (phase.circuitName == "half_open" ? 1 : 0)
-        Meter(label: "picket_backend_circuit_state", dimensions: labels, factory: factory).set(circuit)
+    /// The in-rotation gauge follows the core's rotation observations and nothing else, so it always
+    /// says what the file is rendered from.
+    private func rotation(_ id: BackendID, inRotation: Bool) {
+        Meter(label: "picket_backend_in_rotation", dimensions: labels(id), factory: factory).set(inRotation ? 1 : 0)
+    }
+
+    private func circuit(_ id: BackendID, _ circuit: Circuit) {
+        let value: Double
+        switch circuit {
+        case .closed: value = 0
+        case .halfOpen: value = 1
+        case .open: value = 2
+        }
+        Meter(label: "picket_backend_circuit_state", dimensions: labels(id), factory: factory).set(value)
+    }
+
+    /// A removed backend's series go away with it.
+    private func forget(_ id: BackendID) {
+        for label in ["picket_backend_in_rotation", "picket_backend_circuit_state"] {
+            registry.unregisterGauge(registry.makeGauge(name: label, labels: labels(id)))
+        }
+    }
+
+    private func labels(_ id: BackendID) -> [(String, String)] {
+        [("app", "\(id.app)"), ("backend", "\(id.address)")]
     }
 }

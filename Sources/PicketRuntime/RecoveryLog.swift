@@ -5,45 +5,58 @@ import PicketCore
 /// starting with `recovery` so an operator can follow them with `grep recovery`.
 enum RecoveryLog {
     static func log(_ event: RecoveryEvent, to logger: Logger) {
+        let line = line(event)
+        logger.log(level: line.level, "recovery \(event.backend) (container \(event.container)): \(line.text)", metadata: line.metadata)
+    }
+
+    /// What happened, without the subject: the log line's text, and the state database's event detail.
+    static func summary(_ event: RecoveryEvent) -> String { line(event).text }
+
+    private static func line(_ event: RecoveryEvent) -> (level: Logger.Level, text: String, metadata: Logger.Metadata) {
         var metadata = ObservationLog.meta("recovery", event.backend)
         metadata["container"] = "\(event.container)"
-        if let trigger = event.trigger { metadata["trigger"] = "\(trigger)" }
-        let subject = "recovery \(event.backend) (container \(event.container))"
-        let because = event.trigger.map { " (\($0))" } ?? ""
         switch event.kind {
-        case .started(let action, let draining):
+        case .started(let action, let trigger, let draining):
             metadata["event"] = "recovery_started"
             metadata["action"] = "\(action.rawValue)"
-            logger.warning("\(subject): \(action.rawValue)\(because)\(draining ? ", draining it from nginx first" : "")", metadata: metadata)
+            metadata["trigger"] = "\(trigger.words)"
+            return (.warning, "\(action.rawValue) (\(trigger.words))\(draining ? ", draining it from nginx first" : "")", metadata)
+        case .drainUnconfirmed(let action, let waited):
+            metadata["event"] = "recovery_drain_unconfirmed"
+            metadata["action"] = "\(action.rawValue)"
+            return (.error,
+                "nginx has not confirmed a file without it after \(waited.shortDescription) (applies failing); going ahead with the \(action.rawValue) anyway",
+                metadata)
         case .actionFinished(let action, let result, let duration):
             metadata["event"] = "recovery_action"
             metadata["action"] = "\(action.rawValue)"
             metadata["duration_ms"] = "\(Int(duration.milliseconds))"
+            metadata["outcome"] = "\(result.code)"
             let took = duration.shortDescription
             switch result {
             case .succeeded(let newID):
-                metadata["outcome"] = "succeeded"
                 let replacement = newID.map { ", new container \($0.prefix(12))" } ?? ""
-                logger.notice("\(subject): \(action.rawValue) succeeded in \(took)\(replacement); it returns once it passes its checks", metadata: metadata)
+                return (.notice, "\(action.rawValue) succeeded in \(took)\(replacement); it returns once it passes its checks", metadata)
             case .failed(let message):
-                metadata["outcome"] = "failed"
-                logger.error("\(subject): \(action.rawValue) failed after \(took): \(message)", metadata: metadata)
+                return (.error, "\(action.rawValue) failed after \(took): \(message)", metadata)
             case .engineUnavailable(let message):
-                metadata["outcome"] = "engine_unavailable"
-                logger.warning("\(subject): \(action.rawValue) not done, Docker engine unreachable: \(message)", metadata: metadata)
+                return (.warning, "\(action.rawValue) not done, Docker engine unreachable: \(message)", metadata)
             }
         case .recovered:
             metadata["event"] = "recovered"
-            logger.notice("\(subject): recovered, back in rotation", metadata: metadata)
-        case .didNotHelp:
+            return (.notice, "recovered, back in rotation", metadata)
+        case .didNotHelp(let trigger):
             metadata["event"] = "recovery_not_helped"
-            logger.warning("\(subject): still failing after the last action\(because); next attempt after a backoff", metadata: metadata)
-        case .quarantined:
+            metadata["trigger"] = "\(trigger.words)"
+            return (.warning, "still failing after the last action (\(trigger.words)); next attempt after a backoff", metadata)
+        case .quarantined(let reason):
             metadata["event"] = "quarantined"
-            logger.error("\(subject): quarantined\(because); no further actions until the container is replaced", metadata: metadata)
-        case .released:
+            metadata["reason"] = "\(reason.words)"
+            return (.error, "quarantined (\(reason.words)); no further actions until the container is replaced or an operator resets it", metadata)
+        case .released(let cause):
             metadata["event"] = "quarantine_released"
-            logger.notice("\(subject): released from quarantine\(because)", metadata: metadata)
+            metadata["reason"] = "\(cause.rawValue)"
+            return (.notice, "released from quarantine (\(cause.words))", metadata)
         }
     }
 }

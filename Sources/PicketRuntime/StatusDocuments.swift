@@ -24,10 +24,16 @@ public struct BackendDocument: Codable, Sendable {
     public let phase: String
     public let circuit: String
     public let inRotation: Bool
-    public let drained: Bool
-    public let operatorDrained: Bool
+    /// Why it is in or out of rotation, as a code (`passed`, `failed`, `circuit_open`, `drained_operator`…).
+    public let rotationReason: String
+    /// Whether and by whom it is drained: `none`, `config` (the config file) or `operator` (the API).
+    public let drain: String
     public let consecutiveSuccesses: Int
     public let consecutiveFailures: Int
+    /// Re-ejections soon after a readmission still counted against it (flap damping).
+    public let flaps: Int
+    /// While it ramps up after rejoining (slow start): the weight step, of `slow_start_steps`.
+    public let slowStartStep: Int?
     public let sinceSeconds: Double
     /// Why it is where it is, in words.
     public let why: String
@@ -83,20 +89,22 @@ extension BackendDocument {
     init(_ backend: BackendSnapshot, why: String, checks: [CheckDocument], now: Instant) {
         app = backend.id.app.description
         address = backend.id.address.description
-        phase = backend.state.phase.name
-        circuit = backend.state.phase.circuitName
+        phase = backend.state.phase.rawValue
+        circuit = backend.state.circuit.rawValue
         inRotation = backend.inRotation
-        drained = backend.instance.drain
-        operatorDrained = backend.operatorDrained
+        rotationReason = backend.rotation.code
+        drain = backend.instance.drain ? DrainSource.config.rawValue : (backend.operatorDrained ? DrainSource.operator.rawValue : "none")
         consecutiveSuccesses = backend.state.consecutiveSuccesses
         consecutiveFailures = backend.state.consecutiveFailures
+        flaps = backend.state.flaps
+        slowStartStep = backend.rampStep
         sinceSeconds = ((now - backend.state.since).milliseconds).rounded() / 1000
         self.why = why
         lastFailure = backend.state.lastFailure.map { CheckDocument(.failed($0.failureClass, $0.evidence), at: nil) }
         container = backend.container.map { ContainerDocument(id: $0.id, name: $0.name, state: $0.state.rawValue, health: $0.health?.rawValue) }
         recovery = backend.container.map { _ in
             RecoveryDocument(
-                phase: backend.recovery.phase.name, trigger: backend.recovery.trigger, restartsInWindow: backend.recovery.restarts.count,
+                phase: backend.recovery.phase.name, trigger: backend.recovery.trigger?.words, restartsInWindow: backend.recovery.restarts.count,
                 failedAttempts: backend.recovery.failedAttempts)
         }
         lastChecks = checks

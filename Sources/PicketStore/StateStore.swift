@@ -42,6 +42,15 @@ public final class StateStore: Sendable {
                 CREATE INDEX checks_app_at ON checks(app, at);
                 """)
         }
+        migrator.registerMigration("v2-health-model") { db in
+            try db.execute(sql: """
+                ALTER TABLE backend_state ADD COLUMN circuit_open INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE backend_state ADD COLUMN flaps INTEGER NOT NULL DEFAULT 0;
+                UPDATE backend_state SET circuit_open = (open_until IS NOT NULL);
+                ALTER TABLE backend_state DROP COLUMN open_until;
+                ALTER TABLE backend_state DROP COLUMN reopen_count;
+                """)
+        }
         return migrator
     }
 
@@ -67,10 +76,14 @@ public final class StateStore: Sendable {
             for row in batch.events {
                 try event.execute(arguments: [row.at, row.app, row.address, row.kind, row.detail])
             }
-            let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO backend_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            let upsert = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO backend_state
+                (app, address, phase, circuit_open, consecutive_failures, flaps, operator_drained, restarts, quarantine_reason, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for row in batch.backends.values {
                 try upsert.execute(arguments: [
-                    row.app, row.address, row.phase, row.openUntil, row.consecutiveFailures, row.reopenCount, row.operatorDrained,
+                    row.app, row.address, row.phase, row.circuitOpen, row.consecutiveFailures, row.flaps, row.operatorDrained,
                     row.restarts.map { String($0) }.joined(separator: ","), row.quarantineReason, row.updatedAt,
                 ])
             }

@@ -5,24 +5,24 @@ public struct StoredBackend: Sendable, Equatable {
     public var app: String
     public var address: String
     public var phase: String
-    public var openUntil: Double?
+    public var circuitOpen: Bool
     public var consecutiveFailures: Int
-    public var reopenCount: Int
+    public var flaps: Int
     public var operatorDrained: Bool
     public var restarts: [Double]
     public var quarantineReason: String?
     public var updatedAt: Double
 
     public init(
-        app: String, address: String, phase: String, openUntil: Double?, consecutiveFailures: Int, reopenCount: Int, operatorDrained: Bool,
+        app: String, address: String, phase: String, circuitOpen: Bool, consecutiveFailures: Int, flaps: Int, operatorDrained: Bool,
         restarts: [Double], quarantineReason: String?, updatedAt: Double
     ) {
         self.app = app
         self.address = address
         self.phase = phase
-        self.openUntil = openUntil
+        self.circuitOpen = circuitOpen
         self.consecutiveFailures = consecutiveFailures
-        self.reopenCount = reopenCount
+        self.flaps = flaps
         self.operatorDrained = operatorDrained
         self.restarts = restarts
         self.quarantineReason = quarantineReason
@@ -33,9 +33,9 @@ public struct StoredBackend: Sendable, Equatable {
         app = row["app"]
         address = row["address"]
         phase = row["phase"]
-        openUntil = row["open_until"]
+        circuitOpen = row["circuit_open"]
         consecutiveFailures = row["consecutive_failures"]
-        reopenCount = row["reopen_count"]
+        flaps = row["flaps"]
         operatorDrained = row["operator_drained"]
         let text: String = row["restarts"]
         restarts = text.split(separator: ",").compactMap { Double($0) }

@@ -22,7 +22,7 @@ struct Render: AsyncParsableCommand {
             let results = await OneRound.probe(apps, maxConcurrent: setup.configuration.maxConcurrentProbes, group: group)
             try await group.shutdownGracefully()
             let passed = Set(results.filter { $0.outcome.passed }.map(\.backend))
-            set = UpstreamSet(apps: apps) { id, instance in !instance.drain && passed.contains(id) }
+            set = UpstreamSet(apps: apps) { id, instance in !instance.drain && passed.contains(id) ? .serving(rampStep: nil) : .out }
         }
         FileDescriptorWriter.write(setup.renderer.render(set), to: 1)
     }

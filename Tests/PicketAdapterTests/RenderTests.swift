@@ -22,8 +22,10 @@ import Testing
             app("api.v2", ["127.0.1.1:9000", "127.0.1.2:9000"], balance: .hash(key: key, consistent: true)),
             app("static", ["127.0.0.1:7001"], balance: .leastConn),
         ]
-        let oneDown = UpstreamSet(apps: apps) { id, _ in id.address.description != "127.0.1.2:9000" && id.address.description != "127.0.0.1:8002" }
-        let allDown = UpstreamSet(apps: [apps[2]]) { _, _ in false }
+        let oneDown = UpstreamSet(apps: apps) { id, _ in
+            id.address.description != "127.0.1.2:9000" && id.address.description != "127.0.0.1:8002" ? .serving(rampStep: nil) : .out
+        }
+        let allDown = UpstreamSet(apps: [apps[2]]) { _, _ in .out }
         return [("all-healthy", .assumingHealthy(apps)), ("one-down-each", oneDown), ("all-down-fail-open", allDown)]
     }
 

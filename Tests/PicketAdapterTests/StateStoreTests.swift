@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import PicketStore
 import Testing
@@ -41,16 +42,47 @@ import Testing
         let store = try StateStore(path: path)
         let writer = StoreWriter(store: store, retention: .seconds(86_400)) { _ in }
         let saved = StoredBackend(
-            app: "web", address: "127.0.0.1:8001", phase: "out", openUntil: 1_800_000_000.5, consecutiveFailures: 4, reopenCount: 1,
+            app: "web", address: "127.0.0.1:8001", phase: "out", circuitOpen: true, consecutiveFailures: 4, flaps: 1,
             operatorDrained: true, restarts: [1_799_999_000, 1_799_999_100], quarantineReason: "budget spent", updatedAt: 1_799_999_200)
         writer.save(saved)
-        writer.save(StoredBackend(app: "web", address: "127.0.0.1:8002", phase: "up", openUntil: nil, consecutiveFailures: 0, reopenCount: 0,
+        writer.save(StoredBackend(app: "web", address: "127.0.0.1:8002", phase: "up", circuitOpen: false, consecutiveFailures: 0, flaps: 0,
             operatorDrained: false, restarts: [], quarantineReason: nil, updatedAt: 1))
         writer.forget(app: "web", address: "127.0.0.1:8002")
         writer.stop()
         #expect(try StateStore(path: path).backends() == [saved], "a second open (a restarted Picket) reads what the first wrote")
         let journal = try String(contentsOfFile: path + "-wal", encoding: .isoLatin1)
         #expect(!journal.isEmpty, "WAL mode: writes go to the -wal file first")
+    }
+
+    @Test func aDatabaseOfTheFirstHealthModelIsMigratedKeepingWhatWasOut() throws {
+        let path = temporaryPath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let old = try DatabaseQueue(path: path)
+        try old.write { db in
+            try db.execute(sql: """
+                CREATE TABLE backend_state (
+                    app TEXT NOT NULL, address TEXT NOT NULL,
+                    phase TEXT NOT NULL, open_until REAL, consecutive_failures INTEGER NOT NULL, reopen_count INTEGER NOT NULL,
+                    operator_drained INTEGER NOT NULL, restarts TEXT NOT NULL, quarantine_reason TEXT, updated_at REAL NOT NULL,
+                    PRIMARY KEY (app, address));
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, app TEXT NOT NULL, address TEXT NOT NULL,
+                    kind TEXT NOT NULL, detail TEXT NOT NULL);
+                CREATE TABLE checks (
+                    at REAL NOT NULL, app TEXT NOT NULL, address TEXT NOT NULL, passed INTEGER NOT NULL,
+                    failure_class TEXT, latency_ms REAL, status INTEGER);
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1');
+                INSERT INTO backend_state VALUES ('web', '127.0.0.1:8001', 'out', 1800000000.5, 7, 2, 0, '', NULL, 1);
+                INSERT INTO backend_state VALUES ('web', '127.0.0.1:8002', 'up', NULL, 0, 0, 1, '', NULL, 1);
+                """)
+        }
+        try old.close()
+        let rows = try StateStore(path: path).backends()
+        #expect(rows.map(\.circuitOpen) == [true, false], "a remembered cooldown means the circuit was open")
+        #expect(rows.map(\.phase) == ["out", "up"])
+        #expect(rows.map(\.consecutiveFailures) == [7, 0])
+        #expect(rows.map(\.operatorDrained) == [false, true])
     }
 
     @Test func aCorruptDatabaseIsReportedWithItsPath() throws {

@@ -9,6 +9,7 @@ struct Harness {
     /// Probes sent and not yet answered.
     var outstanding: [ProbeRequest] = []
     var applies: [ApplyPlan] = []
+    var applyTimes: [Instant] = []
     var observations: [Observation] = []
     var probesSent: [ProbeRequest] = []
     /// What each address answers; addresses not listed pass.
@@ -38,6 +39,7 @@ struct Harness {
                 probesSent.append(request)
             case .apply(let plan):
                 applies.append(plan)
+                applyTimes.append(now)
                 pendingApplies.append(plan)
             case .docker(let command):
                 dockerCommands.append(command)
@@ -56,6 +58,11 @@ struct Harness {
     mutating func run(until end: Instant, latency: Duration = .milliseconds(1)) {
         while true {
             if !outstanding.isEmpty {
+                if let deadline = core.nextDeadline, deadline < now + latency, deadline <= end {
+                    now = max(now, deadline)
+                    absorb(core.timerFired(now: now))
+                    continue
+                }
                 let batch = outstanding
                 outstanding = []
                 now = now + latency
@@ -118,6 +125,19 @@ struct Harness {
         observations.compactMap { if case .transition(let t) = $0 { return t } else { return nil } }
     }
 
+    var rotationChanges: [RotationChange] {
+        observations.compactMap { if case .rotation(let change) = $0 { return change } else { return nil } }
+    }
+
+    /// The backends in rotation as the rotation observations tell it, replayed from the start.
+    var rotationFromObservations: Set<String> {
+        var serving: Set<String> = []
+        for change in rotationChanges {
+            if change.inRotation { serving.insert(change.backend.address.description) } else { serving.remove(change.backend.address.description) }
+        }
+        return serving
+    }
+
     var lastServing: [String] {
         (applies.last?.upstreams.upstreams.first?.servers.filter { !$0.down }.map(\.address.description)) ?? []
     }
@@ -151,4 +171,25 @@ func container(_ addressText: String, id: String? = nil, state: ContainerObserva
     let port = addressText.split(separator: ":").last!
     return ContainerObservation(
         id: id ?? "c\(port)", name: "web-\(port)", instance: InstanceSpec(address: address(addressText)), state: state, health: health)
+}
+
+func removed(_ addressText: String, _ reason: RotationReason, app name: String = "web") -> UpstreamChange {
+    UpstreamChange(app: try! AppName(validating: name), address: address(addressText), direction: .removed, reason: .rotation(reason))
+}
+
+func added(_ addressText: String, _ reason: RotationReason, app name: String = "web") -> UpstreamChange {
+    UpstreamChange(app: try! AppName(validating: name), address: address(addressText), direction: .added, reason: .rotation(reason))
+}
+
+extension RecoveryPhase {
+    /// The phase's case, for tests that do not care about its payload.
+    var label: String {
+        switch self {
+        case .idle: return "idle"
+        case .draining: return "draining"
+        case .acting(let action, _, _, _): return action == .restart ? "restarting" : "recreating"
+        case .verifying: return "verifying"
+        case .quarantined: return "quarantined"
+        }
+    }
 }

@@ -14,8 +14,8 @@ import PicketCore
         world.absorb(try world.core.setOperatorDrain(id(b), drained: true, now: world.now))
         world.run(for: .milliseconds(300))
         #expect(world.lastServing == [a])
-        #expect(world.applies.last?.changes.map(\.description) == ["- \(b) (drained by operator)"])
-        #expect(world.core.why(id(b), now: world.now)?.hasPrefix("drained by an operator") == true)
+        #expect(world.applies.last?.changes == [removed(b, .drained(.operator))])
+        #expect(world.core.backend(id(b))?.rotation == .drained(.operator))
         world.reload([app([a, b])])
         world.run(for: .seconds(1))
         #expect(world.lastServing == [a], "a config reload does not undo an operator's drain")
@@ -51,24 +51,14 @@ import PicketCore
         world.run(for: .milliseconds(100))
         world.list([container(a, state: .exited), container(b)])
         world.run(for: .seconds(3))
-        #expect(world.recovery(a)?.name == "quarantined")
-        #expect(world.core.why(id(a), now: world.now)?.hasPrefix("quarantined: 1 restarts within 10m did not bring it back") == true)
+        #expect(world.recovery(a)?.label == "quarantined")
+        #expect(world.core.backend(id(a))?.rotation == .recovery(.quarantined(.budgetSpent(
+            restarts: 1, window: .seconds(600), recreated: false, trigger: .containerStopped(.exited)))))
         #expect(world.dockerCommands.count == 1)
         world.absorb(try world.core.resetRecovery(id(a), now: world.now))
-        #expect(world.recoveryEvents.contains { $0.kind == .released && $0.trigger == "reset by operator" })
+        #expect(world.recoveryEvents.contains { $0.kind == .released(.operatorReset) })
         #expect(world.dockerCommands.count == 2, "the budget starts afresh: the next restart goes out at once")
-        #expect(world.recovery(a)?.name == "restarting")
-    }
-
-    @Test func whyExplainsEachPhaseInWords() {
-        var world = Harness(apps: [app([a, b])])
-        #expect(world.core.why(id(a), now: world.now) == "pending: no verdict yet")
-        world.answers[b] = refused
-        world.run(for: .seconds(4))
-        #expect(world.core.why(id(a), now: world.now) == "in rotation: passed 4× in a row")
-        #expect(world.core.why(id(b), now: world.now)?.hasPrefix("down: 4× failed in a row, needs 1 passes to return; last failure: refused") == true)
-        world.run(for: .seconds(2))
-        #expect(world.core.why(id(b), now: world.now)?.hasPrefix("circuit open: not probed for") == true)
+        #expect(world.recovery(a)?.label == "restarting")
     }
 }
 
@@ -84,30 +74,45 @@ import PicketCore
         core.restore([
             SavedBackend(id: id(b), phase: .out, consecutiveFailures: 3),
             SavedBackend(id: id(c), phase: .up, operatorDrained: true),
-            SavedBackend(id: id(a), phase: .out, openUntil: Instant.zero + .seconds(30), reopenCount: 2),
+            SavedBackend(id: id(a), phase: .out, circuitOpen: true, consecutiveFailures: 40, flaps: 2),
         ])
         var world = Harness(apps: [], seed: 1)
         world.core = core
         let d = "127.0.0.1:8004"
         world.reload([app([a, b, c, d])])
-        #expect(world.phase(b) == .down && world.phase(a) == .open(until: Instant.zero + .seconds(30)) && world.phase(c) == .pending)
+        #expect(world.phase(b) == .down && world.phase(a) == .down && world.phase(c) == .pending)
+        #expect(world.core.backend(id(a))?.state.circuit == .open && world.core.backend(id(a))?.state.flaps == 2)
+        #expect(world.observations.contains(.backendsChanged(BackendsChange(added: [id(d)], restored: [id(a), id(b), id(c)]))))
+        world.answers[a] = refused
         world.answers[b] = refused
         world.run(for: .seconds(2))
         #expect(world.applies.first?.reason == .firstRound, "restored verdicts count for the first round")
-        #expect(world.lastServing == [d], "b stays out until it passes, c stays drained, a keeps its open circuit")
+        #expect(world.lastServing == [d], "a and b stay out until they pass, c stays drained")
         #expect(world.core.operatorDrained == [id(c)], "an operator's drain survives the restart")
-        #expect(!world.probesSent.contains { $0.backend == id(a) }, "an open circuit keeps its cooldown: no probe before 30 s")
         #expect(world.core.backend(id(b))?.state.consecutiveFailures ?? 0 >= 3)
+        #expect(world.probesSent.filter { $0.backend == id(a) }.count >= 1, "a remembered open circuit is probed at once, not after a cooldown")
+    }
+
+    @Test func aRememberedDownBackendThatCameBackIsReadmittedAfterItsPasses() {
+        var core = Reconciler(seed: 1)
+        core.restore([SavedBackend(id: id(a), phase: .out, circuitOpen: true, consecutiveFailures: 600)])
+        var world = Harness(apps: [], seed: 1)
+        world.core = core
+        var check = HealthCheckSpec(interval: .seconds(1), timeout: .milliseconds(500), jitter: 0)
+        check.successThreshold = 2
+        world.reload([app([a, b], check: check)])
+        world.run(for: .seconds(3))
+        #expect(world.lastServing == [a, b], "it passed twice within interval + fast interval of the start")
     }
 
     @Test func aContainerRemembersItsRestartBudgetAndQuarantineWhenItIsListedAgain() {
         var core = Reconciler(seed: 1)
-        core.restore([SavedBackend(id: id(a), phase: .out, restarts: [Instant.zero, Instant.zero + .seconds(1)], quarantineReason: "budget spent")])
+        core.restore([SavedBackend(id: id(a), phase: .out, restarts: [Instant.zero, Instant.zero + .seconds(1)], quarantine: .remembered("budget spent"))])
         var world = Harness(apps: [], seed: 1)
         world.core = core
         world.reload([dockerApp(recovery: RecoveryPolicy())])
         world.list([container(a)])
-        #expect(world.recovery(a) == .quarantined(since: world.now, reason: "budget spent"))
+        #expect(world.recovery(a) == .quarantined(since: world.now, reason: .remembered("budget spent")))
         #expect(world.core.backend(id(a))?.recovery.restarts.count == 2)
     }
 }

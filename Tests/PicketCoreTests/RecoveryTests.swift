@@ -9,7 +9,7 @@ import PicketCore
         backoff: Backoff(base: .seconds(4), cap: .seconds(60), jitter: 0))
 
     func started(_ world: Harness) -> [String] {
-        world.recoveryEvents.compactMap { if case .started(let action, _) = $0.kind { return action.rawValue } else { return nil } }
+        world.recoveryEvents.compactMap { if case .started(let action, _, _) = $0.kind { return action.rawValue } else { return nil } }
     }
 
     @Test func aNewContainerJoinsOnlyAfterPassingItsChecksAndARemovedOneLeavesAtOnce() {
@@ -26,7 +26,7 @@ import PicketCore
         #expect(world.desiredServing() == [a, c])
         world.run(for: .milliseconds(300))
         #expect(world.lastServing == [a, c])
-        #expect(world.applies.last?.changes.map(\.description) == ["- \(b) (container gone)"])
+        #expect(world.applies.last?.changes == [removed(b, .removed(.containerGone))])
     }
 
     @Test func holdsTheFileUntilDockerHasBeenListedOnce() {
@@ -55,10 +55,10 @@ import PicketCore
         world.answers[a] = refused
         world.list([container(a, state: .exited), container(b)])
         #expect(world.dockerCommands.map(\.action) == [.restart], "an exited container needs no drain wait once it is out")
-        #expect(world.dockerCommands.first?.reason == "container exited")
+        #expect(world.dockerCommands.first?.trigger == .containerStopped(.exited))
         world.run(for: .seconds(3))
         #expect(world.desiredServing() == [b], "not readmitted while Picket's own restart is under way")
-        #expect(world.applies.last?.changes.map(\.description) == ["- \(a) (restarting: container exited)"])
+        #expect(world.applies.last?.changes == [removed(a, .recovery(.acting(.restart, .containerStopped(.exited))))])
         world.answers[a] = nil
         world.finishAction()
         #expect(world.phase(a) == .down)
@@ -75,13 +75,33 @@ import PicketCore
         var world = Harness(apps: [dockerApp(recovery: policy)])
         world.list([container(a), container(b)])
         world.run(for: .seconds(2))
+        let decided = world.now
         world.list([container(a, health: .unhealthy), container(b)])
-        #expect(world.recovery(a) == .draining(until: world.now + .seconds(2), action: .restart))
+        #expect(world.recovery(a) == .draining(action: .restart, trigger: .dockerUnhealthy, since: decided, until: nil),
+            "the drain's wait has not started: nginx still has the server")
         world.run(for: .seconds(1))
         #expect(world.lastServing == [b], "drained out of the file first")
+        let confirmed = world.applyTimes.last!
+        #expect(world.recovery(a) == .draining(action: .restart, trigger: .dockerUnhealthy, since: decided, until: confirmed + .seconds(2)))
         #expect(world.dockerCommands.isEmpty)
-        world.run(for: .seconds(1))
+        world.run(until: confirmed + (.seconds(2) - .milliseconds(1)))
+        #expect(world.dockerCommands.isEmpty, "the drain lasts drain_timeout from nginx's confirmation, not from the decision")
+        world.run(for: .milliseconds(1))
         #expect(world.dockerCommands.map(\.action) == [.restart])
+    }
+
+    @Test func aDrainNginxNeverConfirmsHoldsTheActionThenGoesAheadLoudly() {
+        var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.list([container(a), container(b)])
+        world.run(for: .seconds(2))
+        world.applyOutcome = .failed("nginx -t: no servers in upstream")
+        world.list([container(a, health: .unhealthy), container(b)])
+        let decided = world.now
+        world.run(for: .seconds(29))
+        #expect(world.dockerCommands.isEmpty, "no action while the file still sends traffic to it")
+        world.run(for: .seconds(2))
+        #expect(world.dockerCommandTimes == [decided + Reconciler.drainConfirmationLimit])
+        #expect(world.recoveryEvents.contains { $0.kind == .drainUnconfirmed(.restart, waited: Reconciler.drainConfirmationLimit) })
     }
 
     @Test func neverTakesTheLastServingReplicaDownAndKeepsToMaxInFlight() {
@@ -110,16 +130,18 @@ import PicketCore
         world.list([container(a), container(b)])
         world.run(for: .seconds(2))
         world.answers[a] = refused
-        var startedAt: [Instant] = []
+        var finishedAt: [Instant] = []
         for _ in 0..<4 {
             world.list([container(a, state: .exited), container(b)])
-            world.run(for: .seconds(30))
+            world.run(for: .seconds(40))
             guard !world.pendingCommands.isEmpty else { break }
-            startedAt.append(world.now)
+            finishedAt.append(world.now)
             world.finishAction(.succeeded(newContainerID: world.pendingCommands.first?.action == .recreate ? "c8001-new" : nil))
             world.run(for: .milliseconds(500))
         }
         #expect(world.dockerCommands.map(\.action) == [.restart, .restart, .restart, .recreate])
+        let waits = zip(finishedAt, world.dockerCommandTimes.dropFirst()).map { $1 - $0 - .milliseconds(500) }
+        #expect(waits == [.seconds(8), .seconds(16), .seconds(32)], "backoff 4 s × 2^attempt after each action that did not help")
         world.list([container(a, id: "c8001-new", state: .exited), container(b)])
         world.run(for: .seconds(120))
         #expect(world.dockerCommands.count == 4, "quarantine takes no further action")
@@ -127,7 +149,7 @@ import PicketCore
             Issue.record("expected quarantine, got \(String(describing: world.recovery(a)))")
             return
         }
-        #expect(reason.hasPrefix("3 restarts within 10m and a recreate did not bring it back"))
+        #expect(reason == .budgetSpent(restarts: 3, window: .seconds(600), recreated: true, trigger: .containerStopped(.exited)))
         #expect(world.desiredServing() == [b])
     }
 
@@ -138,12 +160,16 @@ import PicketCore
         world.run(for: .seconds(2))
         world.answers[a] = refused
         world.list([container(a, state: .exited), container(b)])
+        var finishedAt: [Instant] = []
         while world.dockerCommands.count < 4, world.now < Instant.zero + .seconds(120) {
-            if !world.pendingCommands.isEmpty { world.finishAction(.failed("no such image")) }
+            if !world.pendingCommands.isEmpty {
+                world.finishAction(.failed("no such image"))
+                finishedAt.append(world.now)
+            }
             world.run(for: .milliseconds(100))
         }
-        let times = world.dockerCommandTimes
-        #expect(zip(times, times.dropFirst()).map { $1 - $0 } == [.seconds(4), .seconds(8), .seconds(16)])
+        let gaps = zip(finishedAt, world.dockerCommandTimes.dropFirst()).map { $1 - $0 }
+        #expect(gaps == [.seconds(4), .seconds(8), .seconds(16)], "each failed attempt doubles the wait before the next")
     }
 
     @Test func anUnreachableEngineSpendsNoBudget() {
@@ -158,7 +184,7 @@ import PicketCore
             world.run(for: .seconds(2))
         }
         #expect(world.dockerCommands.count == 4)
-        #expect(world.recovery(a)?.name == "restarting", "with the engine away the one restart in the budget is still there")
+        #expect(world.recovery(a)?.label == "restarting", "with the engine away the one restart in the budget is still there")
     }
 
     @Test func aContainerReplacedFromOutsideLeavesQuarantineAndMustPassAgain() {
@@ -167,11 +193,11 @@ import PicketCore
         world.run(for: .seconds(2))
         world.answers[a] = refused
         world.list([container(a, state: .exited), container(b)])
-        #expect(world.recovery(a)?.name == "quarantined")
+        #expect(world.recovery(a)?.label == "quarantined")
         world.answers[a] = nil
         world.list([container(a, id: "replacement"), container(b)])
         #expect(world.recovery(a) == .idle)
-        #expect(world.recoveryEvents.last?.kind == .released)
+        #expect(world.recoveryEvents.last?.kind == .released(.containerReplaced))
         #expect(world.desiredServing() == [b])
         world.run(for: .seconds(2))
         #expect(world.lastServing == [a, b])

@@ -31,7 +31,7 @@ import Testing
             #expect(try await stack.startPicketThenNginx())
             let (b, c) = (stack.backends[1], stack.backends[2])
             try await c.stop()
-            #expect(await eventually(timeout: .seconds(5)) { stack.logContains("backend web/\(c.address) down → open") },
+            #expect(await eventually(timeout: .seconds(5)) { stack.logContains("backend web/\(c.address) circuit closed → open") },
                 "c's circuit opened: its alert is now retrying against the dead receiver")
             try await b.stop()
             let interval = Duration.milliseconds(500), failureThreshold = 2

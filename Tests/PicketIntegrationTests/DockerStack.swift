@@ -37,7 +37,7 @@ final class DockerStack: @unchecked Sendable {
                 docker: {selector: {picket.app: web, picket.test: \(run)}}
                 instances: [\(staticInstances.joined(separator: ", "))]
                 health_check: {path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 2}
-                circuit_breaker: {failure_threshold: 3, recovery_timeout: 2s, half_open_timeout: 5s, success_threshold: 1}
+                circuit_breaker: {failure_threshold: 3, recovery_timeout: 2s}
                 recovery: {drain_timeout: 500ms, stop_timeout: 1s, max_restarts: 2, backoff: {initial: 500ms, max: 2s}}
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)

@@ -47,7 +47,7 @@ import Testing
         #expect(!nginx.output.contains(b.address) && !nginx.output.contains(c.address), "both still out after the restart")
         #expect(nginx.reloadCount == reloads, "nothing changed, so nginx was not reloaded")
         let drained = try await api.json(.GET, "/v1/apps/web/backends/\(c.address)")
-        #expect(drained.object["operator_drained"] as? Bool == true)
+        #expect(drained.object["drain"] as? String == "operator")
 
         let report = try await api.json(.GET, "/v1/apps/web/report?window=1h")
         #expect(report.status == 200)

@@ -34,7 +34,7 @@ import Testing
             let backends = try #require(app.object["backends"] as? [[String: Any]])
             #expect(backends.compactMap { $0["address"] as? String } == stack.backends.map(\.address))
             let first = try #require(backends.first)
-            for key in ["phase", "circuit", "in_rotation", "drained", "operator_drained", "consecutive_successes", "consecutive_failures",
+            for key in ["phase", "circuit", "in_rotation", "rotation_reason", "drain", "flaps", "consecutive_successes", "consecutive_failures",
                 "since_seconds", "why", "last_checks"] {
                 #expect(first[key] != nil, "backend documents carry \(key)")
             }
@@ -73,7 +73,7 @@ import Testing
 
             let drained = try await api.json(.POST, path, token: Self.token)
             #expect(drained.status == 200)
-            #expect(drained.object["operator_drained"] as? Bool == true && drained.object["in_rotation"] as? Bool == false)
+            #expect(drained.object["drain"] as? String == "operator" && drained.object["in_rotation"] as? Bool == false)
             #expect(await eventually(timeout: .seconds(2)) { !stack.nginx.output.contains(b) })
             #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend a", "backend c"] })
             #expect(await eventually(timeout: .seconds(2)) { stack.logContains("upstream web - \(b) (drained by operator)") })

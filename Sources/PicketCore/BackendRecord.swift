@@ -1,0 +1,75 @@
+/// Per-backend bookkeeping inside the reconciler.
+struct BackendRecord: Sendable {
+    var instance: InstanceSpec
+    var check: HealthCheckSpec
+    var circuit: CircuitSpec
+    var state: BackendState
+    /// The ticket of the probe under way, if any.
+    var inFlightTicket: UInt64?
+    /// Only the timer carrying this token is live; older ones are skipped when they surface.
+    var timerToken: UInt64 = 0
+    /// The container behind this backend, for apps that discover instances in Docker.
+    var container: ContainerObservation?
+    /// When the listing that last showed the container was taken.
+    var containerSeenAt: Instant?
+    var recovery = RecoveryState()
+    /// Drained through the status API (kept across config reloads, unlike the config's `drain`).
+    var operatorDrained = false
+    /// The app's slow start, when it applies to the app's balance method.
+    var slowStartDuration: Duration?
+    /// The ramp under way after rejoining, if any.
+    var ramp: SlowStartRamp?
+
+    init(instance: InstanceSpec, check: HealthCheckSpec, circuit: CircuitSpec, state: BackendState, container: ContainerObservation?, containerSeenAt: Instant?) {
+        self.instance = instance
+        self.check = check
+        self.circuit = circuit
+        self.state = state
+        self.container = container
+        self.containerSeenAt = containerSeenAt
+    }
+
+    /// Takes on what was remembered of this backend before Picket restarted.
+    mutating func restore(_ saved: SavedBackend, now: Instant) {
+        if check.enabled { state = BackendState(restoring: saved, now: now) }
+        operatorDrained = saved.operatorDrained
+        recovery.restarts = saved.restarts
+        if let reason = saved.quarantine { recovery.phase = .quarantined(since: now, reason: reason) }
+    }
+
+    /// Why the backend is in or out of rotation, the first reason that applies. The one place rotation is
+    /// derived: everything else reads this.
+    var rotation: RotationReason {
+        if instance.drain { return .drained(.config) }
+        if operatorDrained { return .drained(.operator) }
+        if let hold = recovery.hold { return .recovery(hold) }
+        if container?.health == .unhealthy { return .dockerUnhealthy }
+        switch state.phase {
+        case .pending: return .pending
+        case .down: return .failed(failures: state.consecutiveFailures, state.lastFailure?.failureClass, circuit: state.circuit)
+        case .up: return check.enabled ? .passed(successes: state.consecutiveSuccesses) : .checkDisabled
+        }
+    }
+
+    var inRotation: Bool { rotation.isInRotation }
+
+    /// The server line this backend gets.
+    var fate: ServerFate {
+        inRotation ? .serving(rampStep: ramp?.step) : .out
+    }
+}
+
+/// A wake-up for one backend: its next probe.
+struct ProbeTimer: Comparable, Sendable {
+    let due: Instant
+    let backend: BackendID
+    let token: UInt64
+
+    static func < (lhs: ProbeTimer, rhs: ProbeTimer) -> Bool {
+        (lhs.due, lhs.token) < (rhs.due, rhs.token)
+    }
+
+    static func == (lhs: ProbeTimer, rhs: ProbeTimer) -> Bool {
+        lhs.due == rhs.due && lhs.token == rhs.token
+    }
+}

@@ -1,0 +1,75 @@
+/// The probe schedule: when each backend is probed next, and what the due timers turn into.
+extension Reconciler {
+    mutating func schedule(_ id: BackendID, at due: Instant) {
+        guard records[id] != nil else { return }
+        let token = nextTicket
+        nextTicket += 1
+        records[id]!.timerToken = token
+        timers.insert(ProbeTimer(due: due, backend: id, token: token))
+    }
+
+    /// Schedules a backend's next probe after one finished. A steady backend keeps its cadence from the
+    /// time the last probe was due; the shorter spacings (fast, down, backed off) count from now, as
+    /// HAProxy's `fastinter` and `downinter` do.
+    mutating func scheduleNextProbe(_ id: BackendID, dueAt: Instant, now: Instant) {
+        guard var record = records[id], record.check.enabled else { return }
+        let delay = record.state.nextProbeDelay(check: record.check, circuit: record.circuit, now: now, random: &random)
+        records[id] = record
+        let steady = record.state.phase == .up && record.state.consecutiveFailures == 0
+        schedule(id, at: steady ? max(dueAt + delay, now) : now + delay)
+    }
+
+    func request(for id: BackendID, record: BackendRecord, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
+        ProbeRequest(backend: id, target: record.check.target(for: record.instance.address), check: record.check, attempt: attempt, ticket: ticket, dueAt: dueAt)
+    }
+
+    /// Everything whose time has come: due probes, ramp steps and recovery steps; then the rotation
+    /// changes this event caused, and an apply.
+    mutating func dueEffects(now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        while let timer = timers.min, timer.due <= now {
+            timers.removeMin()
+            guard var record = records[timer.backend], record.timerToken == timer.token, record.check.enabled else { continue }
+            let ticket = nextTicket
+            nextTicket += 1
+            record.inFlightTicket = ticket
+            records[timer.backend] = record
+            effects.append(.probe(request(for: timer.backend, record: record, attempt: 0, ticket: ticket, dueAt: timer.due)))
+        }
+        effects += stepRamps(now: now)
+        effects += recoveryEffects(now: now)
+        effects += drainRotationChanges()
+        effects += planApply(now: now)
+        return effects
+    }
+
+    /// A backend whose check was disabled is taken as up and no longer probed.
+    mutating func forceUp(_ id: BackendID, now: Instant) -> [Effect] {
+        let change = modify(id, now: now) { record -> HealthChange? in
+            record.inFlightTicket = nil
+            record.timerToken = 0
+            return record.state.assumeUp(now: now)
+        } ?? nil
+        return change.map { [transition(id, $0, cause: .checkDisabled, now: now)] } ?? []
+    }
+
+    func transition(_ id: BackendID, _ change: HealthChange, cause: BackendTransition.Cause, now: Instant) -> Effect {
+        let state = records[id]!.state
+        return .record(.transition(BackendTransition(
+            backend: id, from: change.from, to: change.to, cause: cause, consecutiveSuccesses: state.consecutiveSuccesses,
+            consecutiveFailures: state.consecutiveFailures, flaps: state.flaps, at: now)))
+    }
+
+    /// The first round is complete once every backend has a verdict and every Docker app has been
+    /// listed once: before that, an empty container list would only mean "not asked yet".
+    mutating func checkFirstRound(now: Instant) -> [Effect] {
+        guard !firstRoundComplete, !records.values.contains(where: { $0.state.phase == .pending }),
+            configuredApps.allSatisfy({ $0.docker == nil || discovered[$0.name] != nil })
+        else { return [] }
+        firstRoundComplete = true
+        noteRotationChange(now)
+        let inRotation = records.values.filter(\.inRotation).count
+        let drained = records.values.filter { if case .drained = $0.rotation { $0.state.phase == .up } else { false } }.count
+        return [.record(.firstRoundCompleted(FirstRound(backends: records.count, inRotation: inRotation, drained: drained)))]
+    }
+}

@@ -1,0 +1,84 @@
+/// Every change to a backend's record goes through here, so that a change of rotation, whatever its
+/// cause, is noticed in one place and reported once.
+extension Reconciler {
+    /// Changes one record and notes whether that moved it in or out of rotation.
+    @discardableResult
+    mutating func modify<T>(_ id: BackendID, now: Instant, _ body: (inout BackendRecord) -> T) -> T? {
+        guard var record = records[id] else { return nil }
+        let wasInRotation = record.inRotation
+        let result = body(&record)
+        records[id] = record
+        if record.inRotation != wasInRotation { rotationChanged(id, now: now) }
+        return result
+    }
+
+    /// A new backend: out of rotation until it is judged (or at once in, when it is not checked).
+    mutating func insert(_ id: BackendID, _ record: BackendRecord, now: Instant) {
+        records[id] = record
+        if record.inRotation { rotationChanged(id, now: now) }
+    }
+
+    /// A backend that no longer exists: it leaves rotation now.
+    mutating func remove(_ id: BackendID, now: Instant) {
+        guard let record = records.removeValue(forKey: id) else { return }
+        rampingBackends.remove(id)
+        guard record.inRotation else { return }
+        let app = configuredApps.first { $0.name == id.app }
+        let cause: RemovalCause = record.container != nil && app?.docker != nil ? .containerGone : .removedFromConfig
+        rotationChanges.append(RotationChange(backend: id, inRotation: false, reason: .removed(cause), at: now))
+        noteRotationChange(now)
+    }
+
+    /// Records a rotation change for the end of the event, asks for an apply, and starts or stops a
+    /// slow-start ramp.
+    private mutating func rotationChanged(_ id: BackendID, now: Instant) {
+        guard var record = records[id] else { return }
+        record.ramp = record.inRotation && firstRoundComplete && rampWanted(id, record) ? SlowStartRamp(startedAt: now) : nil
+        records[id] = record
+        if record.ramp == nil { rampingBackends.remove(id) } else { rampingBackends.insert(id) }
+        rotationChanges.append(RotationChange(backend: id, inRotation: record.inRotation, reason: record.rotation, at: now))
+        noteRotationChange(now)
+    }
+
+    /// A rejoining server ramps only when its app has slow start and another server already serves:
+    /// alone, its share is all the traffic whatever its weight.
+    private func rampWanted(_ id: BackendID, _ record: BackendRecord) -> Bool {
+        guard record.slowStartDuration != nil, let app = apps.first(where: { $0.name == id.app }) else { return false }
+        return app.instances.contains { $0.address != id.address && records[BackendID(app: id.app, address: $0.address)]?.inRotation == true }
+    }
+
+    /// When the next ramp step is due.
+    var nextRampStep: Instant? {
+        rampingBackends.compactMap { id in records[id].flatMap { record in record.slowStartDuration.flatMap { record.ramp?.nextStepAt($0) } } }.min()
+    }
+
+    /// Advances every ramp whose next step has come; a ramp that reaches full weight ends.
+    mutating func stepRamps(now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        for id in rampingBackends.sorted() {
+            guard var record = records[id], var ramp = record.ramp, let duration = record.slowStartDuration else {
+                rampingBackends.remove(id)
+                continue
+            }
+            var stepped = false
+            while ramp.step < SlowStart.steps, now >= ramp.nextStepAt(duration) {
+                ramp.step += 1
+                stepped = true
+            }
+            guard stepped else { continue }
+            record.ramp = ramp.step < SlowStart.steps ? ramp : nil
+            if record.ramp == nil { rampingBackends.remove(id) }
+            records[id] = record
+            noteRotationChange(now)
+            effects.append(.record(.slowStartStep(id, step: ramp.step, of: SlowStart.steps)))
+        }
+        return effects
+    }
+
+    /// The rotation changes of this event, in the order they happened.
+    mutating func drainRotationChanges() -> [Effect] {
+        guard !rotationChanges.isEmpty else { return [] }
+        defer { rotationChanges.removeAll() }
+        return rotationChanges.map { .record(.rotation($0)) }
+    }
+}

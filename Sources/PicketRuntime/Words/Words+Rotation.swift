@@ -1,0 +1,72 @@
+import PicketCore
+
+/// The words an operator reads for the core's typed reasons. The core holds values; only the shell
+/// (logs, `why`, the API) turns them into text, always the same text for the same value.
+extension RotationReason {
+    var words: String {
+        switch self {
+        case .passed(let successes): return "passed \(successes)×"
+        case .checkDisabled: return "health check disabled"
+        case .pending: return "no verdict yet"
+        case .failed(let failures, let failureClass, let circuit):
+            let prefix = circuit == .closed ? "down" : "circuit \(circuit.words)"
+            guard failures > 0 else { return "\(prefix): passing, not readmitted yet" }
+            return "\(prefix): \(failures)× \(failureClass?.rawValue ?? "failed")"
+        case .drained(.config): return "drained"
+        case .drained(.operator): return "drained by operator"
+        case .dockerUnhealthy: return "docker healthcheck unhealthy"
+        case .recovery(.draining(let action, let trigger)): return "draining before a \(action.rawValue): \(trigger.words)"
+        case .recovery(.acting(let action, let trigger)): return "\(action.progressive): \(trigger.words)"
+        case .recovery(.quarantined(let reason)): return "quarantined: \(reason.words)"
+        case .removed(.removedFromConfig): return "instance removed from config"
+        case .removed(.containerGone): return "container gone"
+        }
+    }
+
+    /// A short machine-friendly name for metrics labels and JSON.
+    var code: String {
+        switch self {
+        case .passed: return "passed"
+        case .checkDisabled: return "check_disabled"
+        case .pending: return "pending"
+        case .failed(_, _, let circuit): return circuit == .closed ? "failed" : "circuit_\(circuit.rawValue)"
+        case .drained(let source): return "drained_\(source.rawValue)"
+        case .dockerUnhealthy: return "docker_unhealthy"
+        case .recovery(.draining): return "recovery_draining"
+        case .recovery(.acting(let action, _)): return "recovery_\(action.progressive)"
+        case .recovery(.quarantined): return "quarantined"
+        case .removed(let cause): return cause.rawValue
+        }
+    }
+}
+
+extension UpstreamChange {
+    /// `+ 127.0.0.1:8002 (passed 2×)`, as the `upstream` log lines print it.
+    var line: String { "\(direction.rawValue) \(address) (\(reasonWords))" }
+
+    var reasonWords: String {
+        switch reason {
+        case .rotation(let rotation): return rotation.words
+        case .allDown(let policy): return direction == .added ? "all backends down: \(policy.rawValue)" : "all backends down"
+        }
+    }
+}
+
+extension Circuit {
+    var words: String {
+        switch self {
+        case .closed: return "closed"
+        case .open: return "open"
+        case .halfOpen: return "half-open"
+        }
+    }
+}
+
+extension RecoveryAction {
+    var progressive: String {
+        switch self {
+        case .restart: return "restarting"
+        case .recreate: return "recreating"
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Testing
+import PicketCore
+
+/// The health model's promises, on a manual clock: a recovered backend returns as fast as a dead one
+/// leaves, a flapping one costs few reloads, and rotation is reported once per change for every cause.
+@Suite struct HealthModelTests {
+    let a = "127.0.0.1:8001", b = "127.0.0.1:8002", c = "127.0.0.1:8003"
+    /// HAProxy-like settings: `inter 1s fall 2 rise 2`, Picket's default fast interval and circuit.
+    let check = HealthCheckSpec(interval: .seconds(1), timeout: .milliseconds(500), failureThreshold: 2, successThreshold: 2, jitter: 0)
+    let circuit = CircuitSpec()
+
+    func id(_ text: String) -> BackendID {
+        BackendID(app: try! AppName(validating: "web"), address: address(text))
+    }
+
+    @Test(arguments: [3, 10, 60, 600])
+    func aBackendBackFromAnOutageIsReadmittedWithinOneProbeSpacingPlusItsPasses(seconds: Int) {
+        var world = Harness(apps: [app([a, b, c], check: check, circuit: circuit)])
+        world.run(for: .seconds(2))
+        world.answers[b] = refused
+        world.run(for: .seconds(seconds))
+        #expect(!world.lastServing.contains(b))
+        world.answers[b] = nil
+        let back = world.now
+        world.run(for: .seconds(10))
+        guard let readmitted = world.applies.firstIndex(where: { $0.changes.contains(added(b, .passed(successes: 2))) }) else {
+            Issue.record("not readmitted within 10 s after a \(seconds) s outage")
+            return
+        }
+        let spacing = seconds > 30 ? circuit.maxProbeInterval * (1 + circuit.jitter) : check.interval
+        let bound = spacing + check.fastInterval * (check.successThreshold - 1) + ControllerSettings().coalesceMax + .milliseconds(10)
+        #expect(world.applyTimes[readmitted] - back <= bound, "after a \(seconds) s outage: \(world.applyTimes[readmitted] - back), bound \(bound)")
+    }
+
+    @Test func anUpBackendThatFailsOnceIsProbedAgainAfterTheFastInterval() {
+        var world = Harness(apps: [app([a], check: check)])
+        world.run(for: .seconds(3))
+        world.answers[a] = refused
+        world.run(for: .seconds(2))
+        let times = world.probesSent.map(\.dueAt)
+        let failedAt = world.transitions.first { $0.to.phase == .down }!.at
+        let gaps: [Duration] = zip(times, times.dropFirst()).map { $1 - $0 }
+        let fastGap: Duration = check.fastInterval + .milliseconds(1)
+        #expect(gaps.contains(fastGap), "the check after the first failure comes a fast interval after it, gaps \(gaps)")
+        let firstFailure: Instant = world.probesSent.last { $0.dueAt < failedAt + .milliseconds(-100) }!.dueAt
+        #expect(failedAt - firstFailure <= check.fastInterval + .milliseconds(2))
+        world.answers[a] = nil
+        let passStart = world.now
+        world.run(for: .seconds(2))
+        let up = world.transitions.last { $0.to.phase == .up }!.at
+        #expect(up - passStart <= check.interval + check.fastInterval + .milliseconds(5), "the second pass comes a fast interval after the first")
+    }
+
+    @Test func aBackendFlappingEveryThreeSecondsForTwoMinutesCostsFewReloads() {
+        var world = Harness(apps: [app([a, b, c], check: check, circuit: circuit)])
+        world.run(for: .seconds(2))
+        let before = world.applies.count
+        for _ in 0..<40 {
+            world.answers[b] = refused
+            world.run(for: .milliseconds(1500))
+            world.answers[b] = nil
+            world.run(for: .milliseconds(1500))
+        }
+        let reloads = world.applies.count - before
+        #expect(reloads <= 4, "a flap every 3 s for 2 minutes caused \(reloads) applies")
+        #expect((world.core.backend(id(b))?.state.flaps ?? 0) >= 1)
+        world.run(for: .seconds(30))
+        #expect(world.lastServing.contains(b), "once it stops flapping it returns after its hold-down")
+    }
+
+    @Test func slowStartRampsARejoiningServerInStepsOfItsWeight() {
+        var spec = app([a, b], check: check)
+        spec.slowStart = .seconds(20)
+        var world = Harness(apps: [spec])
+        world.run(for: .seconds(2))
+        #expect(world.lastWeights == [a: 1, b: 1], "no ramp in the first round")
+        world.answers[b] = refused
+        world.run(for: .seconds(3))
+        world.answers[b] = nil
+        world.run(for: .seconds(3))
+        let joined = world.applies.count - 1
+        #expect(world.lastWeights == [a: 4, b: 1], "a quarter of its share when it rejoins")
+        world.run(for: .seconds(5))
+        #expect(world.lastWeights == [a: 4, b: 2])
+        world.run(for: .seconds(5))
+        #expect(world.lastWeights == [a: 4, b: 3])
+        world.run(for: .seconds(5))
+        #expect(world.lastWeights == [a: 1, b: 1], "full weight after slow_start")
+        #expect(world.applies.count - joined == 4, "one apply per step")
+        #expect(world.observations.filter { if case .slowStartStep = $0 { true } else { false } }.count == 3)
+    }
+
+    @Test func slowStartIsNotAppliedWithHashBalancing() {
+        var spec = app([a, b], check: check, balance: .ipHash)
+        spec.slowStart = .seconds(20)
+        var world = Harness(apps: [spec])
+        world.run(for: .seconds(2))
+        world.answers[b] = refused
+        world.run(for: .seconds(3))
+        world.answers[b] = nil
+        world.run(for: .seconds(30))
+        #expect(world.lastWeights == [a: 1, b: 1])
+        #expect(!world.observations.contains { if case .slowStartStep = $0 { true } else { false } })
+    }
+
+    @Test func everyCauseOfARotationChangeIsReportedOnceAndAgreesWithTheFile() throws {
+        let policy = RecoveryPolicy(drainTimeout: .seconds(1), backoff: Backoff(base: .seconds(1), cap: .seconds(1), jitter: 0))
+        var world = Harness(apps: [dockerApp(recovery: policy, check: check)])
+        world.list([container(a), container(b), container(c)])
+        world.run(for: .seconds(3))
+        var expected: [(String, Bool, RotationReason)] = []
+        func expectNext(_ address: String, _ inRotation: Bool, _ reason: RotationReason, _ comment: Comment) {
+            expected.append((address, inRotation, reason))
+            let seen = world.rotationChanges.suffix(expected.count).map { ($0.backend.address.description, $0.inRotation, $0.reason) }
+            #expect(seen.map(\.0) == expected.map(\.0) && seen.map(\.1) == expected.map(\.1), comment)
+            #expect(seen.last?.2 == reason, comment)
+            #expect(world.rotationFromObservations == Set(world.desiredServing()), comment)
+        }
+        let first = world.rotationChanges.count
+        #expect(first == 3)
+
+        world.answers[a] = refused
+        world.run(for: .milliseconds(1500))
+        expectNext(a, false, .failed(failures: 2, .refused, circuit: .closed), "health")
+        world.answers[a] = nil
+        world.run(for: .seconds(3))
+        expectNext(a, true, .passed(successes: 2), "readmission")
+
+        world.absorb(try world.core.setOperatorDrain(id(b), drained: true, now: world.now))
+        expectNext(b, false, .drained(.operator), "operator drain")
+        world.absorb(try world.core.setOperatorDrain(id(b), drained: false, now: world.now))
+        expectNext(b, true, .passed(successes: world.core.backend(id(b))!.state.consecutiveSuccesses), "operator undrain")
+
+        world.list([container(a), container(b), container(c, health: .unhealthy)])
+        expectNext(c, false, .dockerUnhealthy, "docker unhealthy (which starts a drain)")
+        world.run(for: .seconds(2))
+        world.finishAction()
+        world.list([container(a), container(b), container(c)])
+        world.run(for: .seconds(3))
+        expectNext(c, true, .passed(successes: 2), "recovered")
+
+        world.list([container(a), container(c)])
+        expectNext(b, false, .removed(.containerGone), "removal")
+        world.run(for: .seconds(1))
+        #expect(world.rotationChanges.count == first + 7, "nothing else was reported")
+    }
+}
+
+extension Harness {
+    /// The weights of the last applied file, by address.
+    var lastWeights: [String: Int] {
+        Dictionary(uniqueKeysWithValues: (applies.last?.upstreams.upstreams.first?.servers ?? []).filter { !$0.down }.map { ($0.address.description, $0.weight) })
+    }
+}
