@@ -26,7 +26,14 @@ import Testing
             id.address.description != "127.0.1.2:9000" && id.address.description != "127.0.0.1:8002" ? .serving(rampStep: nil) : .out
         }
         let allDown = UpstreamSet(apps: [apps[2]]) { _, _ in .out }
-        return [("all-healthy", .assumingHealthy(apps)), ("one-down-each", oneDown), ("all-down-fail-open", allDown)]
+        let db = app("db", ["127.0.2.1:5432", "127.0.2.3:5432", "127.0.2.9:5432"], backup: ["127.0.2.9:5432"])
+        let backupsOnly = UpstreamSet(apps: [db]) { id, _ in id.address.description == "127.0.2.9:5432" ? .serving(rampStep: nil) : .out }
+        let rampingApp = app("ramp", ["127.0.3.1:80", "127.0.3.2:80", "127.0.3.3:80"])
+        let ramping = UpstreamSet(apps: [rampingApp]) { id, _ in id.address.description == "127.0.3.3:80" ? .serving(rampStep: 2) : .serving(rampStep: nil) }
+        return [
+            ("all-healthy", .assumingHealthy(apps)), ("one-down-each", oneDown), ("all-down-fail-open", allDown),
+            ("backups-only", backupsOnly), ("slow-start", ramping),
+        ]
     }
 
     @Test func builtInTemplateIsTheOneInTheRepository() throws {

@@ -15,8 +15,9 @@ final class DockerStack: @unchecked Sendable {
     let run = "t\(UUID().uuidString.prefix(8).lowercased())"
     private var extraNames: [String] = []
 
-    static func with(staticInstances: [String] = [], _ body: (DockerStack) async throws -> Void) async throws {
-        let stack = try DockerStack(staticInstances: staticInstances)
+    /// `settings` is YAML placed before `docker:` (e.g. a `status:` section).
+    static func with(staticInstances: [String] = [], settings: String = "", _ body: (DockerStack) async throws -> Void) async throws {
+        let stack = try DockerStack(staticInstances: staticInstances, settings: settings)
         do {
             try await body(stack)
         } catch {
@@ -26,11 +27,11 @@ final class DockerStack: @unchecked Sendable {
         await stack.shutdown()
     }
 
-    private init(staticInstances: [String]) throws {
+    private init(staticInstances: [String], settings: String) throws {
         nginx = try NginxPrefix(port: freePort())
         let configPath = "\(nginx.root)/picket.yaml"
         picket = InProcessPicket(configPath: configPath)
-        let yaml = nginx.picketSection() + """
+        let yaml = nginx.picketSection() + settings + """
             docker: {resync_interval: 2s, call_timeout: 5s}
             apps:
               - name: web

@@ -12,8 +12,12 @@ final class Stack: @unchecked Sendable {
     var configPath: String { picket.configPath }
 
     /// Runs `body` against a fresh stack and always tears it down (nginx stopped, prefix removed).
-    static func with(templateText: String? = nil, settings: String = "", _ body: (Stack) async throws -> Void) async throws {
-        let stack = try await Stack(templateText: templateText, settings: settings)
+    static let defaultHealth = "{path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 1}"
+
+    static func with(
+        templateText: String? = nil, settings: String = "", health: String = defaultHealth, _ body: (Stack) async throws -> Void
+    ) async throws {
+        let stack = try await Stack(templateText: templateText, settings: settings, health: health)
         do {
             try await body(stack)
         } catch {
@@ -24,7 +28,7 @@ final class Stack: @unchecked Sendable {
     }
 
     /// `settings` is YAML placed before `apps:` (e.g. a `status:` section).
-    private init(templateText: String?, settings: String) async throws {
+    private init(templateText: String?, settings: String, health: String) async throws {
         nginx = try NginxPrefix(port: freePort())
         var template: String?
         if let templateText {
@@ -39,7 +43,7 @@ final class Stack: @unchecked Sendable {
         let yaml = nginx.picketSection(template: template) + settings + """
             apps:
               - name: web
-                health_check: {path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 1}
+                health_check: \(health)
                 instances: [\(started.map(\.address).joined(separator: ", "))]
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
