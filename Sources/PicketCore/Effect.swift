@@ -43,4 +43,6 @@ public enum ApplyOutcome: Hashable, Sendable {
     case unchanged
     /// Anything failed; the previous file stays in place.
     case failed(String)
+    /// nginx refused the candidate because of this app's upstream; the previous file stays in place.
+    case rejected(app: AppName, String)
 }

@@ -15,6 +15,9 @@ public enum Observation: Hashable, Sendable {
     case backendsChanged(BackendsChange)
     /// A failed apply will be tried again after `delay`.
     case applyRetryScheduled(attempt: Int, delay: Duration)
+    /// nginx refused this app's new upstream: it keeps its last accepted servers, and the other apps'
+    /// changes go ahead without it, until its desired upstream changes again.
+    case upstreamRejected(app: AppName, message: String)
     /// A step of a container's recovery.
     case recovery(RecoveryEvent)
     /// An operator drained or undrained a backend through the API.

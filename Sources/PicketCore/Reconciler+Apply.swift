@@ -14,7 +14,7 @@ extension Reconciler {
 
     mutating func planApply(now: Instant) -> [Effect] {
         guard let deadline = applyDeadline, deadline <= now else { return [] }
-        let desired = desiredUpstreams
+        let desired = withoutRejected(desiredUpstreams)
         let changed = coalescer.isPending
         coalescer.reset()
         nextResync = now + settings.resyncInterval
@@ -34,6 +34,26 @@ extension Reconciler {
         let plan = ApplyPlan(upstreams: desired, changes: UpstreamChange.between(applied, desired, reason: changeReason), reason: reason)
         inFlight = plan
         return observations.map(Effect.record) + [.apply(plan)]
+    }
+
+    /// The desired set with each app whose upstream nginx refused kept at its last accepted upstream,
+    /// for as long as the app still wants exactly what was refused (level-triggered: any change to it
+    /// is tried again).
+    private mutating func withoutRejected(_ desired: UpstreamSet) -> UpstreamSet {
+        guard !rejectedUpstreams.isEmpty else { return desired }
+        let names = Set(desired.upstreams.map(\.name))
+        rejectedUpstreams = rejectedUpstreams.filter { names.contains($0.key) }
+        var set = desired
+        for index in set.upstreams.indices {
+            let name = set.upstreams[index].name
+            guard let refused = rejectedUpstreams[name] else { continue }
+            if set.upstreams[index] == refused, let accepted = applied?.upstreams.first(where: { $0.name == name }) {
+                set.upstreams[index] = accepted
+            } else {
+                rejectedUpstreams[name] = nil
+            }
+        }
+        return set
     }
 
     /// Notes which apps entered or left the all-down state, for the log.

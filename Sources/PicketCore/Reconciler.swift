@@ -37,6 +37,9 @@ public struct Reconciler: Sendable {
     var retryAt: Instant?
     var nextResync: Instant?
     var allDownApps: Set<AppName> = []
+    /// Upstreams nginx refused, by app: while an app's desired upstream is still the refused one, its
+    /// last accepted upstream is applied instead, so one bad app never holds back the others.
+    var rejectedUpstreams: [AppName: Upstream] = [:]
 
     public init(settings: ControllerSettings = ControllerSettings(), seed: UInt64) {
         self.settings = settings
@@ -223,13 +226,27 @@ public struct Reconciler: Sendable {
             retryAt = nil
             confirmDrains(plan.upstreams, now: now)
             return dueEffects(now: now)
+        case .rejected(let app, let message):
+            if let refused = plan.upstreams.upstreams.first(where: { $0.name == app }), rejectedUpstreams[app] != refused,
+                applied?.upstreams.contains(where: { $0.name == app }) == true
+            {
+                rejectedUpstreams[app] = refused
+                coalescer.noteChange(at: now)
+                return [.record(.upstreamRejected(app: app, message: message))] + dueEffects(now: now)
+            }
+            return applyFailed(now: now)
         case .failed:
-            let delay = settings.applyRetry.delay(attempt: applyFailures, random: &random)
-            applyFailures += 1
-            retryAt = now + delay
-            coalescer.noteChange(at: now)
-            return [.record(.applyRetryScheduled(attempt: applyFailures, delay: delay))] + dueEffects(now: now)
+            return applyFailed(now: now)
         }
+    }
+
+    /// A failed apply is tried again after a growing backoff.
+    private mutating func applyFailed(now: Instant) -> [Effect] {
+        let delay = settings.applyRetry.delay(attempt: applyFailures, random: &random)
+        applyFailures += 1
+        retryAt = now + delay
+        coalescer.noteChange(at: now)
+        return [.record(.applyRetryScheduled(attempt: applyFailures, delay: delay))] + dueEffects(now: now)
     }
 }
 

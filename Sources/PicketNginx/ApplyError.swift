@@ -4,8 +4,9 @@ public enum ApplyError: Error, Hashable, Sendable, CustomStringConvertible {
     case setup(String)
     /// Writing or moving the file failed; nothing changed.
     case file(FileError)
-    /// `nginx -t` refused the candidate; the live file was not touched.
-    case validation(String)
+    /// `nginx -t` refused the candidate; the live file was not touched. `candidateLine` is the line of
+    /// the candidate nginx blamed, when it named one.
+    case validation(String, candidateLine: Int?)
     /// The reload failed or nginx died; the previous file was put back.
     case reload(String)
 
@@ -22,7 +23,7 @@ public enum ApplyError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .setup(let message): return message
         case .file(let error): return error.description
-        case .validation(let message): return "nginx rejected the candidate: \(message)"
+        case .validation(let message, _): return "nginx rejected the candidate: \(message)"
         case .reload(let message): return "reload failed: \(message)"
         }
     }

@@ -95,8 +95,16 @@ public struct NginxApplier: Sendable {
         let argv = settings.testCommand.map { $0.replacingOccurrences(of: NginxSettings.configPlaceholder, with: staged.stagedPath) }
         let result = await CommandRunner.run(argv, timeout: settings.commandTimeout)
         guard result.succeeded else {
-            throw ApplyError.validation(result.summary.replacingOccurrences(of: candidate, with: settings.output + " (candidate)"))
+            throw ApplyError.validation(
+                result.summary.replacingOccurrences(of: candidate, with: settings.output + " (candidate)"),
+                candidateLine: Self.blamedLine(in: result.summary, file: candidate))
         }
+    }
+
+    /// The line of `file` that nginx's message points at (`… in FILE:LINE`), if any.
+    static func blamedLine(in message: String, file: String) -> Int? {
+        guard let range = message.range(of: file + ":") else { return nil }
+        return Int(message[range.upperBound...].prefix { $0.isNumber })
     }
 
     /// Reloads nginx by command or SIGHUP, then confirms the master process is still alive.

@@ -54,11 +54,32 @@ enum ApplyLog {
 }
 
 extension NginxApplier.Report {
-    var coreOutcome: ApplyOutcome {
+    /// The outcome for the core; a validation failure nginx blamed on a line inside one upstream block
+    /// of `text` is that app's rejection.
+    func coreOutcome(rendered text: String) -> ApplyOutcome {
         switch outcome {
         case .applied: return .applied
         case .unchanged: return .unchanged
+        case .failed(.validation(let message, let line?)):
+            guard let app = UpstreamBlame.app(atLine: line, in: text) else { return .failed(message) }
+            return .rejected(app: app, message)
         case .failed(let error): return .failed(error.description)
         }
+    }
+}
+
+/// Which upstream block of a rendered file holds a given line: the nearest `upstream NAME {` above it.
+/// Any template must write those lines for nginx, so this holds for custom templates too.
+enum UpstreamBlame {
+    static func app(atLine line: Int, in text: String) -> AppName? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count else { return nil }
+        for candidate in lines[..<line].reversed() {
+            let words = candidate.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard words.first == "upstream", words.count >= 2 else { continue }
+            let name = words[1].hasSuffix("{") ? words[1].dropLast() : words[1]
+            return try? AppName(validating: String(name))
+        }
+        return nil
     }
 }

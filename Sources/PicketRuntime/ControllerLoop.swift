@@ -126,7 +126,7 @@ struct ControllerLoop {
             save(id, drained ? "drain" : "undrain", "by operator")
         case .backendsChanged(let change):
             for id in change.removed { persistence.forget(id) }
-        case .rotation, .firstRoundCompleted, .allDown, .allDownCleared, .applyRetryScheduled, .slowStartStep:
+        case .rotation, .firstRoundCompleted, .allDown, .allDownCleared, .applyRetryScheduled, .slowStartStep, .upstreamRejected:
             break
         }
     }
@@ -182,14 +182,15 @@ struct ControllerLoop {
         let events = events
         let outlets = outlets
         applyTask = Task {
-            let report = await applier.apply(renderer.render(plan.upstreams))
+            let text = renderer.render(plan.upstreams)
+            let report = await applier.apply(text)
             ApplyLog.log(plan, report, to: logger)
             outlets.metrics.apply(report)
             if case .failed(let error) = report.outcome {
                 outlets.alerts?.send(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage.rawValue): \(error)",
                     evidence: ["stage": error.stage.rawValue, "error": "\(error)", "reason": plan.reason.rawValue]))
             }
-            events.yield(.applyFinished(report.coreOutcome))
+            events.yield(.applyFinished(report.coreOutcome(rendered: text)))
         }
     }
 

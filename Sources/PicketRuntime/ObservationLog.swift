@@ -34,6 +34,10 @@ enum ObservationLog {
         case .applyRetryScheduled(let attempt, let delay):
             logger.warning("upstream apply will be retried in \(delay.shortDescription) (failure \(attempt))",
                 metadata: ["event": "apply_retry", "attempt": "\(attempt)", "delay_ms": "\(Int(delay.milliseconds))"])
+        case .upstreamRejected(let app, let message):
+            logger.error(
+                "upstream \(app) rejected by nginx: \(message); it keeps its last accepted servers and the other apps' changes go ahead without it",
+                metadata: ["event": "upstream_rejected", "app": "\(app)"])
         case .recovery(let event):
             RecoveryLog.log(event, to: logger)
         case .operatorDrain(let id, let drained):

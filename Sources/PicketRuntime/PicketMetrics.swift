@@ -74,6 +74,8 @@ final class PicketMetrics: Sendable {
             Meter(label: "picket_app_all_down", dimensions: [("app", "\(app)")], factory: factory).set(1)
         case .allDownCleared(let app):
             Meter(label: "picket_app_all_down", dimensions: [("app", "\(app)")], factory: factory).set(0)
+        case .upstreamRejected(let app, _):
+            Counter(label: "picket_upstream_rejections_total", dimensions: [("app", "\(app)")], factory: factory).increment()
         case .firstRoundCompleted, .applyRetryScheduled, .operatorDrain, .slowStartStep:
             break
         }

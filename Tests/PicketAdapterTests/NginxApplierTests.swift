@@ -48,9 +48,10 @@ import Testing
 
     @Test func aCandidateNginxRejectsNeverReachesTheLiveFile() async throws {
         try good.write(toFile: nginx.outputPath, atomically: true, encoding: .utf8)
-        let report = await applier().apply("upstream web { server 127.0.0.1:8001 bogus; }\n")
-        guard case .failed(.validation(let message)) = report.outcome else { Issue.record("expected a validation failure, got \(report.outcome)"); return }
+        let report = await applier().apply("# first line\nupstream web { server 127.0.0.1:8001 bogus; }\n")
+        guard case .failed(.validation(let message, let line)) = report.outcome else { Issue.record("expected a validation failure, got \(report.outcome)"); return }
         #expect(message.contains("invalid parameter"))
+        #expect(line == 2, "the candidate's line nginx blamed, to find the upstream at fault")
         #expect(nginx.output == good)
         #expect(reloadCount == 0)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(nginx.root)/conf/picket") + FileManager.default.contentsOfDirectory(atPath: "\(nginx.root)/conf")

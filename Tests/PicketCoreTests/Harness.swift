@@ -18,8 +18,10 @@ struct Harness {
     var dockerCommands: [DockerCommand] = []
     var dockerCommandTimes: [Instant] = []
     var pendingCommands: [DockerCommand] = []
-    /// Answer applies automatically with this outcome (nil: leave them in flight).
+    /// Answer applies automatically with this outcome (nil: leave them in flight)…
     var applyOutcome: ApplyOutcome? = .applied
+    /// …or with what this says of each plan.
+    var judge: ((ApplyPlan) -> ApplyOutcome)?
 
     init(apps: [AppSpec], settings: ControllerSettings = ControllerSettings(), seed: UInt64 = 7) {
         core = Reconciler(settings: settings, seed: seed)
@@ -49,8 +51,9 @@ struct Harness {
                 observations.append(observation)
             }
         }
-        if let applyOutcome {
-            for _ in pendingApplies { absorb(core.applyFinished(applyOutcome, now: now)) }
+        for plan in pendingApplies {
+            guard let outcome = judge?(plan) ?? applyOutcome else { continue }
+            absorb(core.applyFinished(outcome, now: now))
         }
     }
 

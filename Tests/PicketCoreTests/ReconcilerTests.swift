@@ -181,6 +181,30 @@ import PicketCore
         #expect(world.core.applied == world.core.desiredUpstreams)
     }
 
+    @Test func anAppWhoseUpstreamNginxRefusesKeepsItsLastOneAndNeverHoldsBackTheOthers() {
+        let bad = address("127.0.0.9:9")
+        var world = Harness(apps: [app(three), app(["127.0.1.1:80"], name: "other")])
+        world.run(for: .seconds(2))
+        let accepted = world.core.applied!.upstreams[1]
+        world.judge = { plan in
+            plan.upstreams.upstreams.contains { $0.servers.contains { $0.address == bad } }
+                ? .rejected(app: try! AppName(validating: "other"), "host not found in upstream") : .applied
+        }
+        world.reload([app(three), app(["127.0.1.1:80", "127.0.0.9:9"], name: "other")])
+        world.run(for: .seconds(2))
+        #expect(world.observations.contains(.upstreamRejected(app: try! AppName(validating: "other"), message: "host not found in upstream")))
+        #expect(world.core.applied?.upstreams[1] == accepted, "the refused app keeps its last accepted upstream")
+        world.answers["127.0.0.1:8002"] = refused
+        world.run(for: .seconds(3))
+        #expect(world.core.applied?.upstreams[0].servers.map(\.address.description) == ["127.0.0.1:8001", "127.0.0.1:8003"],
+            "another app's change goes ahead at once")
+        #expect(!world.observations.contains { if case .applyRetryScheduled = $0 { true } else { false } }, "no backoff for the others")
+        world.reload([app(three), app(["127.0.1.1:80", "127.0.1.2:80"], name: "other")])
+        world.run(for: .seconds(3))
+        #expect(world.core.applied?.upstreams[1].servers.map(\.address.description) == ["127.0.1.1:80", "127.0.1.2:80"],
+            "a changed upstream for the app is tried again")
+    }
+
     @Test func resyncsPeriodicallyEvenWithoutChanges() {
         let settings = ControllerSettings(resyncInterval: .seconds(10))
         var world = Harness(apps: [app(three)], settings: settings)

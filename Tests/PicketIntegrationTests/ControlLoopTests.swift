@@ -48,6 +48,27 @@ import Testing
         #expect(Set(await stack.routed()) == ["backend a", "backend b", "backend c"], "nginx keeps serving")
     }
 
+    @Test func anAppNginxRejectsKeepsItsLastServersAndTheOtherAppsGoOn() async throws {
+        let other = "\n  - name: other\n    health_check: {enabled: false}\n    instances: [127.0.0.1:9]\n"
+        try await Stack.with(moreApps: other) { stack in
+            #expect(try await stack.startPicketThenNginx())
+            #expect(stack.nginx.output.contains("upstream other {"))
+            let original = try String(contentsOfFile: stack.configPath, encoding: .utf8)
+            try original.replacingOccurrences(of: "instances: [127.0.0.1:9]", with: "instances: [127.0.0.1:9, no-such-host.invalid:80]")
+                .write(toFile: stack.configPath, atomically: true, encoding: .utf8)
+            kill(getpid(), SIGHUP)
+            #expect(await eventually(timeout: .seconds(5)) { stack.logContains("upstream other rejected by nginx") }, "\(stack.log.suffix(5))")
+            #expect(stack.logContains("host not found in upstream"))
+            let b = stack.backends[1]
+            try await b.stop()
+            #expect(await eventually(timeout: .seconds(3)) { !stack.nginx.output.contains(b.address) }, "web's change is applied without waiting on other")
+            #expect(!stack.nginx.output.contains("no-such-host"), "other keeps its last accepted servers")
+            #expect(stack.nginx.output.contains("server 127.0.0.1:9 "))
+            #expect(!stack.logContains("upstream apply will be retried"), "no backoff: the rejected app is set aside at once")
+            #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend a", "backend c"] })
+        }
+    }
+
     @Test func sighupReloadRefusesABadConfigAndKeepsRunning() async throws {
         try await Stack.with { try await reloadOnSighup($0) }
     }

@@ -14,10 +14,12 @@ final class Stack: @unchecked Sendable {
     /// Runs `body` against a fresh stack and always tears it down (nginx stopped, prefix removed).
     static let defaultHealth = "{path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 1}"
 
+    /// `moreApps` is YAML for further entries of `apps:`, after `web`.
     static func with(
-        templateText: String? = nil, settings: String = "", health: String = defaultHealth, _ body: (Stack) async throws -> Void
+        templateText: String? = nil, settings: String = "", health: String = defaultHealth, moreApps: String = "",
+        _ body: (Stack) async throws -> Void
     ) async throws {
-        let stack = try await Stack(templateText: templateText, settings: settings, health: health)
+        let stack = try await Stack(templateText: templateText, settings: settings, health: health, moreApps: moreApps)
         do {
             try await body(stack)
         } catch {
@@ -28,7 +30,7 @@ final class Stack: @unchecked Sendable {
     }
 
     /// `settings` is YAML placed before `apps:` (e.g. a `status:` section).
-    private init(templateText: String?, settings: String, health: String) async throws {
+    private init(templateText: String?, settings: String, health: String, moreApps: String) async throws {
         nginx = try NginxPrefix(port: freePort())
         var template: String?
         if let templateText {
@@ -45,7 +47,7 @@ final class Stack: @unchecked Sendable {
               - name: web
                 health_check: \(health)
                 instances: [\(started.map(\.address).joined(separator: ", "))]
-            """
+            """ + moreApps
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
@@ -61,7 +63,7 @@ final class Stack: @unchecked Sendable {
         try startPicket()
         guard await eventually(timeout: .seconds(5), { FileManager.default.fileExists(atPath: nginx.outputPath) }) else { return false }
         try await nginx.start()
-        return await eventually(timeout: .seconds(5)) { self.logContains("first round of checks complete: 3 of 3") }
+        return await eventually(timeout: .seconds(5)) { self.logContains("first round of checks complete") }
     }
 
     func routed(_ count: Int = 9) async -> [String] { await nginx.routed(count) }
