@@ -13,6 +13,9 @@ public enum Observation: Hashable, Sendable {
     case allDownCleared(app: AppName)
     /// The configuration (or a container listing) changed the set of backends.
     case backendsChanged(BackendsChange)
+    /// Docker has not been listed within `firstListingWait`: the first round goes on without it, with
+    /// the remembered containers of these apps checked at their addresses.
+    case firstListingOverdue(apps: [AppName], remembered: Int)
     /// A failed apply will be tried again after `delay`.
     case applyRetryScheduled(attempt: Int, delay: Duration)
     /// nginx refused this app's new upstream: it keeps its last accepted servers, and the other apps'

@@ -74,10 +74,7 @@ extension Reconciler {
     /// Why a server joins or leaves the file: its rotation, unless the app's all-down policy decided.
     func changeReason(_ app: AppName, _ address: ServerAddress, _ direction: UpstreamChange.Direction) -> UpstreamChange.Reason {
         let id = BackendID(app: app, address: address)
-        guard let record = records[id] else {
-            let container = configuredApps.first { $0.name == app }?.docker != nil && !(configuredApps.first { $0.name == app }?.instances.contains { $0.address == address } ?? false)
-            return .rotation(.removed(container ? .containerGone : .removedFromConfig))
-        }
+        guard let record = records[id] else { return .rotation(.removed(removalCause(id))) }
         if allDownApps.contains(app), let policy = apps.first(where: { $0.name == app })?.whenAllDown {
             return .allDown(policy)
         }

@@ -64,7 +64,7 @@ extension Reconciler {
     /// listed once: before that, an empty container list would only mean "not asked yet".
     mutating func checkFirstRound(now: Instant) -> [Effect] {
         guard !firstRoundComplete, !records.values.contains(where: { $0.state.phase == .pending }),
-            configuredApps.allSatisfy({ $0.docker == nil || discovered[$0.name] != nil })
+            configuredApps.allSatisfy({ $0.docker == nil || discovered[$0.name] != nil || unlistedApps.contains($0.name) })
         else { return [] }
         firstRoundComplete = true
         noteRotationChange(now)

@@ -23,10 +23,16 @@ extension Reconciler {
         guard let record = records.removeValue(forKey: id) else { return }
         rampingBackends.remove(id)
         guard record.inRotation else { return }
-        let app = configuredApps.first { $0.name == id.app }
-        let cause: RemovalCause = record.container != nil && app?.docker != nil ? .containerGone : .removedFromConfig
+        let cause = removalCause(id)
         rotationChanges.append(RotationChange(backend: id, inRotation: false, reason: .removed(cause), at: now))
         noteRotationChange(now)
+    }
+
+    /// A backend that leaves is a container gone when its app discovers containers and the config does
+    /// not list it itself.
+    func removalCause(_ id: BackendID) -> RemovalCause {
+        guard let app = configuredApps.first(where: { $0.name == id.app }), app.docker != nil else { return .removedFromConfig }
+        return app.instances.contains { $0.address == id.address } ? .removedFromConfig : .containerGone
     }
 
     /// Records a rotation change for the end of the event, asks for an apply, and starts or stops a

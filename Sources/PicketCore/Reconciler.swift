@@ -20,6 +20,13 @@ public struct Reconciler: Sendable {
     var rampingBackends: Set<BackendID> = []
     /// Remembered state for backends not seen yet (containers are only known after a listing).
     var pendingRestore: [BackendID: SavedBackend] = [:]
+    /// Every backend remembered at start, by app: where a Docker app's containers were, for as long as
+    /// the engine has not been listed.
+    var remembered: [AppName: [ServerAddress]] = [:]
+    /// When the first config was loaded: the first round waits for Docker from here.
+    var startedAt: Instant?
+    /// Docker apps that went into the first round without a listing.
+    var unlistedApps: Set<AppName> = []
     public private(set) var settings: ControllerSettings
     var records: [BackendID: BackendRecord] = [:]
     var timers = Heap<ProbeTimer>()
@@ -49,7 +56,7 @@ public struct Reconciler: Sendable {
 
     /// The earliest instant at which `timerFired` has something to do.
     public var nextDeadline: Instant? {
-        [timers.min?.due, applyDeadline, recoveryWake, nextRampStep].compactMap { $0 }.min()
+        [timers.min?.due, applyDeadline, recoveryWake, nextRampStep, firstListingDeadline].compactMap { $0 }.min()
     }
 
     /// The state of every backend, in app and instance order.
@@ -86,6 +93,7 @@ public struct Reconciler: Sendable {
             coalescer = Coalescer(quiet: newSettings.coalesceQuiet, max: newSettings.coalesceMax)
             noteRotationChange(now)
         }
+        if startedAt == nil { startedAt = now }
         configuredApps = newApps
         let dockerApps = Set(newApps.filter { $0.docker != nil }.map(\.name))
         discovered = discovered.filter { dockerApps.contains($0.key) }
@@ -95,7 +103,10 @@ public struct Reconciler: Sendable {
     /// Picket restarted: resume what it remembered. Call before the first `configLoaded`; backends that
     /// appear later (containers) pick up their memory when they do.
     public mutating func restore(_ saved: [SavedBackend]) {
-        for backend in saved { pendingRestore[backend.id] = backend }
+        for backend in saved {
+            pendingRestore[backend.id] = backend
+            remembered[backend.id.app, default: []].append(backend.id.address)
+        }
     }
 
     /// Docker listed the containers of these apps (taken at `listedAt`). Each listing replaces the last
@@ -103,6 +114,7 @@ public struct Reconciler: Sendable {
     public mutating func containersListed(_ containers: [AppName: [ContainerObservation]], listedAt: Instant, now: Instant) -> [Effect] {
         for (app, list) in containers where configuredApps.contains(where: { $0.name == app && $0.docker != nil }) {
             discovered[app] = list
+            unlistedApps.remove(app)
         }
         containersListedAt = listedAt
         return sync(now: now)
@@ -175,7 +187,13 @@ public struct Reconciler: Sendable {
     private func effectiveApps() -> ([AppSpec], [BackendID: ContainerObservation]) {
         var containers: [BackendID: ContainerObservation] = [:]
         let apps = configuredApps.map { configured in
-            guard let list = discovered[configured.name] else { return configured }
+            guard let list = discovered[configured.name] else {
+                guard unlistedApps.contains(configured.name) else { return configured }
+                var app = configured
+                let taken = Set(app.instances.map(\.address))
+                app.instances += (remembered[app.name] ?? []).filter { !taken.contains($0) }.map { InstanceSpec(address: $0) }
+                return app
+            }
             var app = configured
             var taken = Set(app.instances.map(\.address))
             let ordered = list.sorted { ($0.state == .running ? 0 : 1, $0.name, $0.id) < ($1.state == .running ? 0 : 1, $1.name, $1.id) }
@@ -212,7 +230,20 @@ public struct Reconciler: Sendable {
 
     /// Time passed: send due probes, step ramps and recoveries, and start an apply whose moment has come.
     public mutating func timerFired(now: Instant) -> [Effect] {
-        dueEffects(now: now)
+        if let deadline = firstListingDeadline, now >= deadline {
+            unlistedApps = Set(configuredApps.filter { $0.docker != nil && discovered[$0.name] == nil }.map(\.name))
+            let count = unlistedApps.reduce(0) { $0 + (remembered[$1]?.count ?? 0) }
+            return [.record(.firstListingOverdue(apps: unlistedApps.sorted(), remembered: count))] + sync(now: now)
+        }
+        return dueEffects(now: now)
+    }
+
+    /// When the first round stops waiting for Docker's first listing, while it still waits.
+    var firstListingDeadline: Instant? {
+        guard !firstRoundComplete, unlistedApps.isEmpty, let startedAt,
+            configuredApps.contains(where: { $0.docker != nil && discovered[$0.name] == nil })
+        else { return nil }
+        return startedAt + settings.firstListingWait
     }
 
     /// The shell finished an apply.

@@ -68,7 +68,7 @@ final class AlertDispatcher: Sendable {
             }
         case .allDown(let app, let policy):
             send(Alert(.appAllDown, app: app, message: "no healthy backend in \(app); \(policy.rawValue) decides", evidence: ["policy": policy.rawValue]))
-        case .firstRoundCompleted, .allDownCleared, .backendsChanged, .applyRetryScheduled, .operatorDrain, .rotation, .slowStartStep, .upstreamRejected:
+        case .firstRoundCompleted, .allDownCleared, .backendsChanged, .applyRetryScheduled, .operatorDrain, .rotation, .slowStartStep, .upstreamRejected, .firstListingOverdue:
             break
         }
     }

@@ -126,7 +126,7 @@ struct ControllerLoop {
             save(id, drained ? "drain" : "undrain", "by operator")
         case .backendsChanged(let change):
             for id in change.removed { persistence.forget(id) }
-        case .rotation, .firstRoundCompleted, .allDown, .allDownCleared, .applyRetryScheduled, .slowStartStep, .upstreamRejected:
+        case .rotation, .firstRoundCompleted, .allDown, .allDownCleared, .applyRetryScheduled, .slowStartStep, .upstreamRejected, .firstListingOverdue:
             break
         }
     }

@@ -34,6 +34,11 @@ enum ObservationLog {
         case .applyRetryScheduled(let attempt, let delay):
             logger.warning("upstream apply will be retried in \(delay.shortDescription) (failure \(attempt))",
                 metadata: ["event": "apply_retry", "attempt": "\(attempt)", "delay_ms": "\(Int(delay.milliseconds))"])
+        case .firstListingOverdue(let apps, let remembered):
+            let names = apps.map(\.description).joined(separator: ", ")
+            logger.warning(
+                "docker: no container listing yet; the first round goes on without one for \(names) (\(remembered) remembered containers checked at their addresses until the engine answers)",
+                metadata: ["event": "first_listing_overdue", "apps": "\(names)", "remembered": "\(remembered)"])
         case .upstreamRejected(let app, let message):
             logger.error(
                 "upstream \(app) rejected by nginx: \(message); it keeps its last accepted servers and the other apps' changes go ahead without it",

@@ -76,7 +76,7 @@ final class PicketMetrics: Sendable {
             Meter(label: "picket_app_all_down", dimensions: [("app", "\(app)")], factory: factory).set(0)
         case .upstreamRejected(let app, _):
             Counter(label: "picket_upstream_rejections_total", dimensions: [("app", "\(app)")], factory: factory).increment()
-        case .firstRoundCompleted, .applyRetryScheduled, .operatorDrain, .slowStartStep:
+        case .firstRoundCompleted, .applyRetryScheduled, .operatorDrain, .slowStartStep, .firstListingOverdue:
             break
         }
     }

@@ -39,6 +39,26 @@ import PicketCore
         #expect(world.lastServing == [a])
     }
 
+    @Test func withoutAnyListingTheFirstRoundGoesOnAfterItsWaitWithRememberedContainers() {
+        var core = Reconciler(settings: ControllerSettings(firstListingWait: .seconds(10)), seed: 7)
+        let web = try! AppName(validating: "web")
+        core.restore([SavedBackend(id: BackendID(app: web, address: address(a)), phase: .up), SavedBackend(id: BackendID(app: web, address: address(b)), phase: .out)])
+        var world = Harness(apps: [], settings: ControllerSettings(firstListingWait: .seconds(10)))
+        world.core = core
+        world.reload([dockerApp(recovery: policy), app(["127.0.1.1:80"], name: "static")])
+        world.run(for: .seconds(9))
+        #expect(world.applies.isEmpty, "the first listing is waited for, within bounds")
+        world.answers[b] = refused
+        world.run(for: .seconds(3))
+        #expect(world.observations.contains(.firstListingOverdue(apps: [web], remembered: 2)))
+        #expect(world.applies.first?.reason == .firstRound, "static apps do not wait on Docker beyond the bound")
+        #expect(world.desiredServing() == [a], "remembered containers are checked at their addresses")
+        #expect(world.dockerCommands.isEmpty, "no Docker action without a listing")
+        world.list([container(a), container(c)])
+        world.run(for: .seconds(2))
+        #expect(world.lastServing == [a, c], "the first listing replaces what was remembered")
+    }
+
     @Test func anAppWithNoContainersRendersOneDownPlaceholder() {
         var world = Harness(apps: [dockerApp(recovery: policy)])
         world.list([])

@@ -69,6 +69,23 @@ import Testing
         }
     }
 
+    @Test func staticAppsAreManagedWhenTheDockerEngineIsUnreachableFromTheStart() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-nodocker-\(UUID().uuidString.prefix(8))").path
+        let containers = "\n  - name: api\n    docker: {selector: {picket.app: api}, port: 8080}\n"
+        try await Stack.with(settings: "docker: {socket: \(root)/docker.sock}\n", moreApps: containers) { stack in
+            try stack.startPicket()
+            #expect(await eventually(timeout: .seconds(5)) { FileManager.default.fileExists(atPath: stack.nginx.outputPath) })
+            try await stack.nginx.start()
+            #expect(await eventually(timeout: .seconds(15)) { stack.logContains("first round of checks complete") },
+                "the first round does not wait on an engine that never answers")
+            #expect(stack.logContains("docker: no container listing yet; the first round goes on without one for api"))
+            let b = stack.backends[1]
+            try await b.stop()
+            #expect(await eventually(timeout: .seconds(3)) { !stack.nginx.output.contains(b.address) }, "the static app follows health")
+            #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend a", "backend c"] })
+        }
+    }
+
     @Test func sighupReloadRefusesABadConfigAndKeepsRunning() async throws {
         try await Stack.with { try await reloadOnSighup($0) }
     }
