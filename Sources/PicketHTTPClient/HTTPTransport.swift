@@ -56,8 +56,18 @@ public struct HTTPTransport: Sendable {
         } catch let error as HTTPTransportError {
             throw error
         } catch {
-            throw .unreachable(endpoint: endpoint.description, reason: "\(error)")
+            throw .unreachable(endpoint: endpoint.description, reason: Self.reason(error))
         }
+    }
+
+    /// A connection error in an operator's words: "connection refused", not NIO's internals.
+    static func reason(_ error: Error) -> String {
+        if let connection = error as? NIOConnectionError, let first = connection.connectionErrors.first?.error {
+            return reason(first)
+        }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if case ChannelError.connectTimeout = error { return "connect timed out" }
+        return "\(error)"
     }
 
     /// Sends one request and hands each line of the response body to `onLine` as it arrives, until the
@@ -82,7 +92,7 @@ public struct HTTPTransport: Sendable {
         } catch let error as HTTPTransportError {
             throw error
         } catch {
-            throw .unreachable(endpoint: endpoint.description, reason: "\(error)")
+            throw .unreachable(endpoint: endpoint.description, reason: Self.reason(error))
         }
     }
 
@@ -101,7 +111,7 @@ public struct HTTPTransport: Sendable {
             case .tcp(let host, let port): return try await bootstrap.connect(host: host, port: port).get()
             }
         } catch {
-            throw .unreachable(endpoint: endpoint.description, reason: "\(error)")
+            throw .unreachable(endpoint: endpoint.description, reason: Self.reason(error))
         }
     }
 

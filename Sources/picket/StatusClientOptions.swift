@@ -20,8 +20,10 @@ struct StatusClientOptions: ParsableArguments {
         let bearer = token ?? ProcessInfo.processInfo.environment["PICKET_STATUS_TOKEN"]
         do {
             return try await transport.send(method, path, headers: bearer.map { [("Authorization", "Bearer \($0)")] } ?? [], timeout: .seconds(10))
+        } catch HTTPTransportError.unreachable(_, let reason) {
+            try fail(["no Picket answers at \(url) (\(reason)): is it running, and does its status.listen match --url or PICKET_STATUS_URL?"])
         } catch {
-            try fail(["cannot reach Picket's status server at \(url): \(error)"])
+            try fail(["no answer from Picket at \(url): \(error)"])
         }
     }
 

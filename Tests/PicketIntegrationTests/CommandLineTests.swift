@@ -50,4 +50,12 @@ import Testing
         #expect(!rendered.output.contains("server \(dead) "))
         try await backend.stop()
     }
+
+    @Test func statusWithNoPicketRunningSaysSoPlainly() async throws {
+        let url = "http://127.0.0.1:\(freePort())"
+        let result = await picket("status", "--url", url)
+        #expect(result.status == 1)
+        #expect(result.output.contains("no Picket answers at \(url) (connection refused)"), "\(result.output)")
+        #expect(!result.output.contains("SingleConnectionFailure"), "no SwiftNIO internals for the operator")
+    }
 }
