@@ -6,8 +6,8 @@ import PicketNginx
 enum ApplyLog {
     static func log(_ plan: ApplyPlan, _ report: NginxApplier.Report, to logger: Logger) {
         var metadata: Logger.Metadata = [
-            "event": "apply", "reason": "\(plan.reason.rawValue)", "changes": "\(plan.changes.count)",
-            "bytes": "\(report.bytes)", "duration_ms": "\(rounded(report.total))",
+            "event": "apply", "reason": "\(plan.reason.rawValue)", "changes": .stringConvertible(plan.changes.count),
+            "bytes": .stringConvertible(report.bytes), "duration_ms": .stringConvertible(milliseconds(report.total)),
         ]
         switch report.outcome {
         case .applied:
@@ -17,8 +17,8 @@ enum ApplyLog {
                     "change": "\(change.direction == .added ? "added" : "removed")", "reason": "\(change.reasonWords)",
                 ])
             }
-            metadata["validate_ms"] = "\(rounded(report.validation))"
-            metadata["reload_ms"] = "\(rounded(report.reload))"
+            metadata["validate_ms"] = .stringConvertible(milliseconds(report.validation))
+            metadata["reload_ms"] = .stringConvertible(milliseconds(report.reload))
             metadata["result"] = "applied"
             logger.notice(
                 "upstream applied (\(plan.reason.rawValue), \(plan.changes.count) changes): validated in \(rounded(report.validation))ms, nginx reloaded in \(rounded(report.reload))ms, \(rounded(report.total))ms in all",
@@ -44,6 +44,11 @@ enum ApplyLog {
         case .failed(let error):
             logger.error("upstream initial file could not be written: \(error)", metadata: ["event": "bootstrap", "result": "failed"])
         }
+    }
+
+    /// Milliseconds to a tenth, as a number for the JSON log.
+    private static func milliseconds(_ duration: Duration?) -> Double {
+        ((duration?.milliseconds ?? 0) * 10).rounded() / 10
     }
 
     private static func rounded(_ duration: Duration?) -> String {

@@ -14,7 +14,8 @@ enum ObservationLog {
             let drained = round.drained > 0 ? ", \(round.drained) more passing but drained" : ""
             logger.info(
                 "upstream first round of checks complete: \(round.inRotation) of \(round.backends) backends in rotation\(drained); the file now follows health",
-                metadata: ["event": "first_round", "backends": "\(round.backends)", "in_rotation": "\(round.inRotation)", "drained": "\(round.drained)"])
+                metadata: ["event": "first_round", "backends": .stringConvertible(round.backends), "in_rotation": .stringConvertible(round.inRotation),
+                    "drained": .stringConvertible(round.drained)])
         case .allDown(let app, let policy):
             let effect = policy == .failOpen
                 ? "keeping every instance so nginx's passive checks decide (fail_open)"
@@ -33,12 +34,12 @@ enum ObservationLog {
             for id in change.undrained { logger.notice("backend \(id) no longer drained in the config", metadata: meta("backend_undrained", id)) }
         case .applyRetryScheduled(let attempt, let delay):
             logger.warning("upstream apply will be retried in \(delay.shortDescription) (failure \(attempt))",
-                metadata: ["event": "apply_retry", "attempt": "\(attempt)", "delay_ms": "\(Int(delay.milliseconds))"])
+                metadata: ["event": "apply_retry", "attempt": .stringConvertible(attempt), "delay_ms": .stringConvertible(Int(delay.milliseconds))])
         case .firstListingOverdue(let apps, let remembered):
             let names = apps.map(\.description).joined(separator: ", ")
             logger.warning(
                 "docker: no container listing yet; the first round goes on without one for \(names) (\(remembered) remembered containers checked at their addresses until the engine answers)",
-                metadata: ["event": "first_listing_overdue", "apps": "\(names)", "remembered": "\(remembered)"])
+                metadata: ["event": "first_listing_overdue", "apps": "\(names)", "remembered": .stringConvertible(remembered)])
         case .upstreamRejected(let app, let message):
             logger.error(
                 "upstream \(app) rejected by nginx: \(message); it keeps its last accepted servers and the other apps' changes go ahead without it",
@@ -49,7 +50,7 @@ enum ObservationLog {
             logger.notice("backend \(id) \(drained ? "drained" : "undrained") by operator", metadata: meta(drained ? "operator_drain" : "operator_undrain", id))
         case .slowStartStep(let id, let step, let steps):
             var metadata = meta("slow_start", id)
-            metadata["step"] = "\(step)"
+            metadata["step"] = .stringConvertible(step)
             logger.info(step < steps ? "backend \(id) slow start: \(step)/\(steps) of its weight" : "backend \(id) slow start done: full weight",
                 metadata: metadata)
         }
@@ -78,13 +79,13 @@ enum ObservationLog {
         metadata["from"] = "\(transition.from.phase.rawValue)"
         metadata["to"] = "\(transition.to.phase.rawValue)"
         metadata["circuit"] = "\(transition.to.circuit.rawValue)"
-        metadata["successes"] = "\(transition.consecutiveSuccesses)"
-        metadata["failures"] = "\(transition.consecutiveFailures)"
-        metadata["flaps"] = "\(transition.flaps)"
+        metadata["successes"] = .stringConvertible(transition.consecutiveSuccesses)
+        metadata["failures"] = .stringConvertible(transition.consecutiveFailures)
+        metadata["flaps"] = .stringConvertible(transition.flaps)
         if case .probe(let outcome) = transition.cause {
             if let failureClass = outcome.failureClass { metadata["failure.class"] = "\(failureClass.rawValue)" }
-            if let status = outcome.evidence.statusCode { metadata["probe.status"] = "\(status)" }
-            if let latency = outcome.evidence.latency { metadata["probe.latency_ms"] = "\(latency.milliseconds)" }
+            if let status = outcome.evidence.statusCode { metadata["probe.status"] = .stringConvertible(status) }
+            if let latency = outcome.evidence.latency { metadata["probe.latency_ms"] = .stringConvertible(latency.milliseconds) }
             if let message = outcome.evidence.message { metadata["probe.message"] = "\(message)" }
         }
         let level: Logger.Level = transition.to.phase == .up ? .notice : (transition.to.circuit == .open ? .error : .warning)

@@ -40,16 +40,30 @@ public struct PicketLogHandler: LogHandler {
             let message = event.message.description.replacingOccurrences(of: "\n", with: "\\n")
             line = "\(stamp) \(level.padding(toLength: 7, withPad: " ", startingAt: 0)) \(message)\n"
         case .json:
-            var fields: [String: String] = ["ts": stamp, "level": event.level.rawValue, "msg": event.message.description]
-            for (key, value) in merged { fields[key] = value.description }
+            var fields: [String: String] = ["ts": Self.quote(stamp), "level": Self.quote(event.level.rawValue), "msg": Self.quote(event.message.description)]
+            for (key, value) in merged { fields[key] = Self.json(value) }
             line = Self.json(fields) + "\n"
         }
         sink.write(line)
     }
 
+    /// An object from fields whose values are already JSON.
     static func json(_ fields: [String: String]) -> String {
-        let body = fields.keys.sorted().map { "\(quote($0)):\(quote(fields[$0]!))" }
+        let body = fields.keys.sorted().map { "\(quote($0)):\(fields[$0]!)" }
         return "{" + body.joined(separator: ",") + "}"
+    }
+
+    /// A metadata value as JSON: numbers and booleans (logged as `.stringConvertible`) stay numbers, so
+    /// log shippers can sum and compare them; everything else is a string.
+    static func json(_ value: Logger.MetadataValue) -> String {
+        switch value {
+        case .stringConvertible(let number as any BinaryInteger): return "\(number)"
+        case .stringConvertible(let number as Double) where number.isFinite: return "\(number)"
+        case .stringConvertible(let flag as Bool): return flag ? "true" : "false"
+        case .dictionary(let dictionary): return json(dictionary.mapValues(json))
+        case .array(let array): return "[" + array.map(json).joined(separator: ",") + "]"
+        case .string, .stringConvertible: return quote(value.description)
+        }
     }
 
     static func quote(_ text: String) -> String {

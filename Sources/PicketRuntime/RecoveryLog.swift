@@ -30,7 +30,7 @@ enum RecoveryLog {
         case .actionFinished(let action, let result, let duration):
             metadata["event"] = "recovery_action"
             metadata["action"] = "\(action.rawValue)"
-            metadata["duration_ms"] = "\(Int(duration.milliseconds))"
+            metadata["duration_ms"] = .stringConvertible(Int(duration.milliseconds))
             metadata["outcome"] = "\(result.code)"
             let took = duration.shortDescription
             switch result {

@@ -29,6 +29,20 @@ import Testing
         #expect(object["ts"]?.hasSuffix("Z") == true)
     }
 
+    @Test func numbersInJSONLinesAreNumbers() throws {
+        let output = lines(.json) { logger in
+            logger.notice("upstream applied", metadata: [
+                "event": "apply", "changes": .stringConvertible(2), "reload_ms": .stringConvertible(0.3), "probe.status": .stringConvertible(200),
+            ])
+        }
+        let line = try #require(output.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["changes"] as? Int == 2)
+        #expect(object["reload_ms"] as? Double == 0.3)
+        #expect(object["probe.status"] as? Int == 200)
+        #expect(object["event"] as? String == "apply")
+    }
+
     @Test func textLinesCarryTimestampLevelAndMessageOnOneLine() {
         let output = lines(.text) {
             $0.notice("upstream web - 127.0.0.1:8002 (down: 2× refused)", metadata: ["event": "upstream_change"])
