@@ -73,6 +73,33 @@ struct DockerRecoveryTests {
         }
     }
 
+    @Test func aDrainNginxHasNotConfirmedHoldsTheRestartUntilAnApplyTakesTheServerOut() async throws {
+        try await DockerStack.with { stack in
+            let a = try await stack.startContainer("a")
+            let port = freePort()
+            let b = try await stack.startContainer(
+                "b", port: port,
+                command: "rm -f /tmp/sick; mkdir -p /tmp/w && echo container b > /tmp/w/index.html && echo ok > /tmp/w/health && exec httpd -f -p 127.0.0.1:\(port) -h /tmp/w",
+                options: ["--health-cmd", "test ! -f /tmp/sick", "--health-interval", "1s", "--health-retries", "1"])
+            #expect(try await stack.startPicketThenNginx(expecting: [a, b]))
+            let conf = stack.nginx.confPath, aside = conf + ".aside"
+            try FileManager.default.moveItem(atPath: conf, toPath: aside)
+            try await stack.docker(["exec", b.name, "touch", "/tmp/sick"])
+            let subject = "recovery web/\(b.address) (container \(b.name))"
+            #expect(await eventually(timeout: .seconds(10)) { stack.picket.logContains("\(subject): restart (docker healthcheck unhealthy), draining") })
+            #expect(await eventually(timeout: .seconds(5)) { stack.picket.logContains("upstream apply failed") })
+            try await Task.sleep(for: .seconds(3))
+            #expect(stack.nginx.output.contains("server \(b.address) "), "applies fail: nginx still has the server")
+            #expect(!stack.picket.logContains("\(subject): restart succeeded"), "no restart while nginx may still send it traffic")
+            try FileManager.default.moveItem(atPath: aside, toPath: conf)
+            #expect(await eventually(timeout: .seconds(15)) { stack.picket.logContains("\(subject): restart succeeded") })
+            let log = stack.picket.log
+            let drainedAt = log.firstIndex { $0.contains("upstream web - \(b.address)") } ?? .max
+            let restartedAt = log.firstIndex { $0.contains("\(subject): restart succeeded") } ?? -1
+            #expect(drainedAt < restartedAt, "the file without it first, then the restart")
+        }
+    }
+
     @Test func aContainerThatExitsRightAfterStartIsQuarantinedAfterItsBudget() async throws {
         try await DockerStack.with { stack in
             let a = try await stack.startContainer("a")
