@@ -40,6 +40,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "PicketPassive",
+            dependencies: ["PicketCore", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
+        .target(
             name: "PicketRender",
             dependencies: ["PicketCore", .product(name: "Mustache", package: "swift-mustache")]
         ),
@@ -76,7 +80,7 @@ let package = Package(
         .target(
             name: "PicketRuntime",
             dependencies: [
-                "PicketCore", "PicketConfig", "PicketProbes", "PicketRender", "PicketNginx", "PicketDocker", "PicketStore",
+                "PicketCore", "PicketConfig", "PicketProbes", "PicketRender", "PicketNginx", "PicketDocker", "PicketStore", "PicketPassive",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -124,6 +128,8 @@ let package = Package(
             name: "PicketAdapterTests",
             dependencies: [
                 "PicketProbes", "PicketRender", "PicketNginx", "PicketCore", "PicketConfig", "PicketDocker", "PicketStore", "PicketTestSupport",
+                "PicketPassive",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -54,10 +54,11 @@ public enum AlertKind: String, Hashable, Sendable, CaseIterable {
     case nginxApplyFailed = "nginx_apply_failed"
     case dockerEngineDown = "docker_engine_down"
     case appAllDown = "app_all_down"
+    case backendEjected = "backend_ejected"
 
     public var severity: AlertSeverity {
         switch self {
-        case .circuitOpened: return .warning
+        case .circuitOpened, .backendEjected: return .warning
         case .backendQuarantined, .recoveryFailed, .nginxApplyFailed, .dockerEngineDown: return .error
         case .appAllDown: return .critical
         }

@@ -11,8 +11,10 @@ public struct PicketConfiguration: Hashable, Sendable {
     public var alerts: AlertSettings
     /// At most this many probes are under way at once; more wait their turn (and report lag).
     public var maxConcurrentProbes: Int
+    /// Where nginx's access-log datagrams arrive for passive detection; nil: passive detection is off.
+    public var passive: PassiveEndpoint?
 
-    public init(apps: [AppSpec], controller: ControllerSettings, nginx: NginxSettings, docker: DockerSettings = DockerSettings(), status: StatusSettings = StatusSettings(), state: StateSettings? = nil, alerts: AlertSettings = AlertSettings(), maxConcurrentProbes: Int = 512) {
+    public init(apps: [AppSpec], controller: ControllerSettings, nginx: NginxSettings, docker: DockerSettings = DockerSettings(), status: StatusSettings = StatusSettings(), state: StateSettings? = nil, alerts: AlertSettings = AlertSettings(), maxConcurrentProbes: Int = 512, passive: PassiveEndpoint? = nil) {
         self.apps = apps
         self.controller = controller
         self.nginx = nginx
@@ -21,6 +23,7 @@ public struct PicketConfiguration: Hashable, Sendable {
         self.state = state ?? StateSettings(enabled: false, path: "")
         self.alerts = alerts
         self.maxConcurrentProbes = maxConcurrentProbes
+        self.passive = passive
     }
 
     public var backendCount: Int { apps.reduce(0) { $0 + $1.instances.count } }

@@ -19,6 +19,8 @@ public struct AppSpec: Hashable, Sendable {
     /// (open-source nginx has no `slow_start`); nil: it takes its full weight at once. Ignored with
     /// `ip_hash` and `hash`, where weights do not spread load evenly.
     public var slowStart: Duration?
+    /// Ejection by real users' failed requests, from nginx's access log (see `PassiveSpec`).
+    public var passive: PassiveSpec
 
     public init(
         name: AppName,
@@ -32,7 +34,8 @@ public struct AppSpec: Hashable, Sendable {
         whenAllDown: AllDownPolicy = .failOpen,
         docker: DockerSource? = nil,
         recovery: RecoveryPolicy = RecoveryPolicy(),
-        slowStart: Duration? = nil
+        slowStart: Duration? = nil,
+        passive: PassiveSpec = PassiveSpec()
     ) {
         self.name = name
         self.instances = instances
@@ -46,6 +49,7 @@ public struct AppSpec: Hashable, Sendable {
         self.docker = docker
         self.recovery = recovery
         self.slowStart = slowStart
+        self.passive = passive
     }
 }
 

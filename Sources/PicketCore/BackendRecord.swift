@@ -19,6 +19,9 @@ struct BackendRecord: Sendable {
     var slowStartDuration: Duration?
     /// The ramp under way after rejoining, if any.
     var ramp: SlowStartRamp?
+    /// The app's passive detection, and what it has seen of this backend.
+    var passiveSpec = PassiveSpec()
+    var passive = PassiveState()
 
     init(instance: InstanceSpec, check: HealthCheckSpec, circuit: CircuitSpec, state: BackendState, container: ContainerObservation?, containerSeenAt: Instant?) {
         self.instance = instance
@@ -44,6 +47,7 @@ struct BackendRecord: Sendable {
         if operatorDrained { return .drained(.operator) }
         if let hold = recovery.hold { return .recovery(hold) }
         if container?.health == .unhealthy { return .dockerUnhealthy }
+        if let ejection = passive.ejection { return .ejected(ejection) }
         switch state.phase {
         case .pending: return .pending
         case .down: return .failed(failures: state.consecutiveFailures, state.lastFailure?.failureClass, circuit: state.circuit)

@@ -25,6 +25,10 @@ public enum Observation: Hashable, Sendable {
     case recovery(RecoveryEvent)
     /// An operator drained or undrained a backend through the API.
     case operatorDrain(BackendID, drained: Bool)
+    /// Real users' requests ejected a backend (passive detection).
+    case passiveEjection(BackendID, PassiveEjection)
+    /// A passive rule called for an ejection, but `max_ejection_percent` of the app is already ejected.
+    case passiveEjectionHeld(BackendID, PassiveRule, ejected: Int)
     /// A rejoining server's weight stepped up (slow start).
     case slowStartStep(BackendID, step: Int, of: Int)
 }

@@ -37,6 +37,7 @@ extension Reconciler {
             effects.append(.probe(request(for: timer.backend, record: record, attempt: 0, ticket: ticket, dueAt: timer.due)))
         }
         effects += stepRamps(now: now)
+        endEjections(now: now)
         effects += recoveryEffects(now: now)
         effects += drainRotationChanges()
         effects += planApply(now: now)

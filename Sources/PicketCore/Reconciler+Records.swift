@@ -22,6 +22,7 @@ extension Reconciler {
     mutating func remove(_ id: BackendID, now: Instant) {
         guard let record = records.removeValue(forKey: id) else { return }
         rampingBackends.remove(id)
+        ejectedBackends.remove(id)
         guard record.inRotation else { return }
         let cause = removalCause(id)
         rotationChanges.append(RotationChange(backend: id, inRotation: false, reason: .removed(cause), at: now))

@@ -18,6 +18,8 @@ public struct Reconciler: Sendable {
     var recoveryWake: Instant?
     /// Backends ramping up after rejoining (slow start).
     var rampingBackends: Set<BackendID> = []
+    /// Backends ejected by passive detection, until their ejection ends.
+    var ejectedBackends: Set<BackendID> = []
     /// Remembered state for backends not seen yet (containers are only known after a listing).
     var pendingRestore: [BackendID: SavedBackend] = [:]
     /// Every backend remembered at start, by app: where a Docker app's containers were, for as long as
@@ -56,7 +58,7 @@ public struct Reconciler: Sendable {
 
     /// The earliest instant at which `timerFired` has something to do.
     public var nextDeadline: Instant? {
-        [timers.min?.due, applyDeadline, recoveryWake, nextRampStep, firstListingDeadline].compactMap { $0 }.min()
+        [timers.min?.due, applyDeadline, recoveryWake, nextRampStep, firstListingDeadline, nextEjectionEnd].compactMap { $0 }.min()
     }
 
     /// The state of every backend, in app and instance order.
@@ -144,6 +146,7 @@ public struct Reconciler: Sendable {
                         $0.check = check
                         $0.circuit = app.circuit
                         $0.slowStartDuration = app.rampDuration
+                        $0.passiveSpec = app.passive
                     }
                     effects += observeContainer(id, container, now: now)
                     if !check.enabled {
@@ -157,6 +160,7 @@ public struct Reconciler: Sendable {
                         instance: instance, check: check, circuit: app.circuit, state: BackendState(phase: phase, since: now),
                         container: container, containerSeenAt: container.map { _ in containersListedAt })
                     record.slowStartDuration = app.rampDuration
+                    record.passiveSpec = app.passive
                     if let saved = pendingRestore.removeValue(forKey: id) {
                         record.restore(saved, now: now)
                         restored.append(id)

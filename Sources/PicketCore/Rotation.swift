@@ -14,6 +14,8 @@ public enum RotationReason: Hashable, Sendable {
     case drained(DrainSource)
     /// Out: Docker's own HEALTHCHECK reports the container unhealthy.
     case dockerUnhealthy
+    /// Out: real users' requests through nginx failed (passive detection) until the ejection ends.
+    case ejected(PassiveEjection)
     /// Out: a container recovery holds it (draining before an action, acting, or quarantined).
     case recovery(RecoveryHold)
     /// Out: the backend no longer exists.
@@ -27,7 +29,7 @@ public enum RotationReason: Hashable, Sendable {
     public var isInRotation: Bool {
         switch self {
         case .passed, .checkDisabled: return true
-        case .pending, .failed, .drained, .dockerUnhealthy, .recovery, .removed: return false
+        case .pending, .failed, .drained, .dockerUnhealthy, .ejected, .recovery, .removed: return false
         }
     }
 }

@@ -66,9 +66,13 @@ final class AlertDispatcher: Sendable {
                 send(Alert(.recoveryFailed, app: event.backend.app, backend: event.backend.address,
                     message: "\(action.rawValue) of \(event.container) failed: \(message)", evidence: ["container": event.container, "error": message]))
             }
+        case .passiveEjection(let id, let ejection):
+            var evidence = ["rule": ejection.rule.rawValue, "count": "\(ejection.count)", "ejections": "\(ejection.ejections)"]
+            evidence["last_status"] = ejection.lastFailure?.status.map(String.init)
+            send(Alert(.backendEjected, app: id.app, backend: id.address, message: "\(id) ejected: \(ejection.words)", evidence: evidence))
         case .allDown(let app, let policy):
             send(Alert(.appAllDown, app: app, message: "no healthy backend in \(app); \(policy.rawValue) decides", evidence: ["policy": policy.rawValue]))
-        case .firstRoundCompleted, .allDownCleared, .backendsChanged, .applyRetryScheduled, .operatorDrain, .rotation, .slowStartStep, .upstreamRejected, .firstListingOverdue:
+        case .firstRoundCompleted, .allDownCleared, .backendsChanged, .applyRetryScheduled, .operatorDrain, .rotation, .slowStartStep, .upstreamRejected, .firstListingOverdue, .passiveEjectionHeld:
             break
         }
     }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PicketCore
+import PicketPassive
 import PicketProbes
 import ServiceLifecycle
 import UnixSignals
@@ -41,8 +42,10 @@ public final class Controller: Service {
         let persistence = try? opened?.get()
         var persistenceFailure: String?
         if case .failure(let error)? = opened { persistenceFailure = error.description }
+        let passive = await startPassive(events: continuation)
         let outlets = ControllerOutlets(
-            docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts)
+            docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts,
+            passive: passive?.ingest)
         var loop = ControllerLoop(
             setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, outlets: outlets, seed: seed)
         let status = await startStatusServer(metrics: metrics, persistence: persistence, events: continuation)
@@ -66,9 +69,26 @@ public final class Controller: Service {
         signals.cancel()
         discovery.cancel()
         try? await status?.close()
+        passive?.listener.stop()
         alerts?.stop()
         await loop.stop()
         logger.notice("picket stopped; the last applied upstream file stays in place", metadata: ["event": "stopped"])
+    }
+
+    /// Passive detection listens where nginx sends its access log; when it cannot, Picket says so and
+    /// goes on with active checks alone.
+    private func startPassive(events: AsyncStream<ControllerEvent>.Continuation) async -> (ingest: PassiveIngest, listener: PassiveListener)? {
+        guard let endpoint = initialSetup.configuration.passive else { return nil }
+        let ingest = PassiveIngest()
+        do {
+            let listener = try PassiveListener(endpoint, ingest: ingest) { _ = events.yield(.passiveReady) }
+            logger.info("passive detection listening on \(endpoint) for nginx's access log (nginx/passive.conf)", metadata: ["event": "passive_listening"])
+            return (ingest, listener)
+        } catch {
+            logger.error("passive detection could not listen on \(endpoint): \(error); going on with active checks only",
+                metadata: ["event": "passive_failed"])
+            return nil
+        }
     }
 
     /// The status server is a window, not a duty: when it cannot listen, Picket says so and goes on

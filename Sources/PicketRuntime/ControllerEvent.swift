@@ -9,6 +9,8 @@ enum ControllerEvent: Sendable {
     case reloadRequested
     case containers([AppName: [ContainerObservation]], listedAt: Instant)
     case dockerActionFinished(DockerCommand, DockerActionResult)
+    /// nginx's traffic has been folded into tallies waiting in the passive ingest.
+    case passiveReady
     case query(StatusQuery, reply: @Sendable (StatusAnswer) -> Void)
     case command(OperatorAction, BackendID, reply: @Sendable (OperatorAnswer) -> Void)
 }

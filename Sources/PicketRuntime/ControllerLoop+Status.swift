@@ -53,6 +53,9 @@ extension ControllerLoop {
     }
 
     private func document(for backend: BackendSnapshot, now: Instant) -> BackendDocument {
-        BackendDocument(backend, why: Why.text(backend, now: now), checks: recentChecks.documents(for: backend.id), now: now)
+        let traffic = outlets.passive?.traffic(backend.id)
+        return BackendDocument(
+            backend, why: Why.text(backend, now: now) + (traffic.map { "; live traffic: \(Why.traffic($0))" } ?? ""),
+            checks: recentChecks.documents(for: backend.id), traffic: traffic, now: now)
     }
 }

@@ -5,6 +5,7 @@ import PicketConfig
 import PicketCore
 import PicketDocker
 import PicketNginx
+import PicketPassive
 import PicketProbes
 
 /// The state the controller's loop owns: the core, the current setup, the wake-up timer, the apply
@@ -91,6 +92,12 @@ struct ControllerLoop {
             reloadConfig(now: now)
         case .containers(let containers, let listedAt):
             perform(core.containersListed(containers, listedAt: listedAt, now: now))
+        case .passiveReady:
+            guard let ingest = outlets.passive else { return }
+            metrics.passive(ingest.results)
+            let tallies = ingest.drain()
+            metrics.passiveTraffic(tallies)
+            perform(core.passiveReported(tallies, now: now))
         case .dockerActionFinished(let command, let result):
             docker?.discovery.resyncSoon()
             perform(core.dockerActionFinished(command, result: result, now: now))
@@ -124,9 +131,11 @@ struct ControllerLoop {
             save(event.backend, "recovery", RecoveryLog.summary(event))
         case .operatorDrain(let id, let drained):
             save(id, drained ? "drain" : "undrain", "by operator")
+        case .passiveEjection(let id, let ejection):
+            save(id, "passive_ejection", ejection.words)
         case .backendsChanged(let change):
             for id in change.removed { persistence.forget(id) }
-        case .rotation, .firstRoundCompleted, .allDown, .allDownCleared, .applyRetryScheduled, .slowStartStep, .upstreamRejected, .firstListingOverdue:
+        case .rotation, .firstRoundCompleted, .allDown, .allDownCleared, .applyRetryScheduled, .slowStartStep, .upstreamRejected, .firstListingOverdue, .passiveEjectionHeld:
             break
         }
     }
@@ -167,7 +176,10 @@ struct ControllerLoop {
                 metrics.observe(observation)
                 outlets.alerts?.observe(observation)
                 remember(observation)
-                if case .backendsChanged(let change) = observation { recentChecks.forget(change.removed) }
+                if case .backendsChanged(let change) = observation {
+                    recentChecks.forget(change.removed)
+                    outlets.passive?.route(core.backends.map(\.id))
+                }
             }
         }
         let batcher = batcher

@@ -1,3 +1,4 @@
+import PicketPassive
 /// Where the controller loop sends what it learns besides the log.
 struct ControllerOutlets: Sendable {
     let docker: DockerShell?
@@ -6,4 +7,6 @@ struct ControllerOutlets: Sendable {
     /// Why the state database could not be opened, when it could not.
     let persistenceFailure: String?
     let alerts: AlertDispatcher?
+    /// nginx's access-log datagrams, folded per backend (passive detection), when configured.
+    let passive: PassiveIngest?
 }

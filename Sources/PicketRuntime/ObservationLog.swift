@@ -48,6 +48,19 @@ enum ObservationLog {
             RecoveryLog.log(event, to: logger)
         case .operatorDrain(let id, let drained):
             logger.notice("backend \(id) \(drained ? "drained" : "undrained") by operator", metadata: meta(drained ? "operator_drain" : "operator_undrain", id))
+        case .passiveEjection(let id, let ejection):
+            var metadata = meta("passive_ejection", id)
+            metadata["rule"] = "\(ejection.rule.rawValue)"
+            metadata["count"] = .stringConvertible(ejection.count)
+            metadata["ejections"] = .stringConvertible(ejection.ejections)
+            if let status = ejection.lastFailure?.status { metadata["status"] = .stringConvertible(status) }
+            logger.error("backend \(id) ejected: \(ejection.words)", metadata: metadata)
+        case .passiveEjectionHeld(let id, let rule, let ejected):
+            var metadata = meta("passive_ejection_held", id)
+            metadata["rule"] = "\(rule.rawValue)"
+            logger.warning(
+                "backend \(id) fails live traffic (\(rule.rawValue)) but is kept: \(ejected) of its app's backends are already ejected (max_ejection_percent)",
+                metadata: metadata)
         case .slowStartStep(let id, let step, let steps):
             var metadata = meta("slow_start", id)
             metadata["step"] = .stringConvertible(step)

@@ -1,4 +1,6 @@
 import Metrics
+import NIOConcurrencyHelpers
+import PicketPassive
 import PicketCore
 import PicketNginx
 import Prometheus
@@ -11,6 +13,7 @@ import Prometheus
 final class PicketMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
+    private let seenDatagrams = NIOLockedValueBox<[PassiveIngest.Result: Int]>([:])
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -76,7 +79,10 @@ final class PicketMetrics: Sendable {
             Meter(label: "picket_app_all_down", dimensions: [("app", "\(app)")], factory: factory).set(0)
         case .upstreamRejected(let app, _):
             Counter(label: "picket_upstream_rejections_total", dimensions: [("app", "\(app)")], factory: factory).increment()
-        case .firstRoundCompleted, .applyRetryScheduled, .operatorDrain, .slowStartStep, .firstListingOverdue:
+        case .passiveEjection(let id, let ejection):
+            Counter(label: "picket_passive_ejections_total", dimensions: [("app", "\(id.app)"), ("rule", ejection.rule.rawValue)], factory: factory)
+                .increment()
+        case .firstRoundCompleted, .applyRetryScheduled, .operatorDrain, .slowStartStep, .firstListingOverdue, .passiveEjectionHeld:
             break
         }
     }
@@ -94,6 +100,27 @@ final class PicketMetrics: Sendable {
             Counter(label: "picket_reloads_total", dimensions: [("result", "ok")], factory: factory).increment()
         } else if case .failed(let error) = report.outcome, error.stage == .reload {
             Counter(label: "picket_reloads_total", dimensions: [("result", "failed")], factory: factory).increment()
+        }
+    }
+
+    /// Datagram counts from the passive ingest (absolute), turned into counter increments.
+    func passive(_ results: [PassiveIngest.Result: Int]) {
+        seenDatagrams.withLockedValue { seen in
+            for (result, count) in results where count > seen[result, default: 0] {
+                Counter(label: "picket_passive_datagrams_total", dimensions: [("result", result.rawValue)], factory: factory)
+                    .increment(by: count - seen[result, default: 0])
+                seen[result] = count
+            }
+        }
+    }
+
+    /// Requests and failed requests through nginx per backend, from passive detection's tallies.
+    func passiveTraffic(_ tallies: [BackendID: PassiveTally]) {
+        for (id, tally) in tallies {
+            Counter(label: "picket_backend_requests_total", dimensions: labels(id), factory: factory).increment(by: tally.requests)
+            if tally.failures > 0 {
+                Counter(label: "picket_backend_failed_requests_total", dimensions: labels(id), factory: factory).increment(by: tally.failures)
+            }
         }
     }
 
@@ -128,7 +155,8 @@ final class PicketMetrics: Sendable {
     /// A removed backend's series go away with it.
     private func forget(_ id: BackendID) {
         for label in ["picket_backend_in_rotation", "picket_backend_circuit_state"] {
-            registry.unregisterGauge(registry.makeGauge(name: label, labels: labels(id)))
+            let descriptor = MetricNameDescriptor(metricName: label, unitName: "", helpText: "")
+            registry.unregisterGauge(registry.makeGauge(descriptor: descriptor, labels: labels(id)))
         }
     }
 

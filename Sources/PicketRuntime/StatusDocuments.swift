@@ -1,5 +1,6 @@
 import Foundation
 import PicketCore
+import PicketPassive
 
 /// The JSON shapes of the status API (the CLI decodes the same types). Field names are snake_case on the wire; every document is built
 /// by the controller loop from the core's state, so what the API says is what Picket decides on.
@@ -41,6 +42,8 @@ public struct BackendDocument: Codable, Sendable {
     public let container: ContainerDocument?
     public let recovery: RecoveryDocument?
     public let lastChecks: [CheckDocument]
+    /// Live traffic through nginx over the last ten seconds (passive detection), when nginx reports it.
+    public let traffic: TrafficSummary?
 }
 
 public struct CheckDocument: Codable, Sendable {
@@ -86,7 +89,7 @@ struct ErrorDocument: Encodable, Sendable {
 }
 
 extension BackendDocument {
-    init(_ backend: BackendSnapshot, why: String, checks: [CheckDocument], now: Instant) {
+    init(_ backend: BackendSnapshot, why: String, checks: [CheckDocument], traffic: TrafficSummary?, now: Instant) {
         app = backend.id.app.description
         address = backend.id.address.description
         phase = backend.state.phase.rawValue
@@ -108,6 +111,7 @@ extension BackendDocument {
                 failedAttempts: backend.recovery.failedAttempts)
         }
         lastChecks = checks
+        self.traffic = traffic
     }
 }
 

@@ -1,4 +1,5 @@
 import PicketCore
+import PicketPassive
 
 /// Why a backend is in or out of rotation, in the words of the log: what `picket why`, the API and
 /// the dashboard show. Built from the same `RotationReason` the file is rendered from.
@@ -23,6 +24,8 @@ enum Why {
             if case .acting(_, _, _, let since) = backend.recovery.phase { took = " for \((now - since).shortDescription)" }
             return "\(action.progressive)\(took) (\(trigger.words)); not readmitted until it passes its checks"
         case .dockerUnhealthy: return "out of rotation: Docker's HEALTHCHECK reports it unhealthy"
+        case .ejected(let ejection):
+            return "ejected by live traffic: \(ejection.words); returns in \(max(.zero, ejection.until - now).shortDescription) once its checks pass"
         case .pending:
             return backend.check.enabled ? "pending: no verdict yet" : "health check disabled: taken as up"
         case .checkDisabled: return "in rotation: health check disabled, taken as up"
@@ -33,6 +36,14 @@ enum Why {
             return failedText(backend, failures: failures, circuit: circuit, last: last, now: now)
         case .removed(let cause): return "removed: \(RotationReason.removed(cause).words)"
         }
+    }
+
+    /// `12.5 req/s, 2.1 % 5xx, p50 1.2ms p99 9.5ms` over the last ten seconds.
+    static func traffic(_ summary: TrafficSummary) -> String {
+        func ms(_ seconds: Double?) -> String { seconds.map { Duration.milliseconds($0 * 1000).shortDescription } ?? "-" }
+        let rate = (summary.requestsPerSecond * 10).rounded() / 10
+        let errors = (summary.serverErrorRate * 1000).rounded() / 10
+        return "\(rate) req/s, \(errors) % 5xx, p50 \(ms(summary.p50Seconds)) p95 \(ms(summary.p95Seconds)) p99 \(ms(summary.p99Seconds))"
     }
 
     private static func failedText(_ backend: BackendSnapshot, failures: Int, circuit: Circuit, last: String?, now: Instant) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import PicketCore
 
 /// The words an operator reads for the core's typed reasons. The core holds values; only the shell
@@ -15,6 +16,7 @@ extension RotationReason {
         case .drained(.config): return "drained"
         case .drained(.operator): return "drained by operator"
         case .dockerUnhealthy: return "docker healthcheck unhealthy"
+        case .ejected(let ejection): return "ejected: \(ejection.words)"
         case .recovery(.draining(let action, let trigger)): return "draining before a \(action.rawValue): \(trigger.words)"
         case .recovery(.acting(let action, let trigger)): return "\(action.progressive): \(trigger.words)"
         case .recovery(.quarantined(let reason)): return "quarantined: \(reason.words)"
@@ -32,6 +34,7 @@ extension RotationReason {
         case .failed(_, _, let circuit): return circuit == .closed ? "failed" : "circuit_\(circuit.rawValue)"
         case .drained(let source): return "drained_\(source.rawValue)"
         case .dockerUnhealthy: return "docker_unhealthy"
+        case .ejected: return "ejected"
         case .recovery(.draining): return "recovery_draining"
         case .recovery(.acting(let action, _)): return "recovery_\(action.progressive)"
         case .recovery(.quarantined): return "quarantined"
@@ -68,5 +71,31 @@ extension RecoveryAction {
         case .restart: return "restarting"
         case .recreate: return "recreating"
         }
+    }
+}
+
+extension PassiveEjection {
+    /// `5 consecutive 502 from live traffic, last at 12:04:05.120, for 30s`.
+    var words: String {
+        let last = lastFailure.map { ", last at \(Self.clock($0.loggedAt))" } ?? ""
+        let what: String
+        switch rule {
+        case .consecutive5xx, .consecutiveGatewayFailure:
+            let status = lastFailure.flatMap { $0.connectFailed ? nil : $0.status }.map(String.init) ?? "failed"
+            what = "\(count) consecutive \(rule == .consecutive5xx ? status : "gateway failures (last \(status))")"
+        case .consecutiveConnectFailure: what = "\(count) connections in a row that nginx could not make"
+        case .failurePercentage: what = "\(count)% of \(requests) requests failed"
+        }
+        let repeated = ejections > 1 ? " (ejection \(ejections) in a row)" : ""
+        return "\(what) from live traffic\(last), for \((until - at).shortDescription)\(repeated)"
+    }
+
+    /// A wall-clock time of day, UTC, to the millisecond.
+    static func clock(_ epoch: Double) -> String {
+        var seconds = time_t(epoch)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let millis = Int((epoch - Double(seconds)) * 1000)
+        return String(format: "%02d:%02d:%02d.%03d", parts.tm_hour, parts.tm_min, parts.tm_sec, max(0, min(999, millis)))
     }
 }
