@@ -1,11 +1,16 @@
+import Foundation
 import ArgumentParser
 import Logging
 import PicketRuntime
 
-/// The config file every command reads.
+/// The config file every command reads: `--config`, else `PICKET_CONFIG`, else the packaged location.
 struct ConfigOption: ParsableArguments {
-    @Option(name: [.short, .long], help: ArgumentHelp("The Picket YAML config.", valueName: "file"))
-    var config: String
+    static let defaultPath = "/etc/picket/picket.yaml"
+
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp("The Picket YAML config (env PICKET_CONFIG; default \(defaultPath)).", valueName: "file"))
+    var config: String = ProcessInfo.processInfo.environment["PICKET_CONFIG"] ?? defaultPath
 
     /// The loaded setup, or every problem on standard error and exit status 1.
     func load(checkNginx: Bool) throws -> RuntimeSetup {

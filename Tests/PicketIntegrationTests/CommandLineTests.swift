@@ -58,4 +58,25 @@ import Testing
         #expect(result.output.contains("no Picket answers at \(url) (connection refused)"), "\(result.output)")
         #expect(!result.output.contains("SingleConnectionFailure"), "no SwiftNIO internals for the operator")
     }
+
+    @Test func theSystemdUnitInExamplesPassesSystemdAnalyzeVerify() async throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let unit = try String(contentsOf: repository.appendingPathComponent("examples/picket.service"), encoding: .utf8)
+        #expect(unit.contains("ProtectSystem=strict") && unit.contains("NoNewPrivileges=yes") && unit.contains("ExecReload=/bin/kill -HUP $MAINPID"))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picket-unit-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("picket.service").path
+        try unit.replacingOccurrences(of: "/usr/local/bin/picket", with: Self.binary).write(toFile: path, atomically: true, encoding: .utf8)
+        let verify = await CommandRunner.run(["/usr/bin/env", "systemd-analyze", "verify", path], timeout: .seconds(60))
+        #expect(verify.succeeded, "\(verify.summary)")
+        let complaints = verify.output.split(separator: "\n").filter { !$0.contains("docker.service") && !$0.isEmpty }
+        #expect(complaints.isEmpty, "systemd-analyze verify warns: \(complaints)")
+    }
+
+    @Test func withoutConfigTheDefaultPathIsReadAndNamed() async throws {
+        let result = await CommandRunner.run(["/usr/bin/env", "PICKET_CONFIG=/nonexistent/picket.yaml", Self.binary, "validate"], timeout: .seconds(30))
+        #expect(result.status == 1)
+        #expect(result.output.contains("/nonexistent/picket.yaml"), "\(result.output)")
+    }
 }
