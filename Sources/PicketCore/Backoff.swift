@@ -14,11 +14,12 @@ public struct Backoff: Hashable, Sendable {
         self.jitter = jitter
     }
 
-    /// The delay before try number `attempt` (0-based), without jitter.
+    /// The delay before try number `attempt` (0-based), without jitter: never negative, never above
+    /// `cap`, whatever the attempt count.
     public func nominalDelay(attempt: Int) -> Duration {
         let exponent = min(max(attempt, 0), 62)
-        let grown = Double(base.nanoseconds) * pow2(exponent)
-        return grown >= Double(cap.nanoseconds) ? cap : .nanoseconds(Int64(grown))
+        let grown = max(base, .zero).scaled(by: pow2(exponent))
+        return min(grown, max(cap, .zero))
     }
 
     /// The delay before try number `attempt`, with jitter drawn from `random`.

@@ -15,22 +15,25 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
         lhs.nanoseconds < rhs.nanoseconds
     }
 
+    /// Saturates at the ends of the timeline: a deadline too far away to represent is "never", not a
+    /// trap or a wrap into the past.
     public static func + (lhs: Instant, rhs: Duration) -> Instant {
-        Instant(nanoseconds: lhs.nanoseconds &+ rhs.nanoseconds)
+        Instant(nanoseconds: saturating(lhs.nanoseconds.addingReportingOverflow(rhs.nanoseconds), positive: rhs > .zero))
     }
 
     public static func - (lhs: Instant, rhs: Instant) -> Duration {
-        .nanoseconds(lhs.nanoseconds &- rhs.nanoseconds)
+        .nanoseconds(saturating(lhs.nanoseconds.subtractingReportingOverflow(rhs.nanoseconds), positive: lhs > rhs))
     }
 
     public var description: String { "t+\(Duration.nanoseconds(nanoseconds).shortDescription)" }
 }
 
 extension Duration {
-    /// Whole nanoseconds, saturating; durations in Picket are far below the 292-year limit.
+    /// Whole nanoseconds, saturating at about ±292 years (the config bounds every duration far below).
     public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+        let whole = saturating(seconds.multipliedReportingOverflow(by: 1_000_000_000), positive: seconds > 0)
+        return saturating(whole.addingReportingOverflow(attoseconds / 1_000_000_000), positive: seconds > 0)
     }
 
     /// Milliseconds as a floating-point number, for logs and reports.
@@ -47,10 +50,21 @@ extension Duration {
         return ms >= 1000 ? "\(rounded(ms / 1000))s" : "\(rounded(ms))ms"
     }
 
-    /// Scales a duration by a real factor (used for backoff growth and jitter).
+    /// Scales a duration by a real factor (used for backoff growth and jitter), saturating instead of
+    /// trapping when the product does not fit; a factor that is not a number gives zero.
     public func scaled(by factor: Double) -> Duration {
-        .nanoseconds(Int64((Double(nanoseconds) * factor).rounded()))
+        let product = (Double(nanoseconds) * factor).rounded()
+        if product.isNaN { return .zero }
+        if product >= Double(Int64.max) { return .nanoseconds(Int64.max) }
+        if product <= Double(Int64.min) { return .nanoseconds(Int64.min) }
+        return .nanoseconds(Int64(product))
     }
+}
+
+/// The result of an overflow-reporting operation, or the bound it overflowed past.
+private func saturating(_ result: (partialValue: Int64, overflow: Bool), positive: Bool) -> Int64 {
+    guard result.overflow else { return result.partialValue }
+    return positive ? .max : .min
 }
 
 private func rounded(_ value: Double) -> String {

@@ -27,9 +27,10 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         upper.scaled(by: unitFraction())
     }
 
-    /// `base` moved by up to `±fraction` of itself.
+    /// `base` moved by up to `±fraction` of itself; `fraction` is taken within 0...1, so the result is
+    /// never negative, and it saturates rather than overflows.
     public mutating func jittered(_ base: Duration, by fraction: Double) -> Duration {
         guard fraction > 0 else { return base }
-        return base.scaled(by: 1 + fraction * (2 * unitFraction() - 1))
+        return base.scaled(by: 1 + min(fraction, 1) * (2 * unitFraction() - 1))
     }
 }
