@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "PicketTestSupport",
             dependencies: [
-                "PicketNginx",
+                "PicketNginx", "PicketConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,7 +123,7 @@ let package = Package(
             path: "Tests/PicketTestSupport"
         ),
         .testTarget(name: "PicketCoreTests", dependencies: ["PicketCore"]),
-        .testTarget(name: "PicketConfigTests", dependencies: ["PicketConfig", "PicketCore"]),
+        .testTarget(name: "PicketConfigTests", dependencies: ["PicketConfig", "PicketCore", "PicketTestSupport"]),
         .testTarget(
             name: "PicketAdapterTests",
             dependencies: [

@@ -3,22 +3,19 @@ import Yams
 
 /// Reads one entry of `apps:`, with `defaults:` filled in underneath it.
 struct AppDecoder {
-    static let sharedKeys = ["health_check", "circuit_breaker", "balance", "keepalive", "max_fails", "fail_timeout", "when_all_down", "recovery", "slow_start"]
-    static let keys = ["name", "instances", "docker"] + sharedKeys
-    static let instanceKeys = ["address", "weight", "backup", "drain"]
     static let policies = Dictionary(uniqueKeysWithValues: AllDownPolicy.allCases.map { ($0.rawValue, $0) })
 
     let reader: NodeReader
 
     func decode(_ node: Node, _ path: String, defaults: Section?) -> AppSpec? {
-        guard let section = reader.section(node, path, known: Self.keys) else { return nil }
-        func merged(_ key: String) -> Node? {
+        guard let section = reader.section(node, path, AppKeys.section) else { return nil }
+        func merged(_ key: ConfigKey) -> Node? {
             switch (defaults?[key], section[key]) {
             case (let base?, let own?): return base.overlaid(by: own)
             case (let base, let own): return own ?? base
             }
         }
-        guard let nameNode = section["name"] else {
+        guard let nameNode = section[AppKeys.name] else {
             reader.report(node, path, "an app needs a name (it becomes the nginx upstream name)")
             return nil
         }
@@ -26,55 +23,57 @@ struct AppDecoder {
         if let text = reader.string(nameNode, section.path("name")) {
             do { name = try AppName(validating: text) } catch { reader.report(nameNode, section.path("name"), error.description) }
         }
-        let check = HealthCheckDecoder(reader: reader).decode(merged("health_check"), section.path("health_check"))
+        let check = HealthCheckDecoder(reader: reader).decode(merged(AppKeys.healthCheck), section.path("health_check"))
         let circuitDecoder = CircuitDecoder(reader: reader)
-        let circuit = circuitDecoder.decode(merged("circuit_breaker"), section.path("circuit_breaker"))
-        circuitDecoder.checkProbeSpacing(circuit, check: check, node: merged("circuit_breaker") ?? node, path: section.path("circuit_breaker"))
-        let balance = decodeBalance(merged("balance"), section.path("balance")) ?? .roundRobin
-        let keepalive = reader.int(merged("keepalive"), section.path("keepalive"), in: 1...10_000)
-        let maxFails = reader.int(merged("max_fails"), section.path("max_fails"), in: 0...1000) ?? 1
-        let failTimeout = wholeSeconds(merged("fail_timeout"), section.path("fail_timeout")) ?? .seconds(10)
-        let policy = reader.choice(merged("when_all_down"), section.path("when_all_down"), Self.policies) ?? .failOpen
-        let slowStart = reader.duration(merged("slow_start"), section.path("slow_start"), minimum: .seconds(1))
+        let circuit = circuitDecoder.decode(merged(AppKeys.circuitBreaker), section.path("circuit_breaker"))
+        circuitDecoder.checkProbeSpacing(circuit, check: check, node: merged(AppKeys.circuitBreaker) ?? node, path: section.path("circuit_breaker"))
+        let pairs = AppKeys.shared.compactMap { key in merged(key).map { (Node(key.name), $0) } }
+        let shared = decodeShared(Section(mapping: Node.Mapping(pairs), path: path, node: node))
         let dockerDecoder = DockerDecoder(reader: reader)
-        let docker = dockerDecoder.decodeSource(section["docker"], section.path("docker"), app: name)
-        let recovery = dockerDecoder.decodeRecovery(merged("recovery"), section.path("recovery"))
-        if docker == nil, let own = section["recovery"] {
+        let docker = dockerDecoder.decodeSource(section[AppKeys.docker], section.path("docker"), app: name)
+        if docker == nil, let own = section[AppKeys.recovery] {
             reader.report(own, section.path("recovery"), "recovery heals containers: it needs a docker: section in the same app")
         }
         let instances: [InstanceSpec]?
-        if docker != nil, section["instances"] == nil || section["instances"]?.sequence?.isEmpty == true {
+        if docker != nil, section[AppKeys.instances] == nil || section[AppKeys.instances]?.sequence?.isEmpty == true {
             instances = []
         } else {
-            instances = decodeInstances(section["instances"], section.path("instances"), owner: node, balance: balance)
+            instances = decodeInstances(section[AppKeys.instances], section.path("instances"), owner: node, balance: shared.balance)
         }
         guard let name, let instances else { return nil }
         return AppSpec(
-            name: name, instances: instances, healthCheck: check, circuit: circuit, balance: balance, keepalive: keepalive,
-            maxFails: maxFails, failTimeout: failTimeout, whenAllDown: policy, docker: docker, recovery: recovery, slowStart: slowStart)
+            name: name, instances: instances, healthCheck: check, circuit: circuit, balance: shared.balance, keepalive: shared.keepalive,
+            maxFails: shared.maxFails, failTimeout: shared.failTimeout, whenAllDown: shared.whenAllDown, docker: docker, recovery: shared.recovery,
+            slowStart: shared.slowStart)
     }
 
     /// Checks the values `defaults:` gives, under their own key path, before any app uses them.
     func validateDefaults(_ defaults: Section) {
-        _ = HealthCheckDecoder(reader: reader).decode(defaults["health_check"], defaults.path("health_check"))
-        _ = CircuitDecoder(reader: reader).decode(defaults["circuit_breaker"], defaults.path("circuit_breaker"))
-        _ = decodeBalance(defaults["balance"], defaults.path("balance"))
-        _ = reader.int(defaults["keepalive"], defaults.path("keepalive"), in: 1...10_000)
-        _ = reader.int(defaults["max_fails"], defaults.path("max_fails"), in: 0...1000)
-        _ = wholeSeconds(defaults["fail_timeout"], defaults.path("fail_timeout"))
-        _ = reader.choice(defaults["when_all_down"], defaults.path("when_all_down"), Self.policies)
-        _ = reader.duration(defaults["slow_start"], defaults.path("slow_start"), minimum: .seconds(1))
-        _ = DockerDecoder(reader: reader).decodeRecovery(defaults["recovery"], defaults.path("recovery"))
+        _ = HealthCheckDecoder(reader: reader).decode(defaults[AppKeys.healthCheck], defaults.path("health_check"))
+        _ = CircuitDecoder(reader: reader).decode(defaults[AppKeys.circuitBreaker], defaults.path("circuit_breaker"))
+        _ = decodeShared(defaults)
     }
 
-    /// nginx reads `fail_timeout` in whole seconds only.
-    private func wholeSeconds(_ node: Node?, _ path: String) -> Duration? {
-        guard let value = reader.duration(node, path, minimum: .seconds(1)) else { return nil }
-        guard value.nanoseconds % 1_000_000_000 == 0 else {
-            reader.report(node, path, "nginx takes fail_timeout in whole seconds, got \(value.shortDescription)")
-            return nil
-        }
-        return value
+    /// The plain keys an app may take from `defaults:`.
+    private struct Shared {
+        var balance: Balance
+        var keepalive: Int?
+        var maxFails: Int
+        var failTimeout: Duration
+        var whenAllDown: AllDownPolicy
+        var recovery: RecoveryPolicy
+        var slowStart: Duration?
+    }
+
+    private func decodeShared(_ section: Section) -> Shared {
+        Shared(
+            balance: decodeBalance(section[AppKeys.balance], section.path("balance")) ?? .roundRobin,
+            keepalive: reader.int(section, AppKeys.keepalive),
+            maxFails: reader.int(section, AppKeys.maxFails) ?? 1,
+            failTimeout: reader.duration(section, AppKeys.failTimeout) ?? .seconds(10),
+            whenAllDown: reader.choice(section, AppKeys.whenAllDown).flatMap { Self.policies[$0] } ?? .failOpen,
+            recovery: DockerDecoder(reader: reader).decodeRecovery(section[AppKeys.recovery], section.path("recovery")),
+            slowStart: reader.duration(section, AppKeys.slowStart))
     }
 
     private func decodeBalance(_ node: Node?, _ path: String) -> Balance? {
@@ -134,14 +133,14 @@ struct AppDecoder {
         if node.scalar != nil {
             return address(node, path).map { InstanceSpec(address: $0) }
         }
-        guard let section = reader.section(node, path, known: Self.instanceKeys) else { return nil }
-        guard let addressNode = section["address"] else {
+        guard let section = reader.section(node, path, InstanceKeys.section) else { return nil }
+        guard let addressNode = section[InstanceKeys.address] else {
             reader.report(node, path, "an instance needs an address")
             return nil
         }
-        let weight = reader.int(section["weight"], section.path("weight"), in: 1...1000) ?? 1
-        let backup = reader.bool(section["backup"], section.path("backup")) ?? false
-        let drain = reader.bool(section["drain"], section.path("drain")) ?? false
+        let weight = reader.int(section, InstanceKeys.weight) ?? 1
+        let backup = reader.bool(section, InstanceKeys.backup) ?? false
+        let drain = reader.bool(section, InstanceKeys.drain) ?? false
         return address(addressNode, section.path("address")).map { InstanceSpec(address: $0, weight: weight, backup: backup, drain: drain) }
     }
 

@@ -5,24 +5,28 @@ import Yams
 /// Loads and validates a Picket YAML config.
 ///
 /// Every problem is collected with its file, line, column and key path; a config with any problem is
-/// refused whole, so a bad edit can never replace a running good config.
+/// refused whole, so a bad edit can never replace a running good config. Keys, kinds and bounds come
+/// from `ConfigSchema`.
 public enum ConfigLoader {
-    static let topKeys = ["nginx", "probes", "docker", "status", "state", "alerts", "defaults", "apps"]
-    static let probeKeys = ["max_concurrent"]
-
-    public static func load(path: String) throws(ConfigError) -> PicketConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(diagnostics: [Diagnostic(file: path, line: 1, column: 1, keyPath: "", message: "cannot read the file: \(error.localizedDescription)")])
-        }
+    /// Reads and validates the config at `path`; `environment` supplies `PICKET_STATUS_TOKEN`.
+    public static func read(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> LoadedConfig {
+        let text = try text(at: path)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(text, file: path, baseDirectory: directory)
+        return try read(text, file: path, baseDirectory: directory, environment: environment)
     }
 
-    public static func parse(_ text: String, file: String, baseDirectory: String) throws(ConfigError) -> PicketConfiguration {
-        let reader = NodeReader(file: file)
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> PicketConfiguration {
+        try read(path: path, environment: environment).configuration
+    }
+
+    public static func parse(_ text: String, file: String, baseDirectory: String, environment: [String: String] = [:]) throws(ConfigError) -> PicketConfiguration {
+        try read(text, file: file, baseDirectory: baseDirectory, environment: environment).configuration
+    }
+
+    public static func read(_ text: String, file: String, baseDirectory: String, environment: [String: String] = [:]) throws(ConfigError) -> LoadedConfig {
+        let scan = YAMLScan.scan(text, file: file)
+        if let problem = scan.problem { throw ConfigError(diagnostics: [problem]) }
+        let reader = NodeReader(file: file, tags: scan.tags)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -34,34 +38,45 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(diagnostics: [syntaxDiagnostic(error, file: file)])
         }
-        guard let top = reader.section(root, "", known: topKeys) else { throw ConfigError(diagnostics: reader.diagnostics) }
-        let (nginx, controller) = NginxDecoder(reader: reader, baseDirectory: baseDirectory).decode(top["nginx"], owner: root)
-        let docker = DockerDecoder(reader: reader).decodeSettings(top["docker"], baseDirectory: baseDirectory)
-        let status = StatusDecoder(reader: reader).decode(top["status"])
-        let alerts = AlertDecoder(reader: reader).decode(top["alerts"])
-        let state = StateDecoder(reader: reader, baseDirectory: baseDirectory, file: file).decode(top["state"])
+        guard let top = reader.section(root, "", ConfigSchema.root) else { throw ConfigError(diagnostics: reader.diagnostics) }
+        let (nginx, controller) = NginxDecoder(reader: reader, baseDirectory: baseDirectory).decode(top[ConfigSchema.nginx], owner: root)
+        let docker = DockerDecoder(reader: reader).decodeSettings(top[ConfigSchema.docker], baseDirectory: baseDirectory)
+        let status = StatusDecoder(reader: reader).decode(top[ConfigSchema.status], environment: environment)
+        let alerts = AlertDecoder(reader: reader).decode(top[ConfigSchema.alerts])
+        let state = StateDecoder(reader: reader, baseDirectory: baseDirectory, file: file).decode(top[ConfigSchema.state])
         var maxConcurrent = 512
-        if let probes = reader.section(top["probes"], "probes", known: probeKeys) {
-            maxConcurrent = reader.int(probes["max_concurrent"], probes.path("max_concurrent"), in: 1...65_536) ?? maxConcurrent
+        if let probes = reader.section(top, ConfigSchema.probes) {
+            maxConcurrent = reader.int(probes, OperationsKeys.maxConcurrent) ?? maxConcurrent
         }
-        let appDecoder = AppDecoder(reader: reader)
-        let defaults = reader.section(top["defaults"], "defaults", known: AppDecoder.sharedKeys)
-        if let defaults { appDecoder.validateDefaults(defaults) }
-        var apps: [AppSpec] = []
-        if let appNodes = reader.list(top["apps"], "apps") {
-            var names: Set<AppName> = []
-            for (index, node) in appNodes.enumerated() {
-                guard let app = appDecoder.decode(node, "apps[\(index)]", defaults: defaults) else { continue }
-                if !names.insert(app.name).inserted {
-                    reader.report(node.mapping?[Node("name")] ?? node, "apps[\(index)].name", "duplicate app name '\(app.name)'")
-                }
-                apps.append(app)
-            }
-        } else if top["apps"] == nil {
-            reader.report(root, "apps", "declare at least one app under apps:")
-        }
+        let apps = decodeApps(top, root: root, reader: reader)
         guard reader.diagnostics.isEmpty else { throw ConfigError(diagnostics: reader.diagnostics) }
-        return PicketConfiguration(apps: apps, controller: controller, nginx: nginx, docker: docker, status: status, state: state, alerts: alerts, maxConcurrentProbes: maxConcurrent)
+        let configuration = PicketConfiguration(
+            apps: apps, controller: controller, nginx: nginx, docker: docker, status: status, state: state, alerts: alerts,
+            maxConcurrentProbes: maxConcurrent)
+        return LoadedConfig(configuration: configuration, source: ConfigSource(file: file, marks: reader.marks), warnings: reader.warnings)
+    }
+
+    private static func decodeApps(_ top: Section, root: Node, reader: NodeReader) -> [AppSpec] {
+        let appDecoder = AppDecoder(reader: reader)
+        let defaults = reader.section(top, ConfigSchema.defaults)
+        if let defaults { appDecoder.validateDefaults(defaults) }
+        guard let appNodes = reader.list(top[ConfigSchema.apps], "apps") else {
+            if top[ConfigSchema.apps] == nil { reader.report(root, "apps", "declare at least one app under apps:") }
+            return []
+        }
+        if appNodes.isEmpty {
+            reader.report(top[ConfigSchema.apps], "apps", "declare at least one app: with none, Picket would check nothing and write empty upstreams")
+        }
+        var apps: [AppSpec] = []
+        var names: Set<AppName> = []
+        for (index, node) in appNodes.enumerated() {
+            guard let app = appDecoder.decode(node, "apps[\(index)]", defaults: defaults) else { continue }
+            if !names.insert(app.name).inserted {
+                reader.report(node.mapping?[Node("name")] ?? node, "apps[\(index)].name", "duplicate app name '\(app.name)'")
+            }
+            apps.append(app)
+        }
+        return apps
     }
 
     private static func syntaxDiagnostic(_ error: Error, file: String) -> Diagnostic {
@@ -69,6 +84,10 @@ public enum ConfigLoader {
             switch yaml {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
                 return Diagnostic(file: file, line: mark.line, column: mark.column, keyPath: "", message: "YAML syntax: \(problem)")
+            case .reader(let problem, let offset, let value, let text):
+                let (line, column) = position(ofCharacter: offset ?? 0, in: text)
+                let character = value >= 0 ? String(format: " (U+%04X)", value) : ""
+                return Diagnostic(file: file, line: line, column: column, keyPath: "", message: "YAML: \(problem)\(character)")
             case .duplicatedKeysInMapping(let duplicates, let context):
                 return Diagnostic(file: file, line: context.mark.line, column: context.mark.column, keyPath: "",
                     message: "duplicate key \(duplicates.joined(separator: ", "))")
@@ -77,5 +96,20 @@ public enum ConfigLoader {
             }
         }
         return Diagnostic(file: file, line: 1, column: 1, keyPath: "", message: "YAML: \(error)")
+    }
+
+    /// Line and column (counted in Unicode scalars, as libyaml counts them) of the character at
+    /// `offset` (as Yams reports a reader error's place).
+    static func position(ofCharacter offset: Int, in text: String) -> (line: Int, column: Int) {
+        var line = 1, column = 1
+        for character in text.prefix(offset) {
+            if character.isNewline {
+                line += 1
+                column = 1
+            } else {
+                column += character.unicodeScalars.count
+            }
+        }
+        return (line, column)
     }
 }

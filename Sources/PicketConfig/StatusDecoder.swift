@@ -1,18 +1,30 @@
-import Foundation
 import PicketCore
 import Yams
 
-/// Reads the `status:` section.
+/// Reads the `status:` section, and `PICKET_STATUS_TOKEN` from the environment under the same rule.
 struct StatusDecoder {
-    static let keys = ["enabled", "listen", "token"]
-
     let reader: NodeReader
 
-    func decode(_ node: Node?) -> StatusSettings {
+    func decode(_ node: Node?, environment: [String: String]) -> StatusSettings {
         var settings = StatusSettings()
-        guard let section = reader.section(node, "status", known: Self.keys) else { return settings }
-        if let value = reader.bool(section["enabled"], section.path("enabled")) { settings.enabled = value }
-        if let text = reader.string(section["listen"], section.path("listen")) {
+        let section = reader.section(node, "status", OperationsKeys.status)
+        if let section { read(section, into: &settings) }
+        if let token = environment[StatusSettings.tokenVariable], !token.isEmpty {
+            if let problem = StatusSettings.tokenProblem(token) {
+                reader.report(section?[OperationsKeys.token] ?? node, "status.token",
+                    "\(StatusSettings.tokenVariable) in the environment: \(problem)")
+            }
+            settings.token = token
+        }
+        if settings.enabled, !settings.listensOnLoopbackOnly {
+            reader.warn(section?[OperationsKeys.listen] ?? node, "status.listen", exposure(settings))
+        }
+        return settings
+    }
+
+    private func read(_ section: Section, into settings: inout StatusSettings) {
+        if let value = reader.bool(section, OperationsKeys.statusEnabled) { settings.enabled = value }
+        if let text = reader.string(section, OperationsKeys.listen) {
             do {
                 let address = try ServerAddress(validating: text)
                 if case .network(let host, let port) = address.kind {
@@ -21,40 +33,24 @@ struct StatusDecoder {
                     }
                     settings.port = port
                 } else {
-                    reader.report(section["listen"], section.path("listen"), "expected host:port, e.g. 127.0.0.1:9180")
+                    reader.report(section[OperationsKeys.listen], section.path("listen"), "expected host:port, e.g. 127.0.0.1:9180")
                 }
             } catch {
-                reader.report(section["listen"], section.path("listen"), error.description)
+                reader.report(section[OperationsKeys.listen], section.path("listen"), error.description)
             }
         }
-        if let token = reader.string(section["token"], section.path("token")) {
-            if token.count < 16 || token.contains(where: { $0.isWhitespace }) {
-                reader.report(section["token"], section.path("token"), "use at least 16 characters without spaces (or set \(StatusSettings.tokenVariable))")
-            }
+        if let token = reader.string(section, OperationsKeys.token) {
+            if let problem = StatusSettings.tokenProblem(token) { reader.report(section[OperationsKeys.token], section.path("token"), problem) }
             settings.token = token
         }
-        return settings
     }
-}
 
-/// Reads the `state:` section.
-struct StateDecoder {
-    static let keys = ["enabled", "path", "retention"]
-
-    let reader: NodeReader
-    let baseDirectory: String
-    /// The config file: the default database sits beside it and is named after it.
-    let file: String
-
-    func decode(_ node: Node?) -> StateSettings {
-        let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        var settings = StateSettings(path: "\(baseDirectory)/\(stem).state.db")
-        guard let section = reader.section(node, "state", known: Self.keys) else { return settings }
-        if let value = reader.bool(section["enabled"], section.path("enabled")) { settings.enabled = value }
-        if let path = reader.string(section["path"], section.path("path")) {
-            settings.path = path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)"
-        }
-        if let value = reader.duration(section["retention"], section.path("retention"), minimum: .seconds(60)) { settings.retention = value }
-        return settings
+    /// What a listener beyond loopback exposes, in words for the operator.
+    private func exposure(_ settings: StatusSettings) -> String {
+        let actions = settings.token == nil
+            ? "drain, undrain and reset are refused (no token is set)" : "drain, undrain and reset need the token"
+        return "warning: listens beyond loopback on \(settings.host):\(settings.port): GET /healthz, /readyz, /metrics and /v1/apps "
+            + "(every backend's address, health, last checks and reports) are open to anyone who can reach it; \(actions). "
+            + "Keep it on 127.0.0.1 or behind a firewall"
     }
 }

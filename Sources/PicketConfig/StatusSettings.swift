@@ -5,8 +5,8 @@ public struct StatusSettings: Hashable, Sendable {
     public var enabled: Bool
     public var host: String
     public var port: Int
-    /// The bearer token operator actions need; `PICKET_STATUS_TOKEN` in the environment wins. Without
-    /// either, drain/undrain/reset are refused.
+    /// The bearer token operator actions need: `PICKET_STATUS_TOKEN` from the environment when set,
+    /// else `status.token`. Without either, drain/undrain/reset are refused.
     public var token: String?
 
     public init(enabled: Bool = true, host: String = "127.0.0.1", port: Int = 9180, token: String? = nil) {
@@ -16,8 +16,18 @@ public struct StatusSettings: Hashable, Sendable {
         self.token = token
     }
 
-    /// The token in force given the environment.
-    public func effectiveToken(environment: [String: String]) -> String? {
-        environment[Self.tokenVariable].flatMap { $0.isEmpty ? nil : $0 } ?? token
+    /// The one rule for a token, wherever it comes from: long enough not to be guessed, and only
+    /// characters that travel unchanged in an `Authorization` header.
+    public static func tokenProblem(_ token: String) -> String? {
+        guard token.count >= 16, token.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
+            return "use at least 16 characters, printable ASCII without spaces"
+        }
+        return nil
+    }
+
+    /// Whether only this machine can reach the server.
+    public var listensOnLoopbackOnly: Bool {
+        let host = host.lowercased()
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }

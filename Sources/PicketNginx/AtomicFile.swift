@@ -5,9 +5,10 @@ import Foundation
 /// Where rename cannot work (a single-file bind mount answers EBUSY or EXDEV) it falls back to a careful
 /// in-place write.
 public enum AtomicFile {
-    /// The file's bytes, or nil if it does not exist.
+    /// The file's bytes, or nil if it does not exist. Anything but a regular file is refused without
+    /// reading: a FIFO would block, a device (`/dev/zero`) never end.
     public static func read(_ path: String) throws(FileError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
             throw FileError(path: path, operation: "open", code: errno)
@@ -15,6 +16,9 @@ public enum AtomicFile {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw FileError(path: path, operation: "stat", code: errno) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw FileError(path: path, operation: "read", code: info.st_mode & S_IFMT == S_IFDIR ? EISDIR : EINVAL, detail: "not a regular file")
+        }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
         var filled = 0
         while true {
@@ -107,13 +111,14 @@ public enum AtomicFile {
     }
 }
 
-/// A file operation that failed, with the system's reason.
+/// A file operation that failed, with the system's reason (or Picket's, when it refused).
 public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
     public let path: String
     public let operation: String
     public let code: Int32
+    var detail: String?
 
-    public var description: String { "cannot \(operation) \(path): \(String(cString: strerror(code)))" }
+    public var description: String { "cannot \(operation) \(path): \(detail ?? String(cString: strerror(code)))" }
 }
 
 /// A NUL-terminated C buffer as a Swift string.

@@ -22,12 +22,14 @@ public struct StagedConfig: Sendable {
 
     /// The main config's text with every `include` of the output pointed at `candidate`.
     public func substitute(candidate: String) throws(ApplyError) -> String {
-        let text: String
+        let bytes: [UInt8]?
         do {
-            text = try String(contentsOfFile: mainConfig, encoding: .utf8)
+            bytes = try AtomicFile.read(mainConfig)
         } catch {
-            throw ApplyError.setup("cannot read \(mainConfig): \(error.localizedDescription)")
+            throw ApplyError.setup(error.description)
         }
+        guard let bytes else { throw ApplyError.setup("cannot read \(mainConfig): it does not exist") }
+        let text = String(decoding: bytes, as: UTF8.self)
         let directory = URL(fileURLWithPath: mainConfig).deletingLastPathComponent().path
         let target = URL(fileURLWithPath: output).standardizedFileURL.path
         var found = false

@@ -19,8 +19,10 @@ public struct UpstreamRenderer: Sendable {
     public init(text: String, name: String) throws(RenderError) {
         do {
             template = try MustacheTemplate(string: text)
+        } catch let error as MustacheTemplate.ParserError {
+            throw RenderError(name: name, line: error.context.lineNumber, column: error.context.columnNumber, detail: "\(error.error)")
         } catch {
-            throw RenderError.template(name: name, detail: Self.describe(error))
+            throw RenderError(name: name, line: 1, column: 1, detail: "\(error)")
         }
     }
 
@@ -63,13 +65,6 @@ public struct UpstreamRenderer: Sendable {
         let ns = duration.nanoseconds
         return "\(max(1, (ns + 999_999_999) / 1_000_000_000))s"
     }
-
-    private static func describe(_ error: Error) -> String {
-        if let parse = error as? MustacheTemplate.ParserError {
-            return "line \(parse.context.lineNumber), column \(parse.context.columnNumber): \(parse.error)"
-        }
-        return "\(error)"
-    }
 }
 
 /// The rendered block of each upstream of the last set, so the next render reuses unchanged ones. Keyed
@@ -95,15 +90,12 @@ private final class BlockCache: @unchecked Sendable {
     }
 }
 
-/// A template that cannot be used.
-public enum RenderError: Error, Hashable, Sendable, CustomStringConvertible {
-    case template(name: String, detail: String)
-    case unreadable(path: String, detail: String)
+/// A template that cannot be parsed, and where in it.
+public struct RenderError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let name: String
+    public let line: Int
+    public let column: Int
+    public let detail: String
 
-    public var description: String {
-        switch self {
-        case .template(let name, let detail): return "template \(name): \(detail)"
-        case .unreadable(let path, let detail): return "template \(path) cannot be read: \(detail)"
-        }
-    }
+    public var description: String { "\(name):\(line):\(column): \(detail)" }
 }

@@ -100,7 +100,7 @@ public final class Controller: Service {
         guard settings.enabled else { return nil }
         let mailbox = ControllerMailbox(events: events)
         let router = StatusRouter(
-            token: settings.effectiveToken(environment: ProcessInfo.processInfo.environment), metrics: metrics, logger: logger,
+            token: settings.token, metrics: metrics, logger: logger,
             store: persistence?.store, ask: { await mailbox.ask($0) }, command: { await mailbox.command($0, $1) })
         do {
             let channel = try await StatusServer.start(host: settings.host, port: settings.port, group: group) { await router.respond($0) }

@@ -13,47 +13,74 @@ public struct RuntimeSetup: Sendable {
     public let applier: NginxApplier
     /// The Docker engine's socket, when some app discovers containers.
     public let dockerSocket: String?
+    /// Where each key was written, so later problems point at their line.
+    public let source: ConfigSource
+    /// What is worth a warning but does not refuse the config, located.
+    public let warnings: [Diagnostic]
 
-    public init(configuration: PicketConfiguration, renderer: UpstreamRenderer, dockerSocket: String? = nil) {
+    public init(
+        configuration: PicketConfiguration, renderer: UpstreamRenderer, dockerSocket: String? = nil,
+        source: ConfigSource = ConfigSource(file: ""), warnings: [Diagnostic] = []
+    ) {
         self.configuration = configuration
         self.renderer = renderer
         self.dockerSocket = dockerSocket
+        self.source = source
+        self.warnings = warnings
         applier = NginxApplier(settings: configuration.nginx)
     }
 
     /// Loads and checks the config at `path`; `checkNginx` also verifies that nginx.conf includes the
-    /// output (off for `picket validate` on a machine without that nginx).
+    /// output (off for `picket validate` on a machine without that nginx). Every problem is located:
+    /// `FILE:LINE:COL: key.path: message`.
     public static func load(path: String, checkNginx: Bool = true) throws(SetupError) -> RuntimeSetup {
-        let configuration: PicketConfiguration
+        let loaded: LoadedConfig
         do {
-            configuration = try ConfigLoader.load(path: path)
+            loaded = try ConfigLoader.read(path: path)
         } catch {
             throw SetupError(lines: error.diagnostics.map(\.description))
         }
-        let renderer: UpstreamRenderer
-        do {
-            renderer = try UpstreamRenderer.load(path: configuration.nginx.template)
-        } catch {
-            throw SetupError(lines: ["\(path): nginx.template: \(error)"])
-        }
+        let configuration = loaded.configuration
+        let renderer = try template(configuration.nginx.template, source: loaded.source)
         var dockerSocket: String?
         if !configuration.dockerApps.isEmpty {
             switch configuration.docker.socketPath(environment: ProcessInfo.processInfo.environment) {
             case .success(let path): dockerSocket = path
-            case .failure(let error): throw SetupError(lines: ["\(path): docker.socket: \(error)"])
+            case .failure(let error): throw SetupError(lines: [loaded.source.diagnostic("docker.socket", error.description).description])
             }
         }
-        let setup = RuntimeSetup(configuration: configuration, renderer: renderer, dockerSocket: dockerSocket)
-        if checkNginx { try setup.verifyNginx(configPath: path) }
+        let setup = RuntimeSetup(
+            configuration: configuration, renderer: renderer, dockerSocket: dockerSocket, source: loaded.source, warnings: loaded.warnings)
+        if checkNginx { try setup.verifyNginx() }
         return setup
     }
 
+    /// The renderer for the configured template (read safely: a FIFO or a directory is refused, not
+    /// waited on), or the built-in one.
+    private static func template(_ path: String?, source: ConfigSource) throws(SetupError) -> UpstreamRenderer {
+        guard let path else { return UpstreamRenderer.builtIn }
+        let bytes: [UInt8]?
+        do {
+            bytes = try AtomicFile.read(path)
+        } catch {
+            throw SetupError(lines: [source.diagnostic("nginx.template", error.description).description])
+        }
+        guard let bytes else { throw SetupError(lines: [source.diagnostic("nginx.template", "\(path) does not exist").description]) }
+        do {
+            return try UpstreamRenderer(text: String(decoding: bytes, as: UTF8.self), name: path)
+        } catch {
+            let diagnostic = Diagnostic(file: path, line: error.line, column: error.column, keyPath: "nginx.template", message: error.detail)
+            throw SetupError(lines: [diagnostic.description])
+        }
+    }
+
     /// Checks that nginx's main config includes Picket's output (so a staged copy can be validated).
-    public func verifyNginx(configPath: String) throws(SetupError) {
+    public func verifyNginx() throws(SetupError) {
         do {
             try applier.verifySetup()
         } catch {
-            throw SetupError(lines: ["\(configPath): nginx.main_config: \(error)"])
+            let key = source.wrote("nginx.main_config") ? "nginx.main_config" : "nginx.output"
+            throw SetupError(lines: [source.diagnostic(key, error.description).description])
         }
     }
 }

@@ -81,7 +81,6 @@ import Testing
         let hook = try #require(config.alerts.webhooks.first)
         #expect(hook.url == "http://hooks.local:8080/x?y=1" && hook.minSeverity == .error && hook.events == [.appAllDown])
         #expect(hook.wants(.appAllDown) && !hook.wants(.circuitOpened))
-        #expect(StatusSettings(token: "from-config").effectiveToken(environment: ["PICKET_STATUS_TOKEN": "from-env"]) == "from-env")
     }
 
     @Test(arguments: [

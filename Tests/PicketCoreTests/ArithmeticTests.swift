@@ -58,13 +58,19 @@ import Testing
         }
     }
 
-    @Test func theHostileRunsCircuitWithDeadBackendsRunsWithoutTrapping() {
-        let circuit = CircuitSpec(failureThreshold: 1, recoveryTimeout: huge, maxRecoveryTimeout: huge, halfOpenTimeout: huge, jitter: 0.5)
+    @Test func aCircuitWithHugeSpacingsAndHoldDownsRunsWithoutTrapping() {
+        let circuit = CircuitSpec(
+            failureThreshold: 1, recoveryTimeout: .seconds(1), maxProbeInterval: huge, jitter: 0.5, flapWindow: huge, holdDown: huge, maxHoldDown: huge)
         var world = Harness(apps: [app(["127.0.0.1:8001", "127.0.0.1:8002"], circuit: circuit)])
         world.answers["127.0.0.1:8001"] = refused
-        world.answers["127.0.0.1:8002"] = refused
-        world.run(for: .seconds(30))
-        #expect(world.phase("127.0.0.1:8001")?.circuitName == "open")
-        #expect(world.core.nextDeadline != nil)
+        for _ in 0..<3 {
+            world.answers["127.0.0.1:8002"] = refused
+            world.run(for: .seconds(20))
+            world.answers["127.0.0.1:8002"] = nil
+            world.run(for: .seconds(5))
+        }
+        #expect(world.phase("127.0.0.1:8001") == .down)
+        #expect(world.core.nextDeadline != nil, "the backed-off probe is scheduled, saturated rather than wrapped into the past")
+        #expect(circuit.holdDown(flaps: 100) == .nanoseconds(Int64.max))
     }
 }

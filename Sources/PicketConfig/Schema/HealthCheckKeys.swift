@@ -1,0 +1,38 @@
+/// The keys of `health_check:` (in an app or in `defaults:`).
+enum HealthCheckKeys {
+    static let type = ConfigKey("type", .choice(["http", "tcp"]), .value("http"), "an HTTP request, or a TCP connect (with an optional exchange)")
+    static let enabled = ConfigKey("enabled", .boolean, .value("true"), "false keeps every instance in rotation, unchecked")
+    static let path = ConfigKey("path", .text, .value("/"), "the request path (http); a container's picket.health.path overrides it")
+    static let port = ConfigKey("port", .integer(1...65_535), .none, "probe this port instead of the instance's")
+    static let method = ConfigKey("method", .choice(HealthCheckDecoder.methods), .value("GET"), "the request method (http)")
+    static let headers = ConfigKey("headers", .mapping, .none, "request headers (http)")
+    static let body = ConfigKey("body", .text, .none, "a request body, for POST and PUT (http)")
+    static let expectedStatusCodes = ConfigKey(
+        "expected_status_codes", .list(.text), .value("200-399"), "status codes (200) and ranges (\"300-399\") that pass, 100 to 599 (http)")
+    static let expectedBody = ConfigKey("expected_body", .text, .none, "the response body must contain this (http)")
+    static let probeData = ConfigKey("probe_data", .text, .none, "sent after connecting (tcp)")
+    static let expectedResponse = ConfigKey("expected_response", .text, .none, "the reply must contain this (tcp); without it a connect is enough")
+    static let initialDelay = ConfigKey("initial_delay", .duration(.zero ... .seconds(3600)), .value("0s"), "before a new backend's first check")
+    static let interval = ConfigKey("interval", .duration(.milliseconds(100) ... .seconds(3600)), .value("5s"), "time between checks of a steady backend")
+    static let fastInterval = ConfigKey(
+        "fast_interval", .duration(.milliseconds(10) ... .seconds(3600)), .value("250ms"),
+        "while in transition (up after a failure, down after a pass); never more than interval")
+    static let downInterval = ConfigKey(
+        "down_interval", .duration(.milliseconds(100) ... .seconds(3600)), .derived("interval"), "while out of rotation (the circuit may back it off)")
+    static let timeout = ConfigKey(
+        "timeout", .duration(.milliseconds(10) ... .seconds(600)), .value("2s"), "connect and full response; at most the interval")
+    static let failureThreshold = ConfigKey("failure_threshold", .integer(1...100), .value("3"), "consecutive failures: up → down (out of rotation)")
+    static let successThreshold = ConfigKey("success_threshold", .integer(1...100), .value("1"), "consecutive passes: down → up")
+    static let maxRetries = ConfigKey("max_retries", .integer(0...10), .value("0"), "immediate retries before a failed check counts")
+    static let maxResponseTime = ConfigKey(
+        "max_response_time", .duration(.milliseconds(1) ... .seconds(600)), .none, "a correct answer slower than this fails as `slow`")
+    static let jitter = ConfigKey("jitter", .fraction(0...0.5), .value("0.05"), "each interval is spread by up to ± this fraction of itself")
+
+    static let httpOnly = [path, method, headers, body, expectedStatusCodes, expectedBody]
+    static let tcpOnly = [probeData, expectedResponse]
+
+    static let section = ConfigSection("apps[].health_check", [
+        type, enabled, path, port, method, headers, body, expectedStatusCodes, expectedBody, probeData, expectedResponse,
+        initialDelay, interval, fastInterval, downInterval, timeout, failureThreshold, successThreshold, maxRetries, maxResponseTime, jitter,
+    ])
+}

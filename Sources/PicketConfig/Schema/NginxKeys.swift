@@ -1,0 +1,25 @@
+import PicketCore
+
+/// The keys of `nginx:` and `nginx.coalesce:`.
+enum NginxKeys {
+    static let output = ConfigKey("output", .path, .required, "the file Picket writes; nginx.conf must include it (inside http {})")
+    static let mainConfig = ConfigKey(
+        "main_config", .path, .value("/etc/nginx/nginx.conf"), "nginx's main config; a staged copy of it validates each candidate")
+    static let template = ConfigKey("template", .path, .derived("built-in"), "the mustache template of one upstream block")
+    static let testCommand = ConfigKey(
+        "test_command", .command, .value("[nginx, -t, -q, -c, \"{config}\"]"), "validates a candidate; must contain {config}")
+    static let reloadCommand = ConfigKey("reload_command", .command, .none, "reloads nginx; without it, SIGHUP to the master in pid_file")
+    static let pidFile = ConfigKey("pid_file", .path, .value("/run/nginx.pid"), "nginx's master pid: the SIGHUP target, checked to be nginx")
+    static let commandTimeout = ConfigKey(
+        "command_timeout", .duration(.milliseconds(100) ... .seconds(600)), .value("30s"), "for test_command and reload_command")
+    static let coalesce = ConfigKey("coalesce", .section(NginxKeys.coalesceSection), .none, "how bursts of changes become one reload")
+    static let resyncInterval = ConfigKey(
+        "resync_interval", .duration(.seconds(1) ... .seconds(86_400)), .value("60s"), "the desired file is re-applied this often, repairing hand edits")
+
+    static let section = ConfigSection("nginx", [output, mainConfig, template, testCommand, reloadCommand, pidFile, commandTimeout, coalesce, resyncInterval])
+
+    static let quiet = ConfigKey("quiet", .duration(.zero ... .seconds(60)), .value("50ms"), "a change waits this long for more")
+    static let max = ConfigKey("max", .duration(.zero ... .seconds(300)), .value("250ms"), "never longer than this after the first; at least quiet")
+
+    static let coalesceSection = ConfigSection("nginx.coalesce", [quiet, max])
+}

@@ -1,0 +1,33 @@
+/// The keys of `probes:`, `status:`, `state:` and `alerts:`.
+enum OperationsKeys {
+    static let maxConcurrent = ConfigKey("max_concurrent", .integer(1...65_536), .value("512"), "probes under way at once; more wait their turn")
+
+    static let probes = ConfigSection("probes", [maxConcurrent])
+
+    static let statusEnabled = ConfigKey("enabled", .boolean, .value("true"), "serve /healthz, /readyz, /metrics and /v1")
+    static let listen = ConfigKey("listen", .address, .value("127.0.0.1:9180"), "host:port; beyond loopback, reads are open to anyone who reaches it")
+    static let token = ConfigKey(
+        "token", .text, .none, "bearer token for drain/undrain/reset, at least 16 characters; PICKET_STATUS_TOKEN wins")
+
+    static let status = ConfigSection("status", [statusEnabled, listen, token])
+
+    static let stateEnabled = ConfigKey("enabled", .boolean, .value("true"), "remember backend state across restarts")
+    static let statePath = ConfigKey("path", .path, .derived("beside the config: picket.yaml → picket.state.db"), "the SQLite database")
+    static let retention = ConfigKey(
+        "retention", .duration(.seconds(60) ... .seconds(31_536_000)), .value("24h"), "raw check results and events older than this are purged")
+
+    static let state = ConfigSection("state", [stateEnabled, statePath, retention])
+
+    static let queueSize = ConfigKey("queue_size", .integer(1...1_000_000), .value("1000"), "alerts waiting per webhook; newer ones are dropped beyond it")
+    static let maxRetries = ConfigKey("max_retries", .integer(0...100), .value("5"), "delivery attempts after the first, then the alert is given up")
+    static let webhooks = ConfigKey("webhooks", .sections(OperationsKeys.webhook), .none, "receivers")
+
+    static let alerts = ConfigSection("alerts", [queueSize, maxRetries, webhooks])
+
+    static let url = ConfigKey("url", .text, .required, "http://HOST[:PORT]/PATH (plain HTTP)")
+    static let minSeverity = ConfigKey("min_severity", .choice(AlertSeverity.allCases.map(\.rawValue)), .value("warning"), "the lowest severity sent")
+    static let events = ConfigKey("events", .list(.choice(AlertKind.allCases.map(\.rawValue))), .derived("all"), "which events are sent")
+    static let timeout = ConfigKey("timeout", .duration(.milliseconds(100) ... .seconds(300)), .value("5s"), "each delivery attempt")
+
+    static let webhook = ConfigSection("alerts.webhooks[]", [url, minSeverity, events, timeout])
+}
