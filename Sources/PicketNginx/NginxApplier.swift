@@ -107,18 +107,33 @@ public struct NginxApplier: Sendable {
         return Int(message[range.upperBound...].prefix { $0.isNumber })
     }
 
-    /// Reloads nginx by command or SIGHUP, then confirms the master process is still alive.
+    /// Reloads nginx by command or SIGHUP, then confirms the master process is still alive. The pid is
+    /// checked to be a live nginx master before it is signalled: a stale pid file must never make
+    /// Picket SIGHUP a stranger.
     func reload() async throws(ApplyError) {
+        if settings.reloadCommand == nil, let pidFile = settings.pidFile {
+            let pid = try master(pidFile, when: "before the reload")
+            guard kill(pid, SIGHUP) == 0 else { throw ApplyError.reload("cannot signal nginx master \(pid): \(String(cString: strerror(errno)))") }
+        }
         if let command = settings.reloadCommand {
             let result = await CommandRunner.run(command, timeout: settings.commandTimeout)
             guard result.succeeded else { throw ApplyError.reload("\(command.joined(separator: " ")): \(result.summary)") }
         }
-        guard let pidFile = settings.pidFile else { return }
+        if let pidFile = settings.pidFile { _ = try master(pidFile, when: "after the reload") }
+    }
+
+    /// The pid in `pidFile`, if it is a live nginx master.
+    private func master(_ pidFile: String, when: String) throws(ApplyError) -> pid_t {
         let pid = try masterPID(pidFile)
-        if settings.reloadCommand == nil, kill(pid, SIGHUP) != 0 {
-            throw ApplyError.reload("cannot signal nginx master \(pid): \(String(cString: strerror(errno)))")
+        switch NginxProcess.inspect(pid) {
+        case .master:
+            return pid
+        case .notRunning(let why):
+            throw ApplyError.reload("nginx master \(pid) from \(pidFile) is not running \(when) (\(why)); is nginx running?")
+        case .stranger(let commandLine):
+            throw ApplyError.reload(
+                "pid \(pid) in \(pidFile) is not an nginx master but '\(commandLine.prefix(120))' (a stale pid file?); not signalled. Is nginx running?")
         }
-        guard kill(pid, 0) == 0 else { throw ApplyError.reload("nginx master \(pid) is not running after the reload") }
     }
 
     private func masterPID(_ pidFile: String) throws(ApplyError) -> pid_t {
