@@ -2,8 +2,31 @@ import NIOCore
 import NIOPosix
 import PicketCore
 
-/// Maps the errors a connection can end with to Picket's failure classes.
+/// Maps the errors a connection can end with to a verdict: a failure class of the backend, or a fault
+/// on Picket's own side (no descriptor, no local port, no buffer) that says nothing about the backend.
 enum FailureClassifier {
+    static func outcome(_ error: Error, latency: Duration) -> ProbeOutcome {
+        if let (fault, message) = localFault(error) {
+            return .inconclusive(fault, ProbeEvidence(latency: latency, message: message))
+        }
+        let (failureClass, message) = classify(error)
+        return .failed(failureClass, ProbeEvidence(latency: latency, message: message))
+    }
+
+    /// The local fault behind `error`, if it is one.
+    static func localFault(_ error: Error) -> (LocalFault, String)? {
+        if let connection = error as? NIOConnectionError {
+            return connection.connectionErrors.lazy.compactMap { localFault($0.error) }.first
+        }
+        guard let io = error as? IOError else { return nil }
+        switch io.errnoCode {
+        case EMFILE, ENFILE: return (.descriptorsExhausted, "no file descriptor left on Picket's side (\(io.description))")
+        case EADDRNOTAVAIL: return (.noLocalPort, "no local port left on Picket's side (\(io.description))")
+        case ENOBUFS, ENOMEM: return (.noBufferSpace, "no socket buffer left on Picket's side (\(io.description))")
+        default: return nil
+        }
+    }
+
     static func classify(_ error: Error) -> (FailureClass, String) {
         if let connection = error as? NIOConnectionError {
             if connection.dnsAError != nil || connection.dnsAAAAError != nil, connection.connectionErrors.isEmpty {

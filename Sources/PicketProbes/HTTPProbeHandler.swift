@@ -61,8 +61,7 @@ final class HTTPProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
         if error is HTTPParserError {
             attempt.finish(.failed(.other, ProbeEvidence(latency: attempt.elapsed(), message: "malformed HTTP response")))
         } else {
-            let (failureClass, message) = FailureClassifier.classify(error)
-            attempt.finish(.failed(failureClass, ProbeEvidence(latency: attempt.elapsed(), message: message)))
+            attempt.finish(FailureClassifier.outcome(error, latency: attempt.elapsed()))
         }
         context.close(promise: nil)
     }

@@ -87,8 +87,7 @@ public final class ProbeEngine: @unchecked Sendable {
                 }
             }
         connect(bootstrap, to: request.target).whenFailure { error in
-            let (failureClass, message) = FailureClassifier.classify(error)
-            attempt.finish(.failed(failureClass, ProbeEvidence(latency: attempt.elapsed(), message: message)))
+            attempt.finish(FailureClassifier.outcome(error, latency: attempt.elapsed()))
         }
     }
 

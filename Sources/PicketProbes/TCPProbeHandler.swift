@@ -41,8 +41,7 @@ final class TCPProbeHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        let (failureClass, message) = FailureClassifier.classify(error)
-        attempt.finish(.failed(failureClass, ProbeEvidence(latency: attempt.elapsed(), message: message)))
+        attempt.finish(FailureClassifier.outcome(error, latency: attempt.elapsed()))
         context.close(promise: nil)
     }
 

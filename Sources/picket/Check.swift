@@ -19,15 +19,23 @@ struct Check: AsyncParsableCommand {
         for result in results {
             let evidence = result.outcome.evidence
             rows.append([
-                "\(result.backend.app)", "\(result.backend.address)", result.outcome.passed ? "pass" : "FAIL", "\(result.attempts)",
-                result.outcome.failureClass?.rawValue ?? "-", evidence.statusCode.map(String.init) ?? "-",
+                "\(result.backend.app)", "\(result.backend.address)", verdict(result.outcome), "\(result.attempts)",
+                result.outcome.failureClass?.rawValue ?? result.outcome.localFault?.rawValue ?? "-", evidence.statusCode.map(String.init) ?? "-",
                 evidence.latency?.shortDescription ?? "-", evidence.message ?? "",
             ])
         }
         printTable(rows)
         let failed = results.filter { !$0.outcome.passed }.count
-        FileDescriptorWriter.write("\(results.count - failed) of \(results.count) backends pass\n", to: 1)
+        let local = results.filter { $0.outcome.localFault != nil }.count
+        FileDescriptorWriter.write(
+            "\(results.count - failed) of \(results.count) backends pass\(local > 0 ? "; \(local) could not be checked (a fault on this side)" : "")\n", to: 1)
         if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// pass, FAIL, or LOCAL when the probe could not be made here (it says nothing of the backend).
+    private func verdict(_ outcome: ProbeOutcome) -> String {
+        if outcome.passed { return "pass" }
+        return outcome.localFault == nil ? "FAIL" : "LOCAL"
     }
 }
 
