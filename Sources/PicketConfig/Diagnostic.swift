@@ -15,8 +15,36 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// One line whatever the config held: control and invisible formatting characters in the file
+    /// name, key path or the value a message quotes are written as escapes, so a value cannot break
+    /// the line or forge another.
     public var description: String {
-        keyPath.isEmpty ? "\(file):\(line):\(column): \(message)" : "\(file):\(line):\(column): \(keyPath): \(message)"
+        let place = "\(file.escapingControls):\(line):\(column)"
+        return keyPath.isEmpty ? "\(place): \(message.escapingControls)" : "\(place): \(keyPath.escapingControls): \(message.escapingControls)"
+    }
+}
+
+extension String {
+    /// Control characters, bidirectional overrides, zero-width and line-separator characters as
+    /// escapes (`\n`, `\u{202E}`).
+    var escapingControls: String {
+        var text = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case "\0": text += "\\0"
+            default:
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator:
+                    text += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                default:
+                    text.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return text
     }
 }
 

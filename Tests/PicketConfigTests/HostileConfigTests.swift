@@ -136,3 +136,13 @@ import Testing
         }
     }
 }
+
+extension HostileConfigTests {
+    @Test func aQuotedValueCannotBreakOrForgeADiagnosticLine() {
+        let found = problems(app + "    health_check: {path: \"/x\\nweb.yaml:1:1: forged\", headers: {\"X\\u202E\": a}}\n")
+        #expect(found.count == 2)
+        #expect(found.allSatisfy { !$0.contains("\n") })
+        #expect(found.contains("picket.yaml:5:26: apps[0].health_check.path: must start with '/' and hold no spaces or control characters"))
+        #expect(found.contains("picket.yaml:5:64: apps[0].health_check.headers.X\\u{202E}: is not a valid header name"))
+    }
+}
