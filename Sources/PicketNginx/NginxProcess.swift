@@ -22,12 +22,13 @@ public enum NginxProcess: Equatable, Sendable {
         if state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") { return .notRunning("a zombie: it has exited") }
         let words = (read("\(proc)/\(pid)/cmdline") ?? []).split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         let commandLine = words.joined(separator: " ")
+        if commandLine.isEmpty { return .notRunning("exiting, or a kernel thread") }
         if commandLine.hasPrefix("nginx: master process") { return .master }
         if commandLine.hasPrefix("nginx: ") { return .stranger(commandLine) }
         let program = ((words.first ?? "") as NSString).lastPathComponent
         let executable = ((try? FileManager.default.destinationOfSymbolicLink(atPath: "\(proc)/\(pid)/exe")) as NSString?)?.lastPathComponent
         if program.hasPrefix("nginx") || executable?.hasPrefix("nginx") == true { return .master }
-        return .stranger(commandLine.isEmpty ? "pid \(pid)" : commandLine)
+        return .stranger(commandLine)
     }
 
     private static func read(_ path: String) -> [UInt8]? {
