@@ -141,6 +141,7 @@ let package = Package(
             name: "PicketIntegrationTests",
             dependencies: [
                 "PicketRuntime", "PicketConfig", "PicketCore", "PicketNginx", "PicketTestSupport", "PicketHTTPClient",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

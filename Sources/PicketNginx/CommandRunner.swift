@@ -49,6 +49,13 @@ public enum CommandRunner {
         return Result(status: exitCode, output: readAll(outputFD), timedOut: watchdog.fired)
     }
 
+    /// Starts `argv` with standard output and error on `output` and every other descriptor closed, and
+    /// returns its pid without waiting: for callers that watch a long-running process themselves.
+    public static func launch(_ argv: [String], output: Int32) -> pid_t? {
+        guard !argv.isEmpty, case .success(let pid) = spawn(argv, output: output) else { return nil }
+        return pid
+    }
+
     private enum Spawn {
         case success(pid_t)
         case failure(String)

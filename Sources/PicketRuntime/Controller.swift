@@ -1,10 +1,12 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PicketCore
 import PicketPassive
 import PicketProbes
+import PicketStore
 import ServiceLifecycle
 import UnixSignals
 
@@ -38,6 +40,12 @@ public final class Controller: Service {
                 alerts?.send(Alert(.dockerEngineDown, message: "Docker engine unreachable: \(reason)", evidence: ["error": reason]))
             }
         }
+        for warning in initialSetup.warnings { logger.warning("config: \(warning)", metadata: ["event": "config_warning"]) }
+        let leftovers = initialSetup.applier.removeLeftovers()
+        if !leftovers.isEmpty {
+            logger.notice("removed \(leftovers.count) files an interrupted apply left behind: \(leftovers.joined(separator: ", "))",
+                metadata: ["event": "leftovers_removed"])
+        }
         let opened = Persistence.open(initialSetup.configuration.state, logger: logger, metrics: metrics)
         let persistence = try? opened?.get()
         var persistenceFailure: String?
@@ -46,11 +54,22 @@ public final class Controller: Service {
         let outlets = ControllerOutlets(
             docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts,
             passive: passive?.ingest)
+        let budget = DescriptorBudget.current
         var loop = ControllerLoop(
-            setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, outlets: outlets, seed: seed)
-        let status = await startStatusServer(metrics: metrics, persistence: persistence, events: continuation)
+            setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, outlets: outlets, seed: seed,
+            budget: budget)
+        let store = NIOLockedValueBox(persistence?.store)
+        let status = await startStatusServer(
+            metrics: metrics, store: { store.withLockedValue { $0 } }, connections: StatusConnections(limit: budget.statusConnections), events: continuation)
         await loop.bootstrapIfNeeded()
         loop.start()
+        let retry = Task { [initialSetup, logger, seed] in
+            guard persistenceFailure != nil else { return }
+            await PersistenceRetry.run(initialSetup.configuration.state, logger: logger, metrics: metrics, seed: seed) { opened in
+                store.withLockedValue { $0 = opened.store }
+                continuation.yield(.persistenceOpened(opened))
+            }
+        }
         let discovery = Task { await docker?.discovery.run() }
         let signals = Task {
             for await _ in await UnixSignalsSequence(trapping: .sighup) { continuation.yield(.reloadRequested) }
@@ -68,6 +87,7 @@ public final class Controller: Service {
         }
         signals.cancel()
         discovery.cancel()
+        retry.cancel()
         try? await status?.close()
         passive?.listener.stop()
         alerts?.stop()
@@ -94,17 +114,22 @@ public final class Controller: Service {
     /// The status server is a window, not a duty: when it cannot listen, Picket says so and goes on
     /// managing nginx.
     private func startStatusServer(
-        metrics: PicketMetrics, persistence: Persistence?, events: AsyncStream<ControllerEvent>.Continuation
+        metrics: PicketMetrics, store: @escaping @Sendable () -> StateStore?, connections: StatusConnections,
+        events: AsyncStream<ControllerEvent>.Continuation
     ) async -> Channel? {
         let settings = initialSetup.configuration.status
         guard settings.enabled else { return nil }
         let mailbox = ControllerMailbox(events: events)
         let router = StatusRouter(
             token: settings.token, metrics: metrics, logger: logger,
-            store: persistence?.store, ask: { await mailbox.ask($0) }, command: { await mailbox.command($0, $1) })
+            store: store, ask: { await mailbox.ask($0) }, command: { await mailbox.command($0, $1) })
         do {
-            let channel = try await StatusServer.start(host: settings.host, port: settings.port, group: group) { await router.respond($0) }
-            logger.info("status server listening on http://\(settings.host):\(settings.port)", metadata: ["event": "status_listening"])
+            let channel = try await StatusServer.start(host: settings.host, port: settings.port, group: group, connections: connections) {
+                await router.respond($0)
+            }
+            logger.info(
+                "status server listening on http://\(settings.host):\(settings.port) (at most \(connections.limit) connections, \(StatusServer.requestTimeout.shortDescription) to send a request)",
+                metadata: ["event": "status_listening"])
             return channel
         } catch {
             logger.error("status server could not listen on \(settings.host):\(settings.port): \(error); going on without it",

@@ -13,4 +13,6 @@ enum ControllerEvent: Sendable {
     case passiveReady
     case query(StatusQuery, reply: @Sendable (StatusAnswer) -> Void)
     case command(OperatorAction, BackendID, reply: @Sendable (OperatorAnswer) -> Void)
+    /// The state database, which could not be opened at start, opened on a retry.
+    case persistenceOpened(Persistence)
 }

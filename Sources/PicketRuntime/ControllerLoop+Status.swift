@@ -7,13 +7,7 @@ extension ControllerLoop {
     func answer(_ query: StatusQuery, now: Instant) -> StatusAnswer {
         switch query {
         case .readiness:
-            if !core.firstRoundComplete { return .readiness(ready: false, reason: "the first round of checks is not complete") }
-            if core.applied == nil { return .readiness(ready: false, reason: "no upstream file applied yet") }
-            let failure = outlets.persistenceFailure ?? persistence.flatMap { $0.writer.currentHealth.ok ? nil : ($0.writer.currentHealth.failure ?? "?") }
-            if let failure {
-                return .readiness(ready: true, reason: "first round complete, config applied; state database failing (\(failure)), running from memory")
-            }
-            return .readiness(ready: true, reason: "first round complete, config applied")
+            return readinessAnswer(now: now)
         case .apps:
             let backends = core.backends
             return .apps(core.apps.map { app in

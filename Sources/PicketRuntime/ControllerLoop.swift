@@ -13,8 +13,10 @@ import PicketProbes
 struct ControllerLoop {
     var core: Reconciler
     var recentChecks = RecentChecks()
+    /// What `/readyz` says beyond the core's own facts: failing applies, probes Picket could not make.
+    var readiness = Readiness()
     /// Where the loop's news goes besides the log: metrics, the state database, alerts, Docker.
-    let outlets: ControllerOutlets
+    var outlets: ControllerOutlets
     var metrics: PicketMetrics { outlets.metrics }
     var persistence: Persistence? { outlets.persistence }
     var docker: DockerShell? { outlets.docker }
@@ -28,19 +30,22 @@ struct ControllerLoop {
     private var wake: (at: Instant, task: Scheduled<Void>)?
     private var applyTask: Task<Void, Never>?
     private var lag = LagMonitor()
+    /// How many probes the open-file limit leaves room for.
+    private let budget: DescriptorBudget
 
     init(
         setup: RuntimeSetup, configPath: String, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation,
-        outlets: ControllerOutlets, seed: UInt64
+        outlets: ControllerOutlets, seed: UInt64, budget: DescriptorBudget
     ) {
         self.outlets = outlets
+        self.budget = budget
         self.setup = setup
         self.configPath = configPath
         self.logger = logger
         self.eventLoop = eventLoop
         self.events = events
         core = Reconciler(settings: setup.configuration.controller, seed: seed)
-        engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: setup.configuration.maxConcurrentProbes)
+        engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: budget.probes(configured: setup.configuration.maxConcurrentProbes))
         batcher = ReportBatcher(loop: eventLoop) { batch in _ = events.yield(.probes(batch)) }
     }
 
@@ -53,8 +58,20 @@ struct ControllerLoop {
         ApplyLog.bootstrap(report, output: setup.configuration.nginx.output, to: logger)
     }
 
+    /// Probes in flight at once under the descriptor budget; says so when the config asks for more.
+    func probeConcurrency(_ configured: Int) -> Int {
+        let allowed = budget.probes(configured: configured)
+        if allowed < configured {
+            logger.warning(
+                "probes.max_concurrent is \(configured) but the open-file limit \(budget.limit) leaves room for \(allowed) probes at once (\(DescriptorBudget.reserve) kept for Picket itself, \(budget.statusConnections) for status connections); more wait their turn",
+                metadata: ["event": "probe_budget", "configured": "\(configured)", "allowed": "\(allowed)"])
+        }
+        return allowed
+    }
+
     mutating func start() {
         let config = setup.configuration
+        _ = probeConcurrency(config.maxConcurrentProbes)
         logger.notice("picket started: \(config.apps.count) apps, \(config.backendCount) backends, writing \(config.nginx.output)",
             metadata: ["event": "started", "apps": "\(config.apps.count)", "backends": "\(config.backendCount)"])
         let now = MonotonicClock.now()
@@ -79,6 +96,7 @@ struct ControllerLoop {
                 recentChecks.record(report, at: date)
                 persistence?.record(report, at: date)
                 metrics.probe(report, lag: timing.lag)
+                noteLocalFault(report, now: now)
                 effects += core.probeCompleted(report, now: now)
             }
             perform(effects)
@@ -87,6 +105,7 @@ struct ControllerLoop {
             perform(core.timerFired(now: now))
         case .applyFinished(let outcome):
             applyTask = nil
+            readiness.applyFinished(outcome, at: now)
             perform(core.applyFinished(outcome, now: now))
         case .reloadRequested:
             reloadConfig(now: now)
@@ -105,6 +124,8 @@ struct ControllerLoop {
             reply(answer(query, now: now))
         case .command(let action, let backend, let reply):
             reply(execute(action, on: backend, now: now))
+        case .persistenceOpened(let persistence):
+            attach(persistence, now: now)
         }
     }
 
@@ -150,8 +171,9 @@ struct ControllerLoop {
                 return
             }
             setup = fresh
+            for warning in fresh.warnings { logger.warning("config: \(warning)", metadata: ["event": "config_warning"]) }
             docker?.discovery.update(apps: fresh.configuration.dockerApps, resyncInterval: fresh.configuration.docker.resyncInterval)
-            engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: fresh.configuration.maxConcurrentProbes)
+            engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: probeConcurrency(fresh.configuration.maxConcurrentProbes))
             logger.notice("config reloaded: \(fresh.configuration.apps.count) apps, \(fresh.configuration.backendCount) backends",
                 metadata: ["event": "config_reloaded"])
             perform(core.configLoaded(fresh.configuration.apps, settings: fresh.configuration.controller, now: now))

@@ -3,9 +3,10 @@ import PicketPassive
 struct ControllerOutlets: Sendable {
     let docker: DockerShell?
     let metrics: PicketMetrics
-    let persistence: Persistence?
+    /// Set later when the database could not be opened at start and a retry opened it.
+    var persistence: Persistence?
     /// Why the state database could not be opened, when it could not.
-    let persistenceFailure: String?
+    var persistenceFailure: String?
     let alerts: AlertDispatcher?
     /// nginx's access-log datagrams, folded per backend (passive detection), when configured.
     let passive: PassiveIngest?

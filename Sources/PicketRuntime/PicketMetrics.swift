@@ -38,7 +38,7 @@ final class PicketMetrics: Sendable {
 
     func probe(_ report: ProbeReport, lag: Duration) {
         let app = report.backend.app.description
-        let result = report.outcome.failureClass?.rawValue ?? "passed"
+        let result = report.outcome.failureClass?.rawValue ?? (report.outcome.localFault == nil ? "passed" : "local_fault")
         Counter(label: "picket_probes_total", dimensions: [("app", app), ("result", result)], factory: factory).increment()
         if let latency = report.outcome.evidence.latency {
             Metrics.Timer(label: "picket_probe_duration_seconds", dimensions: [("app", app)], factory: factory).record(duration: latency)
@@ -122,6 +122,16 @@ final class PicketMetrics: Sendable {
                 Counter(label: "picket_backend_failed_requests_total", dimensions: labels(id), factory: factory).increment(by: tally.failures)
             }
         }
+    }
+
+    /// A probe Picket could not make (no descriptor, port or buffer on its own side).
+    func localProbeFault(_ fault: LocalFault) {
+        Counter(label: "picket_probe_local_failures_total", dimensions: [("fault", fault.rawValue)], factory: factory).increment()
+    }
+
+    /// A status API request with a missing or wrong token.
+    func statusAuthFailure(_ reason: String) {
+        Counter(label: "picket_status_auth_failures_total", dimensions: [("reason", reason)], factory: factory).increment()
     }
 
     func webhook(url: String, result: String) {

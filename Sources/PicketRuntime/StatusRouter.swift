@@ -13,11 +13,14 @@ struct StatusRouter: Sendable {
     let token: String?
     let metrics: PicketMetrics
     let logger: Logger
-    /// Reports are read straight from the state database (WAL lets reads run beside the writer).
-    let store: StateStore?
+    /// Reports are read straight from the state database (WAL lets reads run beside the writer); it
+    /// may open after start.
+    let store: @Sendable () -> StateStore?
     /// Asks the controller loop; nil when it did not answer in time.
     let ask: @Sendable (StatusQuery) async -> StatusAnswer?
     let command: @Sendable (OperatorAction, BackendID) async -> OperatorAnswer?
+    /// Refused operator requests are logged like the accepted ones, but at most one line per period.
+    var refusals = LogThrottle(period: .seconds(10))
 
     func respond(_ request: StatusRequest) async -> StatusResponse {
         if request.bodyTooLarge { return error(.payloadTooLarge, "the request body is over 64 KiB") }
@@ -72,7 +75,10 @@ struct StatusRouter: Sendable {
         }
         guard let action = OperatorAction(rawValue: parts[5]) else { return error(.notFound, "no such action '\(parts[5])' (drain, undrain, reset)") }
         guard request.method == .POST else { return methodNotAllowed("POST") }
-        if let denied = authorize(request) { return denied }
+        if let (denied, reason) = authorize(request) {
+            refused(action, on: id, from: request.remote, reason)
+            return denied
+        }
         return await act(action, on: id, from: request.remote)
     }
 
@@ -99,7 +105,7 @@ struct StatusRouter: Sendable {
             window = parsed
         }
         guard case .app? = await ask(.app(app)) else { return error(.notFound, "no app '\(app)'") }
-        guard let store else { return error(.serviceUnavailable, "no state database: reports need state.enabled") }
+        guard let store = store() else { return error(.serviceUnavailable, "no state database: reports need state.enabled (and a database that opens)") }
         let until = Date().timeIntervalSince1970
         do {
             return json(.ok, try await store.report(app: app.description, since: until - Double(window.components.seconds), until: until))
@@ -131,19 +137,28 @@ struct StatusRouter: Sendable {
         return response
     }
 
-    private func authorize(_ request: StatusRequest) -> StatusResponse? {
+    /// The refusal and its reason (`disabled`, `missing`, `wrong`), or nil when the token is right.
+    private func authorize(_ request: StatusRequest) -> (StatusResponse, String)? {
         guard let token else {
-            return error(.forbidden, "operator actions are disabled: set status.token or PICKET_STATUS_TOKEN")
+            return (error(.forbidden, "operator actions are disabled: set status.token or PICKET_STATUS_TOKEN"), "disabled")
         }
         guard let header = request.authorization, header.hasPrefix("Bearer ") else {
             var response = error(.unauthorized, "this action needs 'Authorization: Bearer <token>'")
             response.headers.append(("WWW-Authenticate", "Bearer"))
-            return response
+            return (response, "missing")
         }
         let given = Array(header.dropFirst(7).utf8), expected = Array(token.utf8)
         var difference = given.count == expected.count ? 0 : 1
         for (a, b) in zip(given, expected) { difference |= Int(a ^ b) }
-        return difference == 0 ? nil : error(.forbidden, "wrong token")
+        return difference == 0 ? nil : (error(.forbidden, "wrong token"), "wrong")
+    }
+
+    private func refused(_ action: OperatorAction, on id: BackendID, from remote: String, _ reason: String) {
+        metrics.statusAuthFailure(reason)
+        guard let held = refusals.admit() else { return }
+        let more = held > 0 ? " (\(held) more refused since the last such line)" : ""
+        logger.warning("audit: \(action.rawValue) \(id) from \(remote): refused, \(reason) token\(more)",
+            metadata: ["event": "audit_refused", "action": "\(action.rawValue)", "remote": "\(remote)", "reason": "\(reason)"])
     }
 
     private func appName(_ text: String) -> AppName? { try? AppName(validating: text) }

@@ -6,18 +6,27 @@ import NIOPosix
 /// Picket's HTTP status server on SwiftNIO: reads a whole request (up to 64 KiB), hands it to the
 /// router, writes the answer and closes the connection. It never touches controller state: the router
 /// asks the controller loop.
+///
+/// It is guarded against neighbours on the same machine: at most `connections.limit` are open (the
+/// oldest idle one makes room for a new one; `maxConnections` at most, fewer under a low open-file
+/// limit), and a connection that has not sent a whole request within `requestTimeout` is closed, so
+/// idle or trickling clients cannot hold descriptors the probes need.
 enum StatusServer {
     static let maxBody = 64 * 1024
+    static let maxConnections = 128
+    static let requestTimeout = Duration.seconds(10)
 
     static func start(
-        host: String, port: Int, group: EventLoopGroup, route: @escaping @Sendable (StatusRequest) async -> StatusResponse
+        host: String, port: Int, group: EventLoopGroup, connections: StatusConnections, requestTimeout: Duration = requestTimeout,
+        route: @escaping @Sendable (StatusRequest) async -> StatusResponse
     ) async throws -> Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.admit(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(StatusHTTPHandler(route: route))
+                    try channel.pipeline.syncOperations.addHandler(StatusHTTPHandler(route: route, connections: connections, timeout: requestTimeout))
                 }
             }
             .bind(host: host, port: port)
@@ -47,11 +56,26 @@ private final class StatusHTTPHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let route: @Sendable (StatusRequest) async -> StatusResponse
+    private let connections: StatusConnections
+    private let timeout: Duration
+    private var deadline: Scheduled<Void>?
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
 
-    init(route: @escaping @Sendable (StatusRequest) async -> StatusResponse) {
+    init(route: @escaping @Sendable (StatusRequest) async -> StatusResponse, connections: StatusConnections, timeout: Duration) {
         self.route = route
+        self.connections = connections
+        self.timeout = timeout
+    }
+
+    /// The whole request must arrive within the timeout, however slowly it trickles.
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { channel.close(promise: nil) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -63,6 +87,8 @@ private final class StatusHTTPHandler: ChannelInboundHandler {
             bodyBytes += part.readableBytes
         case .end:
             guard let head else { return }
+            deadline?.cancel()
+            connections.answering(context.channel)
             let request = StatusRequest(
                 method: head.method, uri: head.uri, authorization: head.headers.first(name: "Authorization"),
                 remote: context.remoteAddress.map { "\($0.ipAddress ?? "unix"):\($0.port ?? 0)" } ?? "unknown", bodyTooLarge: bodyBytes > StatusServer.maxBody)

@@ -21,6 +21,14 @@ struct Run: AsyncParsableCommand {
         let setup = try config.load(checkNginx: true)
         log.bootstrap()
         let logger = Logger(label: "picket")
+        let files = OpenFileLimit.raise()
+        if files.after < OpenFileLimit.comfortable {
+            logger.warning("open-file limit is \(files.after) (hard limit): probes and status connections share it; raise it (systemd LimitNOFILE=, ulimit -Hn)",
+                metadata: ["event": "open_file_limit", "before": "\(files.before)", "after": "\(files.after)"])
+        } else {
+            logger.info("open-file limit \(files.after) (soft limit was \(files.before))",
+                metadata: ["event": "open_file_limit", "before": "\(files.before)", "after": "\(files.after)"])
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let controller = Controller(setup: setup, configPath: config.config, logger: logger, group: group)
         let services = ServiceGroup(

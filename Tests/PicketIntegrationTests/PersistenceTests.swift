@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import NIOPosix
 import PicketNginx
 import PicketTestSupport
@@ -23,7 +24,7 @@ import Testing
                 instances: [\(backends.map(\.address).joined(separator: ", "))]
             """).write(toFile: config, atomically: true, encoding: .utf8)
         let api = StatusAPI(port: port)
-        var picket = try PicketProcess(config: config, log: "\(nginx.root)/picket-1.log")
+        var picket = try ChildProcess.picket(["run", "--config", config], logPath: "\(nginx.root)/picket-1.log")
         defer {
             picket.kill()
         }
@@ -39,7 +40,7 @@ import Testing
         picket.kill()
 
         let reloads = nginx.reloadCount
-        picket = try PicketProcess(config: config, log: "\(nginx.root)/picket-2.log")
+        picket = try ChildProcess.picket(["run", "--config", config], logPath: "\(nginx.root)/picket-2.log")
         #expect(await eventually(timeout: .seconds(5)) { (try? await api.send(.GET, "/readyz"))?.status == 200 })
         try await Task.sleep(for: .seconds(2))
         let log = (try? String(contentsOfFile: "\(nginx.root)/picket-2.log", encoding: .utf8)) ?? ""
@@ -89,23 +90,59 @@ extension PersistenceTests {
     }
 }
 
-/// The `picket run` binary as a child process, killed with SIGKILL (no chance to flush or clean up).
-struct PicketProcess {
-    let process = Process()
-
-    init(config: String, log: String) throws {
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        process.arguments = ["run", "--config", config]
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
+extension PersistenceTests {
+    @Test func aDatabaseLockedAtStartIsOpenedOnARetry() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("picket-locked-\(UUID().uuidString.prefix(8)).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let lock = try DatabaseLock(path: path)
+        let port = freePort()
+        try await Stack.with(settings: "status: {listen: 127.0.0.1:\(port)}\nstate: {path: \(path)}\n") { stack in
+            try await retries(stack, api: StatusAPI(port: port), lock: lock, path: path)
+        }
     }
 
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    private func retries(_ stack: Stack, api: StatusAPI, lock: DatabaseLock, path: String) async throws {
+        try stack.startPicket()
+        #expect(await eventually(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: stack.nginx.outputPath) }, "started after the 5 s busy wait")
+        try await stack.nginx.start()
+        let failing = await eventually(timeout: .seconds(5)) {
+            guard let answer = try? await api.send(.GET, "/readyz") else { return false }
+            return answer.status == 200 && answer.text.contains("state database failing")
+        }
+        #expect(failing, "ready, running from memory: \(stack.log)")
+        lock.release()
+        let opened = await eventually(timeout: .seconds(15)) { stack.logContains("state database opened on retry: \(path); 3 backends saved") }
+        #expect(opened, "\(stack.log)")
+        let ready = await eventually(timeout: .seconds(3)) { (try? await api.send(.GET, "/readyz"))?.text == "ready: first round complete, config applied\n" }
+        #expect(ready)
+        #expect((try await api.send(.GET, "/metrics")).text.contains("picket_persistence_up 1"))
+        let saved = await eventually(timeout: .seconds(3)) { lock.savedBackends == 3 }
+        #expect(saved, "every backend is written once the database opens")
     }
+}
+
+/// Another process's hold on a SQLite database: an exclusive transaction until `release()`.
+final class DatabaseLock: @unchecked Sendable {
+    private let pool: DatabasePool
+    private let released = DispatchSemaphore(value: 0)
+
+    init(path: String) throws {
+        pool = try DatabasePool(path: path)
+        let locked = DispatchSemaphore(value: 0)
+        let (pool, released) = (pool, released)
+        Thread {
+            try? pool.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN EXCLUSIVE")
+                locked.signal()
+                released.wait()
+                try db.execute(sql: "COMMIT")
+            }
+        }.start()
+        locked.wait()
+    }
+
+    func release() { released.signal() }
+
+    /// Rows in Picket's backend table (0 until it exists).
+    var savedBackends: Int { (try? pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM backend_state") }) ?? 0 }
 }

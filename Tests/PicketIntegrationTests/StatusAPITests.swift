@@ -69,7 +69,11 @@ import Testing
             let path = "/v1/apps/web/backends/\(b)/drain"
             #expect(try await api.send(.POST, path).status == 401)
             #expect(try await api.send(.POST, path, token: "wrong-token-000000000").status == 403)
-            #expect(!stack.logContains("audit:"), "refused requests change nothing")
+            #expect(stack.log.filter { $0.contains("audit: drain web/\(b) from 127.0.0.1") && $0.contains("refused, missing token") }.count == 1, "\(stack.log.filter { $0.contains("audit") })")
+            #expect(!stack.logContains("refused, wrong token"), "a second refusal within 10 s is counted, not logged")
+            let metrics = try await api.send(.GET, "/metrics").text
+            #expect(metrics.contains(#"picket_status_auth_failures_total{reason="missing"} 1"#) && metrics.contains(#"picket_status_auth_failures_total{reason="wrong"} 1"#), "\(metrics)")
+            #expect(stack.nginx.output.contains(b), "refused requests change nothing")
 
             let drained = try await api.json(.POST, path, token: Self.token)
             #expect(drained.status == 200)
