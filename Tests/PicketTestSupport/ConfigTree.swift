@@ -45,8 +45,12 @@ public indirect enum ConfigTree: Sendable {
             var copy = items
             copy[index] = items[index].setting(rest, to: value)
             return .list(copy)
-        default:
-            return ConfigTree.map([]).setting(steps, to: value)
+        case (_, .key(let name)):
+            return .map([(name, ConfigTree.map([]).setting(rest, to: value))])
+        case (.list(let items), .index):
+            return .list(items + [ConfigTree.map([]).setting(rest, to: value)])
+        case (_, .index):
+            return .list([ConfigTree.map([]).setting(rest, to: value)])
         }
     }
 
