@@ -40,7 +40,7 @@ import Testing
                 health_check: \(Self.health)
                 instances: [\(backends.map(\.address).joined(separator: ", "))]
             """).write(toFile: config, atomically: true, encoding: .utf8)
-        var picket = try PicketProcess(config: config, log: "\(nginx.root)/picket-1.log")
+        var picket = try ChildProcess.picket(["run", "--config", config], logPath: "\(nginx.root)/picket-1.log")
         defer {
             picket.kill()
         }
@@ -51,7 +51,7 @@ import Testing
         #expect(await eventually(timeout: .seconds(4)) { !nginx.output.contains(b.address) })
         try await Task.sleep(for: .seconds(8))
         picket.kill()
-        picket = try PicketProcess(config: config, log: "\(nginx.root)/picket-2.log")
+        picket = try ChildProcess.picket(["run", "--config", config], logPath: "\(nginx.root)/picket-2.log")
         let log = { (try? String(contentsOfFile: "\(nginx.root)/picket-2.log", encoding: .utf8)) ?? "" }
         #expect(await eventually(timeout: .seconds(5)) { log().contains("1 out") }, "\(log())")
         try await Task.sleep(for: .seconds(2))

@@ -29,10 +29,16 @@ struct Readiness {
             failedApplies = 0
             failingSince = nil
         case .failed(let error):
-            failedApplies += 1
-            if failingSince == nil { failingSince = now }
-            lastApplyError = error
+            failed(error, at: now)
+        case .rejected(let app, let error):
+            failed("nginx rejected \(app)'s upstream: \(error)", at: now)
         }
+    }
+
+    private mutating func failed(_ error: String, at now: Instant) {
+        failedApplies += 1
+        if failingSince == nil { failingSince = now }
+        lastApplyError = error
     }
 
     /// Records a probe Picket could not make; returns a log line when one is due (at most every
