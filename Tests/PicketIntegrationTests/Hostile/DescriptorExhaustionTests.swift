@@ -38,12 +38,12 @@ import Testing
     @Test func aLimitTooSmallForTheConfiguredConcurrencyThrottlesProbesInsteadOfFailingThem() async throws {
         let deployment = try await Deployment(
             backends: 60, behaviour: .delay(.milliseconds(400), status: 200, body: "ok\n"),
-            check: "{interval: 1s, timeout: 900ms, failure_threshold: 1, jitter: 0}", openFiles: (32, 96))
+            check: "{interval: 2s, timeout: 2s, failure_threshold: 3, jitter: 0}", openFiles: (32, 96))
         let picket = deployment.picket
         #expect(await eventually(timeout: .seconds(10)) { picket.logContains("open-file limit is 96 (hard limit)") }, "the soft limit was raised: \(picket.log)")
         #expect(try await deployment.startNginx())
         #expect(picket.logContains("probes.max_concurrent is 512 but the open-file limit 96 leaves room for 28 probes at once"), "\(picket.log)")
-        #expect(await eventually(timeout: .seconds(15)) { picket.logContains("first round of checks complete: 60 of 60") }, "\(picket.log)")
+        #expect(await eventually(timeout: .seconds(20)) { picket.logContains("first round of checks complete: 60 of 60") }, "\(picket.log)")
         try await Task.sleep(for: .seconds(3))
         #expect((try? await deployment.api.send(.GET, "/readyz"))?.status == 200)
         #expect(picket.openDescriptors < 96)

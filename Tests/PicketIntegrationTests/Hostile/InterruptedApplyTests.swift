@@ -83,7 +83,7 @@ import Testing
     @Test func aStalePidFileNeverMakesPicketSignalAStrangerAndReadinessSaysWhy() async throws {
         let stranger = try ChildProcess(["/bin/sleep", "60"], logPath: "/dev/null")
         let deployment = try await Deployment(
-            backends: 2, behaviour: .answer(status: 200, body: "ok\n"), check: "{interval: 200ms, timeout: 150ms, failure_threshold: 1}"
+            backends: 2, behaviour: .answer(status: 200, body: "ok\n"), check: "{interval: 1s, timeout: 900ms, failure_threshold: 2}"
         ) { nginx in try "\(stranger.pid)\n".write(toFile: nginx.pidPath, atomically: true, encoding: .utf8) }
         let (picket, api, b) = (deployment.picket, deployment.api, deployment.backends[1])
         #expect(await eventually(timeout: .seconds(10)) { (try? await api.send(.GET, "/readyz"))?.status == 200 })
