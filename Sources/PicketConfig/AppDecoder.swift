@@ -24,9 +24,7 @@ struct AppDecoder {
             do { name = try AppName(validating: text) } catch { reader.report(nameNode, section.path("name"), error.description) }
         }
         let check = HealthCheckDecoder(reader: reader).decode(merged(AppKeys.healthCheck), section.path("health_check"))
-        let circuitDecoder = CircuitDecoder(reader: reader)
-        let circuit = circuitDecoder.decode(merged(AppKeys.circuitBreaker), section.path("circuit_breaker"))
-        circuitDecoder.checkProbeSpacing(circuit, check: check, node: merged(AppKeys.circuitBreaker) ?? node, path: section.path("circuit_breaker"))
+        let circuit = CircuitDecoder(reader: reader).decode(merged(AppKeys.circuitBreaker), section.path("circuit_breaker"))
         let pairs = AppKeys.shared.compactMap { key in merged(key).map { (Node(key.name), $0) } }
         let shared = decodeShared(Section(mapping: Node.Mapping(pairs), path: path, node: node))
         let dockerDecoder = DockerDecoder(reader: reader)
@@ -44,7 +42,7 @@ struct AppDecoder {
         return AppSpec(
             name: name, instances: instances, healthCheck: check, circuit: circuit, balance: shared.balance, keepalive: shared.keepalive,
             maxFails: shared.maxFails, failTimeout: shared.failTimeout, whenAllDown: shared.whenAllDown, docker: docker, recovery: shared.recovery,
-            slowStart: shared.slowStart)
+            slowStart: shared.slowStart, passive: shared.passive)
     }
 
     /// Checks the values `defaults:` gives, under their own key path, before any app uses them.
@@ -63,6 +61,7 @@ struct AppDecoder {
         var whenAllDown: AllDownPolicy
         var recovery: RecoveryPolicy
         var slowStart: Duration?
+        var passive: PassiveSpec
     }
 
     private func decodeShared(_ section: Section) -> Shared {
@@ -73,7 +72,8 @@ struct AppDecoder {
             failTimeout: reader.duration(section, AppKeys.failTimeout) ?? .seconds(10),
             whenAllDown: reader.choice(section, AppKeys.whenAllDown).flatMap { Self.policies[$0] } ?? .failOpen,
             recovery: DockerDecoder(reader: reader).decodeRecovery(section[AppKeys.recovery], section.path("recovery")),
-            slowStart: reader.duration(section, AppKeys.slowStart))
+            slowStart: reader.duration(section, AppKeys.slowStart),
+            passive: PassiveDecoder(reader: reader).decode(section[AppKeys.passive], section.path("passive")))
     }
 
     private func decodeBalance(_ node: Node?, _ path: String) -> Balance? {

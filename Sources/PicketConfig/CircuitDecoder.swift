@@ -21,12 +21,4 @@ struct CircuitDecoder {
         }
         return spec
     }
-
-    /// Backed-off probes must not come more often than the plain down interval.
-    func checkProbeSpacing(_ spec: CircuitSpec, check: HealthCheckSpec, node: Node?, path: String) {
-        if check.enabled, spec.maxProbeInterval < check.outInterval {
-            reader.report(node, join(path, "max_probe_interval"),
-                "must be at least health_check's down_interval (\(check.outInterval.shortDescription)): backoff only ever spaces probes further apart")
-        }
-    }
 }

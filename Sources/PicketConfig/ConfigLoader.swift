@@ -44,6 +44,7 @@ public enum ConfigLoader {
         let status = StatusDecoder(reader: reader).decode(top[ConfigSchema.status], environment: environment)
         let alerts = AlertDecoder(reader: reader).decode(top[ConfigSchema.alerts])
         let state = StateDecoder(reader: reader, baseDirectory: baseDirectory, file: file).decode(top[ConfigSchema.state])
+        let passive = PassiveDecoder(reader: reader).decodeListener(top[ConfigSchema.passive])
         var maxConcurrent = 512
         if let probes = reader.section(top, ConfigSchema.probes) {
             maxConcurrent = reader.int(probes, OperationsKeys.maxConcurrent) ?? maxConcurrent
@@ -52,7 +53,7 @@ public enum ConfigLoader {
         guard reader.diagnostics.isEmpty else { throw ConfigError(diagnostics: reader.diagnostics) }
         let configuration = PicketConfiguration(
             apps: apps, controller: controller, nginx: nginx, docker: docker, status: status, state: state, alerts: alerts,
-            maxConcurrentProbes: maxConcurrent)
+            maxConcurrentProbes: maxConcurrent, passive: passive)
         return LoadedConfig(configuration: configuration, source: ConfigSource(file: file, marks: reader.marks), warnings: reader.warnings)
     }
 

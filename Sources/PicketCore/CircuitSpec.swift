@@ -4,7 +4,8 @@
 /// The circuit never stops probes. After `failureThreshold` consecutive failures it opens: the backend is
 /// failing persistently (alerts and container recovery key off this). Once it has been open for
 /// `recoveryTimeout`, its probes back off, each failed probe doubling the spacing from the check's
-/// `down_interval` up to `maxProbeInterval`, so a backend that returns after any outage is readmitted
+/// `down_interval` up to `maxProbeInterval` (or the down interval, if that is longer), so a backend that
+/// returns after any outage is readmitted
 /// within one probe spacing plus `success_threshold` checks (HAProxy's `downinter`, Envoy's un-ejection
 /// on an active check's success).
 ///

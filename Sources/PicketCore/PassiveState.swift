@@ -38,7 +38,8 @@ struct PassiveState: Hashable, Sendable {
     /// A threshold was reached while max_ejection_percent forbade ejecting: said once per run.
     var heldByLimit = false
 
-    /// Takes in a batch of traffic; returns the rule and run that call for an ejection, if any.
+    /// Takes in a batch of traffic; returns the rule and run that call for an ejection, if any (the most
+    /// specific rule first: a connection never made, then a gateway failure, then any 5xx).
     mutating func take(_ tally: PassiveTally, spec: PassiveSpec, now: Instant) -> (PassiveRule, count: Int, requests: Int)? {
         var verdict: (PassiveRule, count: Int, requests: Int)?
         func run(_ run: FailureRun, _ streak: inout Int, _ threshold: Int?, _ rule: PassiveRule) {
@@ -46,9 +47,9 @@ struct PassiveState: Hashable, Sendable {
             streak = after
             if let threshold, peak >= threshold, verdict == nil { verdict = (rule, peak, 0) }
         }
-        run(tally.fiveXX, &fiveXX, spec.consecutive5xx, .consecutive5xx)
-        run(tally.gateway, &gateway, spec.consecutiveGatewayFailure, .consecutiveGatewayFailure)
         run(tally.connect, &connect, spec.consecutiveConnectFailure, .consecutiveConnectFailure)
+        run(tally.gateway, &gateway, spec.consecutiveGatewayFailure, .consecutiveGatewayFailure)
+        run(tally.fiveXX, &fiveXX, spec.consecutive5xx, .consecutive5xx)
         if windowStart.map({ now - $0 >= spec.interval }) ?? true {
             windowStart = now
             windowRequests = 0

@@ -15,7 +15,7 @@ public final class PassiveListener: Sendable {
     public let endpoint: PassiveEndpoint
 
     /// Binds `endpoint` (a unix socket file is replaced and given `mode`) and starts receiving.
-    public init(_ endpoint: PassiveEndpoint, ingest: PassiveIngest, flush: Duration = .milliseconds(20), onReady: @escaping @Sendable () -> Void) throws {
+    public init(_ endpoint: PassiveEndpoint, ingest: PassiveIngest, flush: Duration = .milliseconds(10), onReady: @escaping @Sendable () -> Void) throws {
         self.endpoint = endpoint
         descriptor = try Self.bind(endpoint)
         let descriptor = descriptor, stopped = stopped, loopbackOnly = endpoint.isUDP

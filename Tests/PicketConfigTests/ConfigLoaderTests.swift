@@ -76,7 +76,6 @@ import PicketCore
         ("circuit_breaker: {half_open_timeout: 2s}", "'half_open_timeout' is no longer supported: an open circuit no longer stops probes"),
         ("circuit_breaker: {max_recovery_timeout: 5m}", "write max_probe_interval"),
         ("circuit_breaker: {success_threshold: 3}", "readmission now takes health_check.success_threshold passes"),
-        ("circuit_breaker: {max_probe_interval: 1s}", "must be at least health_check's down_interval (5s)"),
         ("health_check: {interval: 1s, fast_interval: 2s, timeout: 500ms}", "must not exceed the interval"),
         ("circuit_breaker: {hold_down: 1m, max_hold_down: 30s}", "must be at least hold_down (1m)"),
         ("health_check: {expected_status_codes: [\"200-700\"]}", "between 100 and 599"),

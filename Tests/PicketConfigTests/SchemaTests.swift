@@ -103,7 +103,11 @@ import Testing
         let begin = try #require(readme.range(of: ConfigReference.begin), "README.md lacks the generated config reference")
         let end = try #require(readme.range(of: ConfigReference.end))
         let current = String(readme[begin.lowerBound..<end.upperBound])
-        #expect(current == expected, "README.md's config reference differs from ConfigSchema; replace it with:\n\(expected)")
+        if ProcessInfo.processInfo.environment["PICKET_UPDATE_README"] == "1", current != expected {
+            try readme.replacingCharacters(in: begin.lowerBound..<end.upperBound, with: expected)
+                .write(to: Self.repository.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        }
+        #expect(current == expected, "README.md's config reference differs from ConfigSchema; PICKET_UPDATE_README=1 swift test --filter SchemaTests rewrites it")
     }
 }
 

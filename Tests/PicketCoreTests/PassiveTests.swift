@@ -97,7 +97,7 @@ import PicketCore
             Issue.record("not ejected")
             return
         }
-        #expect(ejection.rule == .consecutive5xx, "a 502 is a 5xx as well; the first rule reached names it")
+        #expect(ejection.rule == .consecutiveGatewayFailure, "a 502 is a 5xx as well; the most specific rule names it")
         world.answers[c] = refused
         world.run(for: .seconds(40))
         #expect(!world.lastServing.contains(c), "the ejection is over but its checks fail: it stays out, as down")

@@ -12,7 +12,9 @@ public final class NginxPrefix: @unchecked Sendable {
 
     public static var binary: String { NginxBinary.path }
 
-    public init(port: Int, upstream: String = "web") throws {
+    /// `passiveSocket` adds nginx/passive.conf's access log, sending to that unix socket; `nextUpstream`
+    /// is the `proxy_next_upstream` line's value.
+    public init(port: Int, upstream: String = "web", passiveSocket: String? = nil, nextUpstream: String = "off") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-nginx-\(UUID().uuidString.prefix(8))").path
         self.port = port
         try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
@@ -23,11 +25,12 @@ public final class NginxPrefix: @unchecked Sendable {
             error_log logs/error.log notice;
             events { worker_connections 256; }
             http {
-                access_log off;
+                \(passiveSocket == nil ? "access_log off;" : "")
                 include picket/upstreams.conf;
                 proxy_connect_timeout 1s;
                 proxy_read_timeout 3s;
-                proxy_next_upstream off;
+                proxy_next_upstream \(nextUpstream);
+            \(passiveSocket.map { Self.passiveSnippet(socket: $0) } ?? "")
                 server {
                     listen 127.0.0.1:\(port);
                     location / { proxy_pass http://\(upstream); }
@@ -35,6 +38,13 @@ public final class NginxPrefix: @unchecked Sendable {
             }
             """
         try conf.write(toFile: confPath, atomically: true, encoding: .utf8)
+    }
+
+    /// The repository's nginx/passive.conf, sending to `socket`.
+    static func passiveSnippet(socket: String) -> String {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let snippet = (try? String(contentsOf: repository.appendingPathComponent("nginx/passive.conf"), encoding: .utf8)) ?? ""
+        return snippet.replacingOccurrences(of: "unix:/run/picket/passive.sock", with: "unix:\(socket)")
     }
 
     /// The `nginx:` section of a Picket config that manages this nginx.

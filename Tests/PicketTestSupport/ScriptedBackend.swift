@@ -20,6 +20,7 @@ public final class ScriptedBackend: @unchecked Sendable {
     private let served = NIOLockedValueBox(0)
     private let received = NIOLockedValueBox<[String]>([])
     private let upcoming = NIOLockedValueBox<[Behaviour]>([])
+    private let trafficState = NIOLockedValueBox<Behaviour?>(nil)
     private var channel: Channel?
 
     /// Starts on `port` (nil picks a free one) answering 200 with a body naming the backend.
@@ -34,6 +35,13 @@ public final class ScriptedBackend: @unchecked Sendable {
     public var behaviour: Behaviour {
         get { state.withLockedValue { $0 } }
         set { state.withLockedValue { $0 = newValue } }
+    }
+
+    /// What every path but `/health` gets instead of `behaviour` (nil: the same): a backend whose health
+    /// check passes while real traffic fails.
+    public var trafficBehaviour: Behaviour? {
+        get { trafficState.withLockedValue { $0 } }
+        set { trafficState.withLockedValue { $0 = newValue } }
     }
 
     public var requestsServed: Int { served.withLockedValue { $0 } }
@@ -53,11 +61,12 @@ public final class ScriptedBackend: @unchecked Sendable {
         let served = served
         let received = received
         let upcoming = upcoming
+        let traffic = trafficState
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(ScriptedHandler(state: state, served: served, received: received, upcoming: upcoming))
+                    channel.pipeline.addHandler(ScriptedHandler(state: state, served: served, received: received, upcoming: upcoming, traffic: traffic))
                 }
             }
             .bind(host: "127.0.0.1", port: port).get()
@@ -80,22 +89,26 @@ private final class ScriptedHandler: ChannelInboundHandler, @unchecked Sendable 
     let served: NIOLockedValueBox<Int>
     let received: NIOLockedValueBox<[String]>
     let upcoming: NIOLockedValueBox<[ScriptedBackend.Behaviour]>
+    let traffic: NIOLockedValueBox<ScriptedBackend.Behaviour?>
     private var body = ""
+    private var path = ""
 
     init(
         state: NIOLockedValueBox<ScriptedBackend.Behaviour>, served: NIOLockedValueBox<Int>, received: NIOLockedValueBox<[String]>,
-        upcoming: NIOLockedValueBox<[ScriptedBackend.Behaviour]>
+        upcoming: NIOLockedValueBox<[ScriptedBackend.Behaviour]>, traffic: NIOLockedValueBox<ScriptedBackend.Behaviour?>
     ) {
         self.state = state
         self.served = served
         self.received = received
         self.upcoming = upcoming
+        self.traffic = traffic
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head:
+        case .head(let head):
             body = ""
+            path = head.uri
             return
         case .body(let part):
             body += String(buffer: part)
@@ -105,7 +118,8 @@ private final class ScriptedHandler: ChannelInboundHandler, @unchecked Sendable 
         }
         received.withLockedValue { $0.append(body) }
         let scripted = upcoming.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }
-        switch scripted ?? state.withLockedValue({ $0 }) {
+        let forTraffic = path.hasPrefix("/health") ? nil : traffic.withLockedValue { $0 }
+        switch scripted ?? forTraffic ?? state.withLockedValue({ $0 }) {
         case .answer(let status, let body):
             respond(context: context, status: status, body: body)
         case .delay(let delay, let status, let body):

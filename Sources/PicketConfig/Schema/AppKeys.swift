@@ -21,8 +21,10 @@ enum AppKeys {
     static let slowStart = ConfigKey(
         "slow_start", .duration(.seconds(1) ... .seconds(3600)), .none, "a rejoining server ramps up to its weight in 4 steps (not with ip_hash or hash)")
 
+    static let passive = ConfigKey("passive", .section(PassiveKeys.section), .none, "when real users' failed requests eject a backend")
+
     /// What `defaults:` may set for every app.
-    static let shared = [healthCheck, circuitBreaker, balance, keepalive, maxFails, failTimeout, whenAllDown, recovery, slowStart]
+    static let shared = [healthCheck, circuitBreaker, balance, keepalive, maxFails, failTimeout, whenAllDown, recovery, slowStart, passive]
 
     static let section = ConfigSection("apps[]", [name, instances, docker] + shared)
     static let defaults = ConfigSection("defaults", shared)

@@ -7,7 +7,7 @@ enum CircuitKeys {
         "open this long, probes back off from down_interval, doubling up to max_probe_interval")
     static let maxProbeInterval = ConfigKey(
         "max_probe_interval", .duration(.milliseconds(100) ... .seconds(3600)), .value("5s"),
-        "the longest probe spacing: a returning backend is seen within this long; at least down_interval")
+        "the longest probe spacing: a returning backend is seen within this long (never below down_interval)")
     static let jitter = ConfigKey("jitter", .fraction(0...0.5), .value("0.1"), "backed-off probe spacings are spread by up to ± this fraction")
     static let flapWindow = ConfigKey(
         "flap_window", .duration(.zero ... .seconds(86_400)), .value("60s"), "ejected again within this long of a readmission: a flap")

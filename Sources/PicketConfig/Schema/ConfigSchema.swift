@@ -6,11 +6,12 @@ public enum ConfigSchema {
     static let status = ConfigKey("status", .section(OperationsKeys.status), .none, "the status server")
     static let state = ConfigKey("state", .section(OperationsKeys.state), .none, "Picket's memory across restarts")
     static let alerts = ConfigKey("alerts", .section(OperationsKeys.alerts), .none, "webhook alerts")
+    static let passive = ConfigKey("passive", .section(PassiveKeys.listener), .none, "where nginx's access log arrives for passive detection")
     static let defaults = ConfigKey("defaults", .section(AppKeys.defaults), .none, "app-level keys merged under every app (an app's own value wins)")
     static let apps = ConfigKey("apps", .sections(AppKeys.section), .required, "the upstreams, at least one")
 
     /// The top of the file.
-    public static let root = ConfigSection("", [nginx, probes, docker, status, state, alerts, defaults, apps])
+    public static let root = ConfigSection("", [nginx, probes, docker, status, state, alerts, passive, defaults, apps])
 
     /// Every section once, depth first from the top (`defaults` shares its nested sections with apps).
     public static var sections: [ConfigSection] {
