@@ -8,8 +8,14 @@ struct DockerDecoder {
     func decodeSettings(_ node: Node?, baseDirectory: String) -> DockerSettings {
         var settings = DockerSettings()
         guard let section = reader.section(node, "docker", DockerKeys.engine) else { return settings }
-        if let socket = reader.string(section, DockerKeys.socket) {
-            settings.socket = socket.hasPrefix("/") ? socket : "\(baseDirectory)/\(socket)"
+        if var socket = reader.string(section, DockerKeys.socket) {
+            if socket.hasPrefix("unix://") { socket.removeFirst("unix://".count) }
+            if socket.contains("://") {
+                reader.report(section[DockerKeys.socket], section.path("socket"),
+                    "'\(socket)': Picket talks to the engine over its unix socket only (a path, or unix:///var/run/docker.sock), as for DOCKER_HOST")
+            } else {
+                settings.socket = socket.hasPrefix("/") ? socket : "\(baseDirectory)/\(socket)"
+            }
         }
         if let value = reader.duration(section, DockerKeys.callTimeout) { settings.callTimeout = value }
         if let value = reader.duration(section, DockerKeys.resyncInterval) { settings.resyncInterval = value }

@@ -53,6 +53,16 @@ import Testing
         #expect(found.allSatisfy { $0.hasPrefix("picket.yaml:") })
     }
 
+    @Test func dockerSocketFollowsTheSameRuleAsDockerHost() throws {
+        let refused = problems("nginx: {output: /tmp/u.conf}\ndocker: {socket: \"tcp://127.0.0.1:2375\"}\napps:\n  - {name: web, instances: [127.0.0.1:8001]}\n")
+        #expect(refused.contains { $0.hasPrefix("picket.yaml:2:18: docker.socket: 'tcp://127.0.0.1:2375': Picket talks to the engine over its unix socket only") },
+            "\(refused)")
+        let config = try ConfigLoader.parse(
+            "nginx: {output: /tmp/u.conf}\ndocker: {socket: \"unix:///run/docker.sock\"}\napps:\n  - {name: web, instances: [127.0.0.1:8001]}\n",
+            file: "picket.yaml", baseDirectory: "/etc/picket")
+        #expect(config.docker.socket == "/run/docker.sock")
+    }
+
     @Test func dockerHostMustBeAUnixSocket() {
         let settings = DockerSettings()
         #expect(settings.socketPath(environment: [:]) == .success("/var/run/docker.sock"))
