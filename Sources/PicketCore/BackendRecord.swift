@@ -4,8 +4,8 @@ struct BackendRecord: Sendable {
     var check: HealthCheckSpec
     var circuit: CircuitSpec
     var state: BackendState
-    /// The ticket of the probe under way, if any.
-    var inFlightTicket: UInt64?
+    /// The tickets of the probes under way: one, or two while an edge probe overlaps a silent one.
+    var inFlight: [UInt64] = []
     /// Only the timer carrying this token is live; older ones are skipped when they surface.
     var timerToken: UInt64 = 0
     /// The container behind this backend, for apps that discover instances in Docker.
@@ -63,11 +63,13 @@ struct BackendRecord: Sendable {
     }
 }
 
-/// A wake-up for one backend: its next probe.
+/// A wake-up for one backend: its next probe, or the edge of a probe that has not answered yet.
 struct ProbeTimer: Comparable, Sendable {
     let due: Instant
     let backend: BackendID
     let token: UInt64
+    /// Set for an edge: the ticket whose silence this watches (see `Reconciler.edgeDelay`).
+    var silentTicket: UInt64? = nil
 
     static func < (lhs: ProbeTimer, rhs: ProbeTimer) -> Bool {
         (lhs.due, lhs.token) < (rhs.due, rhs.token)

@@ -19,6 +19,16 @@ extension Reconciler {
         schedule(id, at: steady ? max(dueAt + delay, now) : now + delay)
     }
 
+    /// When a steady backend's check has not answered within half its timeout (and at least the fast
+    /// interval), the next check goes out beside it: a hung backend then fails its second check half a
+    /// timeout after its first instead of a whole interval later, so ejection does not wait for checks
+    /// in sequence. nil when the backend is in transition already, or the timeout is too short to gain.
+    func edgeDelay(_ record: BackendRecord) -> Duration? {
+        guard record.state.phase == .up, record.state.consecutiveFailures == 0 else { return nil }
+        let delay = max(record.check.transitionInterval, record.check.timeout / 2)
+        return delay < record.check.timeout ? delay : nil
+    }
+
     func request(for id: BackendID, record: BackendRecord, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
         ProbeRequest(backend: id, target: record.check.target(for: record.instance.address), check: record.check, attempt: attempt, ticket: ticket, dueAt: dueAt)
     }
@@ -29,12 +39,20 @@ extension Reconciler {
         var effects: [Effect] = []
         while let timer = timers.min, timer.due <= now {
             timers.removeMin()
-            guard var record = records[timer.backend], record.timerToken == timer.token, record.check.enabled else { continue }
+            guard var record = records[timer.backend], record.check.enabled else { continue }
+            if let silent = timer.silentTicket {
+                guard record.inFlight == [silent], record.state.phase == .up, record.state.consecutiveFailures == 0 else { continue }
+            } else {
+                guard record.timerToken == timer.token, record.inFlight.count < 2 else { continue }
+            }
             let ticket = nextTicket
             nextTicket += 1
-            record.inFlightTicket = ticket
+            record.inFlight.append(ticket)
             records[timer.backend] = record
             effects.append(.probe(request(for: timer.backend, record: record, attempt: 0, ticket: ticket, dueAt: timer.due)))
+            if timer.silentTicket == nil, let delay = edgeDelay(record) {
+                timers.insert(ProbeTimer(due: timer.due + delay, backend: timer.backend, token: 0, silentTicket: ticket))
+            }
         }
         effects += stepRamps(now: now)
         endEjections(now: now)
@@ -47,7 +65,7 @@ extension Reconciler {
     /// A backend whose check was disabled is taken as up and no longer probed.
     mutating func forceUp(_ id: BackendID, now: Instant) -> [Effect] {
         let change = modify(id, now: now) { record -> HealthChange? in
-            record.inFlightTicket = nil
+            record.inFlight.removeAll()
             record.timerToken = 0
             return record.state.assumeUp(now: now)
         } ?? nil

@@ -19,7 +19,7 @@ extension Reconciler {
                     if let newContainerID { record.container?.id = newContainerID }
                 }
                 record.recovery.phase = .verifying(since: now)
-                record.inFlightTicket = nil
+                record.inFlight.removeAll()
                 return record.state.containerRestarted(now: now)
             } ?? nil
             if let change {
@@ -59,7 +59,7 @@ extension Reconciler {
             record.containerSeenAt = seenAt
             guard replaced, !acting else { return nil }
             record.recovery = RecoveryState()
-            record.inFlightTicket = nil
+            record.inFlight.removeAll()
             return record.state.containerRestarted(now: now)
         } ?? nil
         if let change {

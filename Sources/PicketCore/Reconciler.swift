@@ -213,13 +213,13 @@ public struct Reconciler: Sendable {
     /// A probe finished (one attempt). Failed attempts are retried up to `max_retries` before they count;
     /// an inconclusive one (a local fault) never counts.
     public mutating func probeCompleted(_ report: ProbeReport, now: Instant) -> [Effect] {
-        guard let record = records[report.backend], record.inFlightTicket == report.ticket else { return [] }
+        guard let record = records[report.backend], record.inFlight.contains(report.ticket) else { return [] }
         if case .failed = report.outcome, report.attempt < record.check.maxRetries {
             return [.probe(request(for: report.backend, record: record, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))]
         }
         var effects: [Effect] = []
         let change = modify(report.backend, now: now) { record -> HealthChange? in
-            record.inFlightTicket = nil
+            record.inFlight.removeAll { $0 == report.ticket }
             return record.state.record(report.outcome, check: record.check, circuit: record.circuit, now: now)
         } ?? nil
         if let change {

@@ -66,6 +66,7 @@ struct Harness {
                     absorb(core.timerFired(now: now))
                     continue
                 }
+                guard now + latency <= end else { break }
                 let batch = outstanding
                 outstanding = []
                 now = now + latency

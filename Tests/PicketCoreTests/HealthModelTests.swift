@@ -51,6 +51,23 @@ import PicketCore
         #expect(up - passStart <= check.interval + check.fastInterval + .milliseconds(5), "the second pass comes a fast interval after the first")
     }
 
+    @Test func aHungBackendIsCheckedAgainBesideItsSilentCheckSoItLeavesAfterOneTimeoutAndAHalf() {
+        let slow = HealthCheckSpec(interval: .seconds(1), timeout: .seconds(1), failureThreshold: 2, successThreshold: 2, jitter: 0)
+        var world = Harness(apps: [app([a, b], check: slow)])
+        world.run(for: .seconds(3))
+        let hungAt = world.now
+        world.answers[b] = .failed(.timeout, ProbeEvidence(latency: .seconds(1), message: "no answer in 1s"))
+        world.run(until: world.now + .seconds(4), latency: .seconds(1))
+        let down = world.transitions.first { $0.backend.address.description == b && $0.to.phase == .down }!.at
+        #expect(down - hungAt <= .seconds(2) + .milliseconds(600), "the second check went out half a timeout after the first: \(down - hungAt)")
+        let sentToB = world.probesSent.filter { $0.target.description == b && $0.dueAt >= hungAt }.map(\.dueAt)
+        #expect(zip(sentToB, sentToB.dropFirst()).contains { $1 - $0 == .milliseconds(500) }, "an edge probe half a timeout after a silent one")
+        world.answers[b] = nil
+        world.run(until: world.now + .seconds(10), latency: .milliseconds(1))
+        let healthy = world.probesSent.filter { $0.target.description == a && $0.dueAt >= hungAt }.count
+        #expect(healthy <= 15, "a backend that answers at once gets no edge probes: \(healthy) checks in 14 s")
+    }
+
     @Test func aBackendFlappingEveryThreeSecondsForTwoMinutesCostsFewReloads() {
         var world = Harness(apps: [app([a, b, c], check: check, circuit: circuit)])
         world.run(for: .seconds(2))
