@@ -52,8 +52,12 @@ extension String {
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public let diagnostics: [Diagnostic]
 
+    /// The problems in the order they stand in the file (an editor walks them top to bottom), whatever
+    /// order the decoders met them in.
     public init(diagnostics: [Diagnostic]) {
-        self.diagnostics = diagnostics
+        self.diagnostics = diagnostics.enumerated().sorted { lhs, rhs in
+            (lhs.element.file, lhs.element.line, lhs.element.column, lhs.offset) < (rhs.element.file, rhs.element.line, rhs.element.column, rhs.offset)
+        }.map(\.element)
     }
 
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }

@@ -27,8 +27,10 @@ struct HealthCheckDecoder {
             reader.report(section[HealthCheckKeys.fastInterval], section.path("fast_interval"),
                 "the fast interval (\(spec.fastInterval.shortDescription)) must not exceed the interval (\(spec.interval.shortDescription))")
         }
-        if spec.timeout > spec.interval {
-            reader.report(section[HealthCheckKeys.timeout] ?? section.node, section.path("timeout"),
+        if section[HealthCheckKeys.timeout] == nil {
+            spec.timeout = min(spec.timeout, spec.interval)
+        } else if spec.timeout > spec.interval {
+            reader.report(section[HealthCheckKeys.timeout], section.path("timeout"),
                 "the timeout (\(spec.timeout.shortDescription)) must not exceed the interval (\(spec.interval.shortDescription))")
         }
         spec.kind = type == "tcp" ? .tcp(decodeTCP(section)) : .http(decodeHTTP(section))

@@ -137,4 +137,11 @@ import PicketCore
             #expect(throws: AddressError.self, "\(hostile)") { try ServerAddress(validating: hostile) }
         }
     }
+
+    @Test func anUnwrittenTimeoutFollowsAShortInterval() throws {
+        let config = try ConfigLoader.parse(
+            "nginx: {output: /tmp/u.conf}\napps:\n  - {name: web, instances: [127.0.0.1:8001], health_check: {interval: 1s}}\n",
+            file: "picket.yaml", baseDirectory: "/etc/picket")
+        #expect(config.apps[0].healthCheck.timeout == .seconds(1), "interval: 1s alone is a valid config")
+    }
 }

@@ -25,6 +25,8 @@ import Testing
         #expect(result.status == 1)
         #expect(result.output.contains("\(path):4:17: apps[0].instances[0]: invalid address '127.0.0.1:0'"))
         #expect(result.output.contains("\(path):5:5: apps[0].balanse: unknown key 'balanse' (did you mean 'balance'?)"))
+        let lines = result.output.split(separator: "\n").filter { $0.hasPrefix(path) }
+        #expect(lines.first?.contains(":4:17:") == true && lines.last?.contains(":5:5:") == true, "problems in the order they stand in the file")
     }
 
     @Test func validateSummarisesAGoodConfigAndExitsZero() async throws {

@@ -20,7 +20,7 @@ enum HealthCheckKeys {
     static let downInterval = ConfigKey(
         "down_interval", .duration(.milliseconds(100) ... .seconds(3600)), .derived("interval"), "while out of rotation (the circuit may back it off)")
     static let timeout = ConfigKey(
-        "timeout", .duration(.milliseconds(10) ... .seconds(600)), .value("2s"), "connect and full response; at most the interval")
+        "timeout", .duration(.milliseconds(10) ... .seconds(600)), .value("2s"), "connect and full response; at most the interval (unset: 2s or the interval, if shorter)")
     static let failureThreshold = ConfigKey("failure_threshold", .integer(1...100), .value("3"), "consecutive failures: up → down (out of rotation)")
     static let successThreshold = ConfigKey("success_threshold", .integer(1...100), .value("1"), "consecutive passes: down → up")
     static let maxRetries = ConfigKey("max_retries", .integer(0...10), .value("0"), "immediate retries before a failed check counts")
