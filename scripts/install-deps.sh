@@ -14,6 +14,8 @@ dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # The metrics test checks /metrics with the reference Prometheus text-format parser.
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || missing+=(python3-prometheus-client)
+# Debian packages a caller needs beyond these, e.g. EXTRA_PACKAGES=haproxy for scripts/bench-failover.sh.
+for package in ${EXTRA_PACKAGES:-}; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: need root to install: ${missing[*]} (run with sudo)" >&2
@@ -21,8 +23,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # Keep Debian from starting services (the system nginx on :80, dockerd) as it installs: Picket's demo
-  # and tests run their own nginx in a prefix directory and start dockerd themselves.
+  # Keep Debian from starting services (the system nginx on :80, dockerd, haproxy) as it installs: Picket's
+  # demo, tests and benchmarks run their own nginx, HAProxy and dockerd.
   policy=/usr/sbin/policy-rc.d
   created_policy=false
   if [ ! -e "$policy" ]; then
