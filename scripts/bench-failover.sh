@@ -3,12 +3,13 @@
 # scripts/bench_failover.py) sit once behind nginx managed by the release `picket`, once behind HAProxy
 # from Debian, in the same run. Load goes through the balancer; backend 2 is killed (then restarted on
 # its port), paused (SIGSTOP, then SIGCONT) or made to answer 500 on every path, /health included, for
-# 10 s from t=10 s. Printed per case and as medians of ROUNDS, for both balancers and as a ratio
+# 10-12 s from t≈10 s. Printed per case and as medians of ROUNDS, for both balancers and as a ratio
 # Picket/HAProxy: client errors; out of rotation (from the fault's start until Picket's upstream file no
 # longer lists backend 2 / HAProxy's stats socket says DOWN, both polled every 5 ms); serving again (from
 # the fault's end until a client request sent after it is answered 200 by backend 2, and until the file
 # lists it / the stats say UP); and where that time goes.
-#   scripts/bench-failover.sh [ROUNDS]      ROUNDS defaults to 3; a case takes ~40 s, 6 cases a round
+#   scripts/bench-failover.sh [ROUNDS]      ROUNDS (argument or environment) defaults to 3; a case takes
+#                                           ~37 s, 6 cases a round; 8 rounds for figures worth comparing
 #   FAULTS=kill,pause,error  picks faults; BENCH_PORT_BASE=18300 moves every port (base+1..3 backends,
 #   +80 nginx, +81 HAProxy, +90 Picket's status server). Root only to install what is missing.
 #
@@ -48,7 +49,7 @@
 # (the two balancers alternate within a round). Per-case logs stay in /tmp/picket-bench-failover.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-3}
+rounds=${1:-${ROUNDS:-3}}
 base=${BENCH_PORT_BASE:-18300}
 export EXTRA_PACKAGES=haproxy
 source scripts/install-deps.sh

@@ -62,7 +62,16 @@ def serve_backend(name, port):
     # A real server's listen backlog, not socketserver's 5: while the process is stopped, the kernel
     # still completes handshakes until this queue is full (then SYNs go unanswered).
     ThreadingHTTPServer.request_queue_size = 128
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = None
+    for attempt in range(50):
+        try:
+            server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+            break
+        except OSError as error:
+            # Someone else on this shared machine may hold the port for a moment: wait up to 5 s.
+            if error.errno != errno.EADDRINUSE or attempt == 49:
+                raise
+            time.sleep(0.1)
     server.daemon_threads = True
     print("ready", flush=True)
     server.serve_forever(poll_interval=0.5)
@@ -481,71 +490,73 @@ def heal(fault, backend):
 
 
 def run_case(opts, kind, fault, phase, extra, workdir):
+    """One balancer, one fault: starts everything afresh, loads, injects and heals, stops everything."""
     os.makedirs(workdir)
     backends = [Backend(name, opts.backend_port + i, workdir) for i, name in enumerate(NAMES)]
     balancer = (PicketNginx if kind == "picket" else HAProxy)(opts, workdir, backends)
     victim = backends[1]
+    run = argparse.Namespace(kind=kind, balancer=balancer, requests_file=os.path.join(workdir, "requests.txt"))
     try:
         for b in backends:
             b.start()
         balancer.start()
-        offset = time.time() - time.monotonic()
-        poller = Poller(balancer, opts.poll_ms / 1000)
-        poller.start()
-        t0 = time.monotonic() + 0.5
-        requests_file = os.path.join(workdir, "requests.txt")
+        run.offset = time.time() - time.monotonic()
+        run.poller = Poller(balancer, opts.poll_ms / 1000)
+        run.poller.start()
+        run.t0 = time.monotonic() + 0.5
         load = subprocess.Popen([sys.executable, __file__, "load", "--port", str(balancer.port), "--rate", str(opts.rate),
-                                 "--start", f"{t0:.6f}", "--duration", str(opts.duration), "--out", requests_file])
+                                 "--start", f"{run.t0:.6f}", "--duration", str(opts.duration), "--out", run.requests_file])
         # The fault starts at the same point of the check cycle for both balancers: `phase` of an
         # interval after the first check backend 2 sees from t=10 s. It lasts 10 s + `extra`.
-        sleep_until(t0 + opts.fault_at)
-        wait_for("a check of backend 2", lambda: victim.checks and victim.checks[-1] >= t0 + opts.fault_at, 5, 0.002)
+        sleep_until(run.t0 + opts.fault_at)
+        wait_for("a check of backend 2", lambda: victim.checks and victim.checks[-1] >= run.t0 + opts.fault_at, 5, 0.002)
         sleep_until(victim.checks[-1] + phase * seconds(opts.interval))
-        fault_start = time.monotonic()
+        run.fault_start = time.monotonic()
         inject(fault, victim)
-        sleep_until(fault_start + opts.fault_for + extra)
-        fault_end = heal(fault, victim)
+        sleep_until(run.fault_start + opts.fault_for + extra)
+        run.fault_end = heal(fault, victim)
         if load.wait() != 0:
             raise RuntimeError("the load generator failed")
-        poller.halt.set()
-        poller.join()
+        run.poller.halt.set()
+        run.poller.join()
     finally:
         balancer.stop()
         for b in backends:
             b.stop()
-    requests = []
-    with open(requests_file) as f:
-        for line in f:
-            sent, done, status, who = line.split()
-            requests.append((float(sent), float(done), int(status), who))
-    marks = balancer.details(offset, fault_start, fault_end)
-    out_at = poller.first(fault_start, lambda s: not balancer.in_rotation(s))
-    back_at = poller.first(fault_end, balancer.in_rotation)
-    if kind == "haproxy":
-        marks.update({k: v for k, v in (("fail1", poller.first(fault_start, lambda s: s == "UP 1/2")), ("fail2", out_at),
-                                        ("pass1", poller.first(fault_end, lambda s: s == "DOWN 1/2")), ("pass2", back_at))
+    return measure(opts, run)
+
+
+def measure(opts, run):
+    """The case's figures from what the client, the poller and (for Picket) its own records saw."""
+    with open(run.requests_file) as f:
+        requests = [(float(sent), float(done), int(status), who) for sent, done, status, who in map(str.split, f)]
+    start, end, poller, balancer = run.fault_start, run.fault_end, run.poller, run.balancer
+    marks = balancer.details(run.offset, start, end)
+    out_at = poller.first(start, lambda s: not balancer.in_rotation(s))
+    back_at = poller.first(end, balancer.in_rotation)
+    if run.kind == "haproxy":
+        marks.update({k: v for k, v in (("fail1", poller.first(start, lambda s: s == "UP 1/2")), ("fail2", out_at),
+                                        ("pass1", poller.first(end, lambda s: s == "DOWN 1/2")), ("pass2", back_at))
                       if v is not None})
-    served = [done for sent, done, status, who in requests if sent >= fault_end and status == 200 and who == VICTIM]
+    served = [done for sent, done, status, who in requests if sent >= end and status == 200 and who == VICTIM]
     failed = [done for sent, done, status, who in requests if status == 500 and who == VICTIM]
-    lags = sorted(sent - (t0 + i / opts.rate) for i, (sent, *_) in enumerate(requests))
+    lags = sorted(sent - (run.t0 + i / opts.rate) for i, (sent, *_) in enumerate(requests))
     result = {
         "errors": sum(1 for r in requests if r[2] != 200),
         "err500": sum(1 for r in requests if r[2] == 500),
         "slow": sum(1 for r in requests if r[1] - r[0] > 1),
-        "out": since(out_at, fault_start),
-        "last_500": since(max(failed, default=None), fault_start),
-        "back_ctrl": since(back_at, fault_end),
-        "back_client": since(min(served, default=None), fault_end),
+        "out": since(out_at, start),
+        "last_500": since(max(failed, default=None), start),
+        "back_ctrl": since(back_at, end),
+        "back_client": since(min(served, default=None), end),
         "requests": len(requests),
         "lag_p99": lags[int(0.99 * (len(lags) - 1))] if lags else 0,
         "lag_max": lags[-1] if lags else 0,
+        "validate": marks.get("validate"),
+        "apply": marks.get("apply"),
     }
-    for key in ("fail1", "fail2"):
-        result[key] = since(marks.get(key), fault_start)
-    for key in ("pass1", "pass2"):
-        result[key] = since(marks.get(key), fault_end)
-    for key in ("validate", "apply"):
-        result[key] = marks.get(key)
+    result.update({key: since(marks.get(key), start) for key in ("fail1", "fail2")})
+    result.update({key: since(marks.get(key), end) for key in ("pass1", "pass2")})
     return result
 
 
