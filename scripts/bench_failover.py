@@ -266,14 +266,13 @@ class PicketNginx:
         return state is True
 
     def stop(self):
+        if self.picket:
+            stop_process(self.picket)
         pidfile = os.path.join(self.prefix, "logs/nginx.pid")
         if os.path.exists(pidfile):
             pid = int(open(pidfile).read())
             self.nginx_control("stop")
             stop_pid(pid, 10)
-        if self.picket and self.picket.poll() is None:
-            self.picket.terminate()
-            self.picket.wait(10)
 
     def details(self, offset, fault_start, fault_end):
         """Checks of the victim from Picket's state database, and the apply durations from its log."""
@@ -360,12 +359,23 @@ class HAProxy:
         return isinstance(state, str) and state.startswith("UP")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
+        if self.proc:
+            stop_process(self.proc)
 
     def details(self, offset, fault_start, fault_end):
         return {}
+
+
+def stop_process(proc):
+    """SIGTERM, and SIGKILL after 10 s: on a thrashing machine a clean exit can take that long."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            print(f"{proc.args[0]} ignored SIGTERM for 10 s; killed", file=sys.stderr)
+            proc.kill()
+            proc.wait()
 
 
 def stop_pid(pid, limit):
@@ -520,9 +530,11 @@ def run_case(opts, kind, fault, phase, extra, workdir):
         run.poller.halt.set()
         run.poller.join()
     finally:
-        balancer.stop()
-        for b in backends:
-            b.stop()
+        try:
+            balancer.stop()
+        finally:
+            for b in backends:
+                b.stop()
     return measure(opts, run)
 
 
