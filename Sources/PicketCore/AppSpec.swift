@@ -21,6 +21,8 @@ public struct AppSpec: Hashable, Sendable {
     public var slowStart: Duration?
     /// Ejection by real users' failed requests, from nginx's access log (see `PassiveSpec`).
     public var passive: PassiveSpec
+    /// Where nginx balances it: `http {}` (proxy_pass, grpc_pass) or `stream {}` (TCP/UDP at layer 4).
+    public var context: NginxContext
 
     public init(
         name: AppName,
@@ -35,7 +37,8 @@ public struct AppSpec: Hashable, Sendable {
         docker: DockerSource? = nil,
         recovery: RecoveryPolicy = RecoveryPolicy(),
         slowStart: Duration? = nil,
-        passive: PassiveSpec = PassiveSpec()
+        passive: PassiveSpec = PassiveSpec(),
+        context: NginxContext = .http
     ) {
         self.name = name
         self.instances = instances
@@ -50,6 +53,7 @@ public struct AppSpec: Hashable, Sendable {
         self.recovery = recovery
         self.slowStart = slowStart
         self.passive = passive
+        self.context = context
     }
 }
 
@@ -76,14 +80,22 @@ public enum Balance: Hashable, Sendable, CustomStringConvertible {
     case leastConn
     case ipHash
     case hash(key: HashKey, consistent: Bool)
+    /// `random`, or `random two least_conn`: pick two at random and take the less loaded.
+    case random(twoLeastConn: Bool)
 
     /// Hash-based methods map clients to servers by position, so servers out of rotation are kept in the
     /// file marked `down` instead of being removed (nginx documents this for `ip_hash`).
     public var keepsPositions: Bool {
         switch self {
         case .ipHash, .hash: return true
-        case .roundRobin, .leastConn: return false
+        case .roundRobin, .leastConn, .random: return false
         }
+    }
+
+    /// nginx's stream module knows every method but `ip_hash` (there, `hash $remote_addr` does its job).
+    public var worksInStream: Bool {
+        if case .ipHash = self { return false }
+        return true
     }
 
     public var description: String {
@@ -92,6 +104,7 @@ public enum Balance: Hashable, Sendable, CustomStringConvertible {
         case .leastConn: return "least_conn"
         case .ipHash: return "ip_hash"
         case .hash(let key, let consistent): return "hash \(key)" + (consistent ? " consistent" : "")
+        case .random(let twoLeastConn): return twoLeastConn ? "random two least_conn" : "random"
         }
     }
 }

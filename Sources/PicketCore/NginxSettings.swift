@@ -3,8 +3,15 @@
 public struct NginxSettings: Hashable, Sendable {
     /// The mustache template of one upstream block; nil means the built-in `upstream.conf.mustache`.
     public var template: String?
-    /// The file Picket owns; nginx.conf must `include` it.
+    /// The file Picket owns for `http {}` apps; nginx.conf must `include` it inside `http {}`.
     public var output: String
+    /// The file for `stream {}` apps, included inside `stream {}`; needed once an app lives there.
+    public var streamOutput: String?
+    /// When set, each app gets a file of its own in this directory, and `output` / `streamOutput` hold
+    /// only the `include` lines of their context's app files.
+    public var outputPerApp: String?
+    /// The mustache template of one stream upstream block; nil means the built-in one.
+    public var streamTemplate: String?
     /// The main nginx.conf: a staged copy of it, including the candidate instead of `output`, is what
     /// `testCommand` validates before anything goes live.
     public var mainConfig: String
@@ -20,6 +27,9 @@ public struct NginxSettings: Hashable, Sendable {
     public init(
         template: String? = nil,
         output: String,
+        streamOutput: String? = nil,
+        outputPerApp: String? = nil,
+        streamTemplate: String? = nil,
         mainConfig: String = "/etc/nginx/nginx.conf",
         testCommand: [String] = NginxSettings.defaultTestCommand,
         reloadCommand: [String]? = nil,
@@ -28,6 +38,9 @@ public struct NginxSettings: Hashable, Sendable {
     ) {
         self.template = template
         self.output = output
+        self.streamOutput = streamOutput
+        self.outputPerApp = outputPerApp
+        self.streamTemplate = streamTemplate
         self.mainConfig = mainConfig
         self.testCommand = testCommand
         self.reloadCommand = reloadCommand

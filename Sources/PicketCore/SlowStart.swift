@@ -8,7 +8,7 @@ public enum SlowStart {
     /// Weights only shape load under round robin and least_conn; hash methods map clients by position.
     public static func applies(to balance: Balance) -> Bool {
         switch balance {
-        case .roundRobin, .leastConn: return true
+        case .roundRobin, .leastConn, .random: return true
         case .ipHash, .hash: return false
         }
     }

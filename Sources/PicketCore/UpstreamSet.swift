@@ -31,14 +31,18 @@ public struct UpstreamSet: Hashable, Sendable {
 public struct Upstream: Hashable, Sendable {
     public var name: AppName
     public var balance: Balance
+    public var context: NginxContext
     public var keepalive: Int?
     public var servers: [UpstreamServer]
     /// Set when no backend was fit and the app's all-down policy decided the servers.
     public var allDownPolicy: AllDownPolicy?
 
-    public init(name: AppName, balance: Balance, keepalive: Int?, servers: [UpstreamServer], allDownPolicy: AllDownPolicy?) {
+    public init(
+        name: AppName, balance: Balance, context: NginxContext = .http, keepalive: Int?, servers: [UpstreamServer], allDownPolicy: AllDownPolicy?
+    ) {
         self.name = name
         self.balance = balance
+        self.context = context
         self.keepalive = keepalive
         self.servers = servers
         self.allDownPolicy = allDownPolicy
@@ -89,7 +93,9 @@ public struct Upstream: Hashable, Sendable {
         if !servers.contains(where: { !$0.backup }) {
             servers.append(server(InstanceSpec(address: .placeholder), down: true))
         }
-        self.init(name: app.name, balance: app.balance, keepalive: app.keepalive, servers: servers, allDownPolicy: policy)
+        self.init(
+            name: app.name, balance: app.balance, context: app.context, keepalive: app.context == .http ? app.keepalive : nil, servers: servers,
+            allDownPolicy: policy)
     }
 }
 

@@ -240,3 +240,16 @@ import PicketCore
         #expect(probes >= 30, "a backend keeps being probed at its interval through a local fault, got \(probes) probes")
     }
 }
+
+@Suite struct StreamUpstreamTests {
+    @Test func aStreamAppsUpstreamCarriesItsContextAndNoKeepalive() {
+        var spec = app(["127.0.0.1:6379", "127.0.0.1:6380"], name: "redis", balance: .random(twoLeastConn: true))
+        spec.context = .stream
+        spec.keepalive = 16
+        let upstream = Upstream(app: spec) { _ in .serving(rampStep: nil) }
+        #expect(upstream.context == .stream)
+        #expect(upstream.keepalive == nil, "keepalive is an http directive")
+        #expect(upstream.balance.description == "random two least_conn")
+        #expect(!Balance.ipHash.worksInStream && Balance.random(twoLeastConn: false).worksInStream)
+    }
+}
