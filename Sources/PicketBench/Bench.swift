@@ -3,22 +3,39 @@ import Foundation
 /// `picket-bench`: prints the figures BENCHMARKS.md records. Not a test: it measures and reports.
 ///   picket-bench probes [BACKENDS] [SECONDS] [state]   probe engine at 1 s interval against one nginx on many
 ///                                                      ports; `state` turns the state database on
+///   picket-bench versus [BACKENDS] [SECONDS] [reuse]  HAProxy, then the release `picket`, checking the same
+///                                                      nginx ports; CPU per check, RSS, gaps and the ratios
+///                                                      (scripts/bench-vs-haproxy.sh drives it)
 ///   picket-bench apply [UPSTREAMS] [SERVERS]   render + atomic swap time for a large upstream file
 @main
 enum Bench {
-    static func main() async throws {
+    static func main() async {
+        do {
+            try await run()
+        } catch {
+            print("picket-bench: \(error)")
+            exit(1)
+        }
+    }
+
+    static func run() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
         switch arguments.first {
         case "probes":
             let backends = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
             let seconds = arguments.count > 2 ? Int(arguments[2]) ?? 60 : 60
             try await ProbeBench(backends: backends, seconds: seconds, persistence: arguments.dropFirst(3).first == "state").run()
+        case "versus":
+            let backends = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
+            let seconds = arguments.count > 2 ? Int(arguments[2]) ?? 60 : 60
+            let threads = ProcessInfo.processInfo.environment["HAPROXY_THREADS"].flatMap { Int($0) }
+            try await VersusBench(backends: backends, seconds: seconds, reuse: arguments.dropFirst(3).first == "reuse", haproxyThreads: threads).run()
         case "apply":
             let upstreams = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
             let servers = arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10
             try ApplyBench(upstreams: upstreams, servers: servers).run()
         default:
-            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM]")
+            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | versus [BACKENDS] [SECONDS] [reuse] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM]")
         }
     }
 }

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Readings of another process from /proc: CPU time (all threads, user + system) and memory.
+struct ProcessUsage {
+    let pid: Int32
+
+    /// User + system CPU time so far, from /proc/PID/stat (clock ticks, 10 ms on Linux).
+    func cpuTime() -> Duration {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return .zero }
+        // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return .zero }
+        let ticks = Int64(sysconf(Int32(_SC_CLK_TCK)))
+        return .microseconds((user + system) * 1_000_000 / ticks)
+    }
+
+    /// Resident and peak resident memory in MiB.
+    func memory() -> (rss: Double, peak: Double) {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        func field(_ name: String) -> Double {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }) else { return 0 }
+            return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+        }
+        return (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+/// Sockets on loopback in TIME_WAIT with one end on `ports` (from /proc/net/tcp): what closing check
+/// connections with a FIN instead of a reset leaves behind, for 60 s each.
+func timeWaitSockets(ports: Range<Int>) -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return 0 }
+    var count = 0
+    for line in text.split(separator: "\n").dropFirst() {
+        let fields = line.split(separator: " ")
+        guard fields.count > 3, fields[3] == "06" else { continue }
+        let ends = [fields[1], fields[2]].compactMap { $0.split(separator: ":").last.flatMap { Int($0, radix: 16) } }
+        if ends.contains(where: ports.contains) { count += 1 }
+    }
+    return count
+}
+
+/// A TCP port on loopback that nothing listens on right now.
+func freeLoopbackPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 ? getsockname(fd, $0, &length) : -1 }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

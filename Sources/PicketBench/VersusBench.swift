@@ -1,0 +1,155 @@
+import Foundation
+
+/// Picket against HAProxy in one run: one nginx on BACKENDS loopback ports, then HAProxy checking every
+/// port (`option httpchk GET /health`, `inter 1s`, 500 ms timeouts), then the release `picket run` with
+/// the same checks and its defaults otherwise (status server and state database on). Each runs as a
+/// process of its own, measured the same way from /proc for the same time after the same warm-up;
+/// checks and gaps come from nginx's log. The machine is shared and noisy: the ratios are the result.
+struct VersusBench {
+    let backends: Int
+    let seconds: Int
+    /// `health_check.reuse_connection: true` for Picket (HAProxy 2.6 has no reuse for checks).
+    let reuse: Bool
+    /// HAProxy's `nbthread`; nil leaves HAProxy's default (one thread per CPU).
+    let haproxyThreads: Int?
+    let warmup = 5
+    /// Below Linux's ephemeral range (32768-60999), so 20,000 listeners leave the prober its ports.
+    let basePort = 10_000
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-bench-versus-\(getpid())").path
+
+    var ports: Range<Int> { basePort..<(basePort + backends) }
+
+    func run() async throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let nginx = BenchNginx(root: root, ports: Array(ports))
+        let output = "\(root)/conf/picket/upstreams.conf"
+        try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
+        try "".write(toFile: output, atomically: true, encoding: .utf8)
+        try await nginx.start(include: output)
+        print("versus: \(backends) HTTP backends at 1 s interval; \(warmup) s warm-up then \(seconds) s measured for each")
+        let runs: [Run]
+        do {
+            runs = [try await measure("haproxy", launch: try launchHAProxy()), try await measure("picket", launch: try launchPicket(nginx: nginx, output: output))]
+        } catch {
+            await nginx.stop()
+            throw error
+        }
+        await nginx.stop()
+        try await Task.sleep(for: .milliseconds(500))
+        let log = try nginx.arrivals()
+        let rows = runs.map { Row(run: $0, stats: log.stats(in: $0.window)) }
+        print(Row.table(rows, backends: backends))
+        let warnings = (try? String(contentsOfFile: "\(root)/picket.log", encoding: .utf8))?.split(separator: "\n").filter { $0.contains("probe_lag") || $0.contains("is behind") } ?? []
+        print("picket lag warnings: \(warnings.count)\(warnings.last.map { " (last: \($0))" } ?? "")")
+    }
+
+    private func launchHAProxy() throws -> Process {
+        let servers = ports.map { "    server s\($0) 127.0.0.1:\($0)" }.joined(separator: "\n")
+        try """
+            global
+                \(haproxyThreads.map { "nbthread \($0)" } ?? "")
+                maxconn 4096
+            defaults
+                mode http
+                timeout connect 500ms
+                timeout check 500ms
+                timeout client 5s
+                timeout server 5s
+            frontend unused
+                bind 127.0.0.1:\(freeLoopbackPort())
+                default_backend bench
+            backend bench
+                option httpchk GET /health
+                default-server check inter 1s fall 3 rise 1
+            \(servers)
+
+            """.write(toFile: "\(root)/haproxy.cfg", atomically: true, encoding: .utf8)
+        let haproxy = ["/usr/sbin/haproxy", "/usr/local/sbin/haproxy"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let haproxy else { throw BenchError("haproxy is not installed (apt-get install haproxy)") }
+        return try spawn(haproxy, ["-db", "-f", "\(root)/haproxy.cfg"], log: "\(root)/haproxy.log")
+    }
+
+    private func launchPicket(nginx: BenchNginx, output: String) throws -> Process {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("picket").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("\(binary) is missing: swift build -c release") }
+        try """
+            nginx:
+              main_config: \(root)/conf/nginx.conf
+              output: \(output)
+              test_command: [\(nginx.binary), -p, \(root), -q, -t, -c, "{config}"]
+              pid_file: \(root)/logs/nginx.pid
+            status: {listen: "127.0.0.1:\(freeLoopbackPort())"}
+            state: {path: \(root)/state.db}
+            apps:
+              - name: bench
+                health_check: {path: /health, interval: 1s, timeout: 500ms\(reuse ? ", reuse_connection: true" : "")}
+                instances: [\(ports.map { "127.0.0.1:\($0)" }.joined(separator: ", "))]
+            """.write(toFile: "\(root)/picket.yaml", atomically: true, encoding: .utf8)
+        return try spawn(binary, ["run", "-c", "\(root)/picket.yaml", "--log-level", "warning"], log: "\(root)/picket.log")
+    }
+
+    private func spawn(_ executable: String, _ arguments: [String], log: String) throws -> Process {
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    /// Warms up, measures `seconds`, then stops the process (SIGTERM) and waits for it.
+    private func measure(_ name: String, launch process: Process) async throws -> Run {
+        let usage = ProcessUsage(pid: process.processIdentifier)
+        try await Task.sleep(for: .seconds(warmup))
+        guard process.isRunning else {
+            let log = (try? String(contentsOfFile: "\(root)/\(name).log", encoding: .utf8)) ?? ""
+            throw BenchError("\(name) exited during warm-up (status \(process.terminationStatus)): \(log.prefix(2000))")
+        }
+        let start = Date().timeIntervalSince1970
+        let cpuStart = usage.cpuTime()
+        try await Task.sleep(for: .seconds(seconds))
+        let cpu = usage.cpuTime() - cpuStart
+        let end = Date().timeIntervalSince1970
+        let memory = usage.memory()
+        let timeWait = timeWaitSockets(ports: ports)
+        process.terminate()
+        process.waitUntilExit()
+        try await Task.sleep(for: .seconds(1))
+        return Run(name: name, window: start...end, cpu: cpu, rss: memory.rss, peak: memory.peak, timeWait: timeWait)
+    }
+
+    struct Run {
+        let name: String
+        let window: ClosedRange<Double>
+        let cpu: Duration
+        let rss: Double
+        let peak: Double
+        let timeWait: Int
+    }
+
+    struct Row {
+        let run: Run
+        let stats: CheckStats
+
+        var perCheck: Double { Double(run.cpu.nanoseconds) / 1000 / Double(max(stats.checks, 1)) }
+        var coreShare: Double { Double(run.cpu.nanoseconds) / 1e9 / stats.seconds * 100 }
+
+        static func table(_ rows: [Row], backends: Int) -> String {
+            var lines = ["| \(backends) backends | CPU per check | share of a core | RSS (peak) | checks/s | gap p50 | gap p99 | gap max | TIME_WAIT |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            for row in rows {
+                lines.append("| \(row.run.name) | \(format(row.perCheck)) µs | \(format(row.coreShare)) % | \(format(row.run.rss)) MiB (\(format(row.run.peak))) "
+                    + "| \(format(row.stats.perSecond, 0)) | \(format(row.stats.p50, 3)) s | \(format(row.stats.p99, 3)) s | \(format(row.stats.max, 3)) s | \(row.run.timeWait) |")
+            }
+            if rows.count == 2 {
+                let (base, other) = (rows[0], rows[1])
+                lines.append("| \(other.run.name) / \(base.run.name) | \(format(other.perCheck / base.perCheck, 2))× | | \(format(other.run.rss / base.run.rss, 2))× | "
+                    + "\(format(other.stats.perSecond / base.stats.perSecond, 2))× | | \(format(other.stats.p99 / base.stats.p99, 3))× | | |")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
