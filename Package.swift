@@ -29,14 +29,16 @@ let package = Package(
             name: "PicketConfig",
             dependencies: ["PicketCore", .product(name: "Yams", package: "Yams")]
         ),
+        .target(name: "CPicketLinux"),
         .target(
             name: "PicketProbes",
             dependencies: [
-                "PicketCore",
+                "PicketCore", "CPicketLinux",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         .target(

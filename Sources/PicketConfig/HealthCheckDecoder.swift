@@ -27,6 +27,8 @@ struct HealthCheckDecoder {
             reader.report(section[HealthCheckKeys.fastInterval], section.path("fast_interval"),
                 "the fast interval (\(spec.fastInterval.shortDescription)) must not exceed the interval (\(spec.interval.shortDescription))")
         }
+        if let value = reader.bool(section, HealthCheckKeys.reuseConnection) { spec.reuseConnection = value }
+        if let value = reader.int(section, HealthCheckKeys.maxChecksPerConnection) { spec.maxChecksPerConnection = value }
         if section[HealthCheckKeys.timeout] == nil {
             spec.timeout = min(spec.timeout, spec.interval)
         } else if spec.timeout > spec.interval {

@@ -1,40 +1,79 @@
-import DequeModule
-import NIOCore
-import NIOPosix
+import CPicketLinux
+import Dispatch
+import Glibc
+import NIOConcurrencyHelpers
 import PicketCore
 
-/// Runs probes on one event loop with bounded concurrency.
+/// Runs health checks on a thread of its own with bounded concurrency.
 ///
-/// Probes beyond `maxConcurrent` wait in a queue; a probe's timeout starts only when it is actually
-/// sent, so an overloaded engine falls behind visibly (each report carries its lag) instead of failing
-/// healthy backends because it was late. All state is confined to the event loop: no locks and no task
-/// per probe, only a handler that completes a callback.
+/// Each check is a non-blocking socket on one epoll loop (`ProbeReactor`): no channel, pipeline or
+/// future per check, which is what made SwiftNIO's client bootstrap cost more than twice HAProxy's CPU
+/// per check (BENCHMARKS.md). Checks beyond `maxConcurrent` wait in a queue; a check's timeout starts
+/// only when it is actually sent, so an overloaded engine falls behind visibly (each report carries its
+/// lag) instead of failing healthy backends because it was late.
+///
+/// By default every check opens a fresh connection and closes it with a reset: a pooled connection
+/// could hide a backend that no longer accepts new ones. `reuse_connection` keeps one keep-alive
+/// connection per backend for at most `max_checks_per_connection` checks.
 public final class ProbeEngine: @unchecked Sendable {
     public typealias Completion = @Sendable (ProbeReport, ProbeTiming) -> Void
 
-    private let loop: EventLoop
-    private let maxConcurrent: Int
-    private var running = 0
-    private var waiting = Deque<(ProbeRequest, Completion)>()
-
-    public init(eventLoop: EventLoop, maxConcurrent: Int) {
-        loop = eventLoop
-        self.maxConcurrent = max(1, maxConcurrent)
+    private struct Inbox {
+        var submissions: [ProbeReactor.Submission] = []
+        var resolved: [(target: SocketTarget?, host: String, slot: Int32, generation: UInt32)] = []
+        var work: [(delay: Duration, run: @Sendable () -> Void)] = []
+        var limits: (maxConcurrent: Int, maxIdle: Int)?
+        var stopping = false
+        /// A wake-up is on its way: later messages need not send another.
+        var woken = false
     }
 
-    /// Starts (or queues) a probe; `completion` runs on the engine's event loop.
+    private let inbox: NIOLockedValueBox<Inbox>
+    private let poller: Poller
+    /// Only the engine's thread touches it.
+    private let reactor: ProbeReactor
+    private var thread = pthread_t()
+    private let stopped = NIOLockedValueBox(false)
+
+    /// `maxIdle`: keep-alive connections kept between checks at most (each holds a descriptor); a
+    /// connection beyond it is closed and its backend's next check opens a fresh one.
+    public init(maxConcurrent: Int, maxIdle: Int = .max) throws(ProbeSystemError) {
+        let poller = try Poller()
+        let inbox = NIOLockedValueBox(Inbox())
+        self.poller = poller
+        self.inbox = inbox
+        reactor = ProbeReactor(maxConcurrent: maxConcurrent, maxIdle: maxIdle, poller: poller) { host, port, slot, generation in
+            DispatchQueue.global().async {
+                let target = SocketTarget.resolve(host: host, port: port)
+                let wake = inbox.withLockedValue { inbox in
+                    inbox.resolved.append((target, host, slot, generation))
+                    return Self.needsWake(&inbox)
+                }
+                if wake { poller.wake() }
+            }
+        }
+        let body = Unmanaged.passRetained(ThreadBody { [self] in run() })
+        let created = pthread_create(&thread, nil, { argument in
+            let body = Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue()
+            body.run()
+            return nil
+        }, body.toOpaque())
+        guard created == 0 else {
+            body.release()
+            poller.close()
+            throw ProbeSystemError(call: "pthread_create", errno: created)
+        }
+    }
+
+    /// Starts (or queues) a probe; `completion` runs on the engine's thread.
     public func submit(_ request: ProbeRequest, completion: @escaping Completion) {
         submit([request], completion: completion)
     }
 
-    /// Starts (or queues) probes with one hop onto the event loop for the whole batch.
+    /// Starts (or queues) probes with one wake-up of the engine for the whole batch.
     public func submit(_ requests: [ProbeRequest], completion: @escaping Completion) {
         guard !requests.isEmpty else { return }
-        if loop.inEventLoop {
-            for request in requests { enqueue(request, completion) }
-        } else {
-            loop.execute { for request in requests { self.enqueue(request, completion) } }
-        }
+        post { inbox in inbox.submissions.append(contentsOf: requests.map { ProbeReactor.Submission(request: $0, completion: completion) }) }
     }
 
     /// Probes once and returns the outcome: for one-shot commands (`picket check`).
@@ -44,79 +83,87 @@ public final class ProbeEngine: @unchecked Sendable {
         }
     }
 
-    private func enqueue(_ request: ProbeRequest, _ completion: @escaping Completion) {
-        if running < maxConcurrent {
-            start(request, completion)
+    /// Changes the limits (a reloaded config); checks under way are not touched.
+    public func update(maxConcurrent: Int, maxIdle: Int = .max) {
+        post { $0.limits = (max(1, maxConcurrent), max(0, maxIdle)) }
+    }
+
+    /// Runs `work` on the engine's thread after `delay` (to batch reports where they are made).
+    public func schedule(after delay: Duration, _ work: @escaping @Sendable () -> Void) {
+        if pthread_equal(pthread_self(), thread) != 0 {
+            reactor.schedule(after: delay, work)
         } else {
-            waiting.append((request, completion))
+            post { $0.work.append((delay, work)) }
         }
     }
 
-    private func start(_ request: ProbeRequest, _ completion: @escaping Completion) {
-        running += 1
-        let sent = NIODeadline.now()
-        let attempt = ProbeAttempt(started: sent) { [self] outcome in
-            running -= 1
-            let lag = Duration.nanoseconds(Int64(sent.uptimeNanoseconds) - request.dueAt.nanoseconds)
-            completion(request.report(outcome), ProbeTiming(lag: lag))
-            if running < maxConcurrent, let (next, nextCompletion) = waiting.popFirst() {
-                start(next, nextCompletion)
-            }
+    /// Stops the thread and closes every connection; checks under way and waiting report a failure.
+    /// Not from the engine's own thread.
+    public func shutdown() {
+        let first = stopped.withLockedValue { stopped in
+            defer { stopped = true }
+            return !stopped
         }
-        let timeout = request.check.timeout
-        attempt.arm(loop.scheduleTask(deadline: sent + .nanoseconds(timeout.nanoseconds)) {
-            attempt.finish(attempt.timeoutVerdict?() ?? .failed(.timeout, ProbeEvidence(latency: timeout, message: "no answer within \(timeout.shortDescription)")))
-            attempt.channel?.close(promise: nil)
-        })
-        let check = request.check
-        let host = hostHeader(request.target)
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(.nanoseconds(timeout.nanoseconds))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    attempt.channel = channel
-                    Self.resetOnClose(channel)
-                    let pipeline = channel.pipeline.syncOperations
-                    switch check.kind {
-                    case .http(let http):
-                        try pipeline.addHTTPClientHandlers()
-                        try pipeline.addHandler(HTTPProbeHandler(check: http, spec: check, host: host, attempt: attempt))
-                    case .tcp(let tcp):
-                        try pipeline.addHandler(TCPProbeHandler(check: tcp, spec: check, attempt: attempt))
-                    }
+        guard first else { return }
+        post { $0.stopping = true }
+        pthread_join(thread, nil)
+        poller.close()
+    }
+
+    private func post(_ change: (inout Inbox) -> Void) {
+        let wake = inbox.withLockedValue { inbox in
+            change(&inbox)
+            return Self.needsWake(&inbox)
+        }
+        if wake { poller.wake() }
+    }
+
+    private static func needsWake(_ inbox: inout Inbox) -> Bool {
+        defer { inbox.woken = true }
+        return !inbox.woken
+    }
+
+    /// The engine's thread: wait, handle socket events, take in what other threads sent, fire deadlines.
+    private func run() {
+        c_picket_name_thread("picket-probes")
+        let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: 256)
+        defer { events.deallocate() }
+        while true {
+            let count = poller.wait(events, timeout: reactor.timeout(now: Clock.now()))
+            var woken = false
+            for event in events[..<count] {
+                if event.data.u64 == Poller.wakeToken {
+                    woken = true
+                } else {
+                    reactor.handle(token: event.data.u64, events: event.events)
                 }
             }
-        connect(bootstrap, to: request.target).whenFailure { error in
-            attempt.finish(FailureClassifier.outcome(error, latency: attempt.elapsed()))
-        }
-    }
-
-    private func connect(_ bootstrap: ClientBootstrap, to address: ServerAddress) -> EventLoopFuture<Channel> {
-        do {
-            switch address.kind {
-            case .unix(let path):
-                return bootstrap.connect(to: try SocketAddress(unixDomainSocketPath: path))
-            case .network(.ipv4(let ip), let port), .network(.ipv6(let ip), let port):
-                return bootstrap.connect(to: try SocketAddress(ipAddress: ip, port: port))
-            case .network(.name(let name), let port):
-                return bootstrap.connect(host: name, port: port)
+            if woken {
+                poller.drainWake()
+                let messages = inbox.withLockedValue { inbox in
+                    defer { inbox = Inbox() }
+                    return inbox
+                }
+                if messages.stopping {
+                    reactor.stopAll()
+                    return
+                }
+                if let limits = messages.limits { (reactor.maxConcurrent, reactor.maxIdle) = limits }
+                for (delay, work) in messages.work { reactor.schedule(after: delay, work) }
+                for resolved in messages.resolved {
+                    reactor.resolved(resolved.target, host: resolved.host, slot: resolved.slot, generation: resolved.generation)
+                }
+                for submission in messages.submissions { reactor.submit(submission) }
+                reactor.startWaiting()
             }
-        } catch {
-            return loop.makeFailedFuture(error)
+            reactor.fireDue(now: Clock.now())
         }
     }
+}
 
-    /// Closes with RST instead of FIN (SO_LINGER 0), as HAProxy does for checks: thousands of checks a
-    /// second would otherwise leave as many sockets in TIME_WAIT and exhaust ephemeral ports.
-    private static func resetOnClose(_ channel: Channel) {
-        guard let provider = channel as? SocketOptionProvider else { return }
-        _ = provider.setSoLinger(linger(l_onoff: 1, l_linger: 0))
-    }
-
-    private func hostHeader(_ address: ServerAddress) -> String {
-        if case .unix = address.kind { return "localhost" }
-        return address.description
-    }
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 /// How late a probe was sent against its schedule.

@@ -55,7 +55,7 @@ public final class Controller: Service {
             docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts,
             passive: passive?.ingest)
         let budget = DescriptorBudget.current
-        var loop = ControllerLoop(
+        var loop = try ControllerLoop(
             setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, outlets: outlets, seed: seed,
             budget: budget)
         let store = NIOLockedValueBox(persistence?.store)

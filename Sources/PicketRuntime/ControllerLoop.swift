@@ -25,7 +25,7 @@ struct ControllerLoop {
     let logger: Logger
     private let eventLoop: EventLoop
     private let events: AsyncStream<ControllerEvent>.Continuation
-    private var engine: ProbeEngine
+    private let engine: ProbeEngine
     private let batcher: ReportBatcher
     private var wake: (at: Instant, task: Scheduled<Void>)?
     private var applyTask: Task<Void, Never>?
@@ -36,7 +36,7 @@ struct ControllerLoop {
     init(
         setup: RuntimeSetup, configPath: String, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation,
         outlets: ControllerOutlets, seed: UInt64, budget: DescriptorBudget
-    ) {
+    ) throws(ProbeSystemError) {
         self.outlets = outlets
         self.budget = budget
         self.setup = setup
@@ -45,8 +45,10 @@ struct ControllerLoop {
         self.eventLoop = eventLoop
         self.events = events
         core = Reconciler(settings: setup.configuration.controller, seed: seed)
-        engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: budget.probes(configured: setup.configuration.maxConcurrentProbes))
-        batcher = ReportBatcher(loop: eventLoop) { batch in _ = events.yield(.probes(batch)) }
+        let probes = budget.probes(configured: setup.configuration.maxConcurrentProbes)
+        let engine = try ProbeEngine(maxConcurrent: probes, maxIdle: budget.idleConnections(probes: probes))
+        self.engine = engine
+        batcher = ReportBatcher(engine: engine) { batch in _ = events.yield(.probes(batch)) }
     }
 
     /// nginx cannot start while the file it includes is missing: write one with every instance taken
@@ -131,6 +133,7 @@ struct ControllerLoop {
 
     mutating func stop() async {
         wake?.task.cancel()
+        engine.shutdown()
         await applyTask?.value
         persistence?.writer.stop()
     }
@@ -173,7 +176,8 @@ struct ControllerLoop {
             setup = fresh
             for warning in fresh.warnings { logger.warning("config: \(warning)", metadata: ["event": "config_warning"]) }
             docker?.discovery.update(apps: fresh.configuration.dockerApps, resyncInterval: fresh.configuration.docker.resyncInterval)
-            engine = ProbeEngine(eventLoop: eventLoop, maxConcurrent: probeConcurrency(fresh.configuration.maxConcurrentProbes))
+            let probes = probeConcurrency(fresh.configuration.maxConcurrentProbes)
+            engine.update(maxConcurrent: probes, maxIdle: budget.idleConnections(probes: probes))
             logger.notice("config reloaded: \(fresh.configuration.apps.count) apps, \(fresh.configuration.backendCount) backends",
                 metadata: ["event": "config_reloaded"])
             perform(core.configLoaded(fresh.configuration.apps, settings: fresh.configuration.controller, now: now))

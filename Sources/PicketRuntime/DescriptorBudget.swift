@@ -19,4 +19,8 @@ struct DescriptorBudget: Hashable, Sendable {
 
     /// Probes in flight at once: the configured number, or what the limit leaves when that is less.
     func probes(configured: Int) -> Int { max(1, min(configured, limit - Self.reserve - statusConnections)) }
+
+    /// Keep-alive connections (`health_check.reuse_connection`) kept between checks: what is left once
+    /// `probes` checks are in flight.
+    func idleConnections(probes: Int) -> Int { max(0, limit - Self.reserve - statusConnections - probes) }
 }

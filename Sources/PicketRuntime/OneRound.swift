@@ -1,4 +1,3 @@
-import NIOCore
 import PicketCore
 import PicketProbes
 
@@ -11,8 +10,9 @@ public enum OneRound {
     }
 
     /// Probes every backend once (with its app's retries), concurrently; results in config order.
-    public static func probe(_ apps: [AppSpec], maxConcurrent: Int, group: EventLoopGroup) async -> [Result] {
-        let engine = ProbeEngine(eventLoop: group.next(), maxConcurrent: maxConcurrent)
+    public static func probe(_ apps: [AppSpec], maxConcurrent: Int) async throws(ProbeSystemError) -> [Result] {
+        let engine = try ProbeEngine(maxConcurrent: maxConcurrent)
+        defer { engine.shutdown() }
         let targets = apps.flatMap { app in app.instances.map { (app, $0) } }
         return await withTaskGroup(of: (Int, Result).self) { tasks in
             for (index, (app, instance)) in targets.enumerated() {

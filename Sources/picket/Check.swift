@@ -1,5 +1,4 @@
 import ArgumentParser
-import NIOPosix
 import PicketCore
 import PicketRuntime
 
@@ -12,9 +11,7 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let setup = try config.load(checkNginx: false)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let results = await OneRound.probe(setup.configuration.apps, maxConcurrent: setup.configuration.maxConcurrentProbes, group: group)
-        try await group.shutdownGracefully()
+        let results = try await OneRound.probe(setup.configuration.apps, maxConcurrent: setup.configuration.maxConcurrentProbes)
         var rows = [["APP", "BACKEND", "RESULT", "TRIES", "CLASS", "STATUS", "LATENCY", "DETAIL"]]
         for result in results {
             let evidence = result.outcome.evidence

@@ -1,5 +1,4 @@
 import ArgumentParser
-import NIOPosix
 import PicketCore
 import PicketRuntime
 
@@ -18,9 +17,7 @@ struct Render: AsyncParsableCommand {
         let apps = setup.configuration.apps
         var set = UpstreamSet.assumingHealthy(apps)
         if probe {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            let results = await OneRound.probe(apps, maxConcurrent: setup.configuration.maxConcurrentProbes, group: group)
-            try await group.shutdownGracefully()
+            let results = try await OneRound.probe(apps, maxConcurrent: setup.configuration.maxConcurrentProbes)
             let passed = Set(results.filter { $0.outcome.passed }.map(\.backend))
             set = UpstreamSet(apps: apps) { id, instance in !instance.drain && passed.contains(id) ? .serving(rampStep: nil) : .out }
         }

@@ -8,11 +8,9 @@ import Testing
 @Suite struct ProbeTests {
     let group = MultiThreadedEventLoopGroup.singleton
 
-    func probe(_ address: String, _ check: HealthCheckSpec) async -> ProbeOutcome {
-        let engine = ProbeEngine(eventLoop: group.next(), maxConcurrent: 8)
-        let target = try! ServerAddress(validating: address)
-        let id = BackendID(app: try! AppName(validating: "web"), address: target)
-        return await engine.probe(ProbeRequest(backend: id, target: target, check: check, attempt: 0, ticket: 1, dueAt: .zero))
+    func probe(_ address: String, _ check: HealthCheckSpec) async throws -> ProbeOutcome {
+        let prober = try Prober()
+        return await prober.probe(address, check)
     }
 
     func http(expectedBody: String? = nil, timeout: Duration = .milliseconds(300), maxResponseTime: Duration? = nil) -> HealthCheckSpec {
@@ -21,7 +19,7 @@ import Testing
 
     @Test func passesOnA200AndMeasuresLatency() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
-        let outcome = await probe(backend.address, http(expectedBody: "backend a"))
+        let outcome = try await probe(backend.address, http(expectedBody: "backend a"))
         #expect(outcome.passed)
         #expect(outcome.evidence.statusCode == 200)
         #expect((outcome.evidence.latency ?? .zero) > .zero)
@@ -31,7 +29,7 @@ import Testing
     @Test func classifiesA500AsBadStatus() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
         backend.behaviour = .answer(status: 500, body: "boom")
-        let outcome = await probe(backend.address, http())
+        let outcome = try await probe(backend.address, http())
         #expect(outcome.failureClass == .badStatus)
         #expect(outcome.evidence.statusCode == 500)
         try await backend.stop()
@@ -40,7 +38,7 @@ import Testing
     @Test func classifiesAWrongBodyAsBadBody() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
         backend.behaviour = .answer(status: 200, body: "maintenance")
-        let outcome = await probe(backend.address, http(expectedBody: "ok"))
+        let outcome = try await probe(backend.address, http(expectedBody: "ok"))
         #expect(outcome.failureClass == .badBody)
         try await backend.stop()
     }
@@ -48,7 +46,7 @@ import Testing
     @Test func classifiesASlowButCorrectAnswerAsSlow() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
         backend.behaviour = .delay(.milliseconds(120), status: 200, body: "ok")
-        let outcome = await probe(backend.address, http(maxResponseTime: .milliseconds(50)))
+        let outcome = try await probe(backend.address, http(maxResponseTime: .milliseconds(50)))
         #expect(outcome.failureClass == .slow)
         #expect((outcome.evidence.latency ?? .zero) >= .milliseconds(120))
         try await backend.stop()
@@ -57,51 +55,49 @@ import Testing
     @Test func timesOutOnABackendThatAcceptsButNeverAnswers() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
         backend.behaviour = .hang
-        let outcome = await probe(backend.address, http(timeout: .milliseconds(200)))
+        let outcome = try await probe(backend.address, http(timeout: .milliseconds(200)))
         #expect(outcome.failureClass == .timeout)
         try await backend.stop()
     }
 
     @Test func classifiesAClosedPortAsRefused() async throws {
-        let outcome = await probe("127.0.0.1:\(freePort())", http())
+        let outcome = try await probe("127.0.0.1:\(freePort())", http())
         #expect(outcome.failureClass == .refused)
     }
 
     @Test func classifiesAConnectionClosedWithoutAnswerAsReset() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
         backend.behaviour = .closeAtOnce
-        let outcome = await probe(backend.address, http())
+        let outcome = try await probe(backend.address, http())
         #expect(outcome.failureClass == .reset)
         try await backend.stop()
     }
 
     @Test func classifiesAnUnresolvableNameAsDNS() async throws {
-        let outcome = await probe("no-such-host.invalid:80", http(timeout: .seconds(2)))
+        let outcome = try await probe("no-such-host.invalid:80", http(timeout: .seconds(2)))
         #expect(outcome.failureClass == .dns)
     }
 
     @Test func tcpCheckSendsProbeDataAndRequiresTheExpectedReply() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
         let passing = HealthCheckSpec(kind: .tcp(TCPCheck(probeData: "GET / HTTP/1.0\r\n\r\n", expectedResponse: "backend a")), timeout: .milliseconds(500))
-        #expect(await probe(backend.address, passing).passed)
+        #expect(try await probe(backend.address, passing).passed)
         let failing = HealthCheckSpec(kind: .tcp(TCPCheck(probeData: "GET / HTTP/1.0\r\n\r\n", expectedResponse: "PONG")), timeout: .milliseconds(500))
-        #expect(await probe(backend.address, failing).failureClass == .badBody)
+        #expect(try await probe(backend.address, failing).failureClass == .badBody)
         let connectOnly = HealthCheckSpec(kind: .tcp(TCPCheck()), timeout: .milliseconds(500))
-        #expect(await probe(backend.address, connectOnly).passed)
-        #expect(await probe("127.0.0.1:\(freePort())", connectOnly).failureClass == .refused)
+        #expect(try await probe(backend.address, connectOnly).passed)
+        #expect(try await probe("127.0.0.1:\(freePort())", connectOnly).failureClass == .refused)
         try await backend.stop()
     }
 
     @Test func queuedProbesStartTheirTimeoutOnlyWhenSent() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
         backend.behaviour = .delay(.milliseconds(100), status: 200, body: "ok")
-        let engine = ProbeEngine(eventLoop: group.next(), maxConcurrent: 1)
-        let target = try ServerAddress(validating: backend.address)
-        let id = BackendID(app: try AppName(validating: "web"), address: target)
+        let prober = try Prober(maxConcurrent: 1)
         let check = HealthCheckSpec(kind: .http(HTTPCheck()), timeout: .milliseconds(300))
         let outcomes: [ProbeOutcome] = await withTaskGroup(of: ProbeOutcome.self) { tasks in
             for ticket in 1...4 {
-                tasks.addTask { await engine.probe(ProbeRequest(backend: id, target: target, check: check, attempt: 0, ticket: UInt64(ticket), dueAt: .zero)) }
+                tasks.addTask { await prober.probe(backend.address, check, ticket: UInt64(ticket)) }
             }
             var collected: [ProbeOutcome] = []
             for await outcome in tasks { collected.append(outcome) }

@@ -79,6 +79,8 @@ import PicketCore
         ("health_check: {interval: 1s, fast_interval: 2s, timeout: 500ms}", "must not exceed the interval"),
         ("circuit_breaker: {hold_down: 1m, max_hold_down: 30s}", "must be at least hold_down (1m)"),
         ("health_check: {expected_status_codes: [\"200-700\"]}", "between 100 and 599"),
+        ("health_check: {type: tcp, reuse_connection: true}", "only applies to type: http"),
+        ("health_check: {max_checks_per_connection: 0}", "must be from 1 to 10000"),
     ])
     func rejectsBadValuesWithAClearMessage(line: String, message: String) {
         let found = problems("""
@@ -89,6 +91,18 @@ import PicketCore
                 \(line)
             """)
         #expect(found.contains { $0.contains(message) }, "\(found)")
+    }
+
+    @Test func connectionReuseIsOffByDefaultAndRenewsEveryTenChecksWhenOn() throws {
+        let config = try parse("""
+            nginx: {output: /tmp/u.conf}
+            apps:
+              - {name: a, instances: [127.0.0.1:1]}
+              - {name: b, instances: [127.0.0.1:2], health_check: {reuse_connection: true}}
+              - {name: c, instances: [127.0.0.1:3], health_check: {reuse_connection: yes, max_checks_per_connection: 100}}
+            """)
+        #expect(config.apps.map(\.healthCheck.reuseConnection) == [false, true, true])
+        #expect(config.apps.map(\.healthCheck.maxChecksPerConnection) == [10, 10, 100])
     }
 
     @Test func rejectsDuplicatesAndBackupWithHashing() {

@@ -11,6 +11,9 @@ public final class ScriptedBackend: @unchecked Sendable {
         case delay(TimeAmount, status: Int, body: String)
         case hang
         case closeAtOnce
+        /// Answers, then closes the connection `after` a while without having said so (no `Connection:
+        /// close`); requests arriving on it meanwhile get no answer.
+        case answerThenClose(status: Int, body: String, after: TimeAmount)
     }
 
     public let name: String
@@ -18,6 +21,7 @@ public final class ScriptedBackend: @unchecked Sendable {
     private let group: EventLoopGroup
     private let state: NIOLockedValueBox<Behaviour>
     private let served = NIOLockedValueBox(0)
+    private let accepted = NIOLockedValueBox(0)
     private let received = NIOLockedValueBox<[String]>([])
     private let upcoming = NIOLockedValueBox<[Behaviour]>([])
     private let trafficState = NIOLockedValueBox<Behaviour?>(nil)
@@ -46,6 +50,9 @@ public final class ScriptedBackend: @unchecked Sendable {
 
     public var requestsServed: Int { served.withLockedValue { $0 } }
 
+    /// Connections accepted so far (a check that reuses its connection opens none).
+    public var connectionsAccepted: Int { accepted.withLockedValue { $0 } }
+
     /// The bodies of the requests received so far (a webhook receiver's deliveries).
     public var bodies: [String] { received.withLockedValue { $0 } }
 
@@ -62,10 +69,12 @@ public final class ScriptedBackend: @unchecked Sendable {
         let received = received
         let upcoming = upcoming
         let traffic = trafficState
+        let accepted = accepted
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                accepted.withLockedValue { $0 += 1 }
+                return channel.pipeline.configureHTTPServerPipeline().flatMap {
                     channel.pipeline.addHandler(ScriptedHandler(state: state, served: served, received: received, upcoming: upcoming, traffic: traffic))
                 }
             }
@@ -74,7 +83,7 @@ public final class ScriptedBackend: @unchecked Sendable {
         self.channel = channel
     }
 
-    /// Closes the listening socket: new connections are refused.
+    /// Closes the listening socket: new connections are refused (connections already open stay).
     public func stop() async throws {
         try await channel?.close()
         channel = nil
@@ -92,6 +101,7 @@ private final class ScriptedHandler: ChannelInboundHandler, @unchecked Sendable 
     let traffic: NIOLockedValueBox<ScriptedBackend.Behaviour?>
     private var body = ""
     private var path = ""
+    private var closing = false
 
     init(
         state: NIOLockedValueBox<ScriptedBackend.Behaviour>, served: NIOLockedValueBox<Int>, received: NIOLockedValueBox<[String]>,
@@ -116,6 +126,7 @@ private final class ScriptedHandler: ChannelInboundHandler, @unchecked Sendable 
         case .end:
             break
         }
+        guard !closing else { return }
         received.withLockedValue { $0.append(body) }
         let scripted = upcoming.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }
         let forTraffic = path.hasPrefix("/health") ? nil : traffic.withLockedValue { $0 }
@@ -129,6 +140,11 @@ private final class ScriptedHandler: ChannelInboundHandler, @unchecked Sendable 
             break
         case .closeAtOnce:
             context.close(promise: nil)
+        case .answerThenClose(let status, let body, let delay):
+            respond(context: context, status: status, body: body)
+            closing = true
+            let channel = context.channel
+            channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
         }
     }
 

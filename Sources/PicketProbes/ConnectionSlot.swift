@@ -1,0 +1,58 @@
+import PicketCore
+
+/// One connection the engine holds: a check under way on it, or (with connection reuse) an idle
+/// keep-alive connection waiting for its backend's next check. Slots are reused, so a check allocates
+/// no connection object of its own.
+struct ConnectionSlot {
+    enum Stage {
+        case free
+        /// Waiting for a host name to resolve (off the engine's thread).
+        case resolving
+        /// Connect started; the request (if any) not fully written yet.
+        case connecting
+        /// Request written; reading the reply.
+        case waitingForReply
+        /// A keep-alive connection between checks.
+        case idle
+    }
+
+    var fd: Int32 = -1
+    /// Bumped for every new socket in this slot: events for an earlier socket are ignored.
+    var serial: UInt32 = 0
+    /// Bumped whenever the slot's check or idle period ends: deadlines set for it earlier are ignored.
+    var generation: UInt32 = 0
+    var stage = Stage.free
+    var probe: ActiveProbe?
+    /// Request bytes not yet written (while connecting, or when the socket buffer was full).
+    var unsent: [UInt8] = []
+    var http = HTTPResponseParser()
+    var tcpReply: [UInt8] = []
+    /// The backend this keep-alive connection belongs to (connection reuse only).
+    var reuseKey: ReuseKey?
+    /// Checks answered on this connection so far.
+    var checksServed = 0
+
+    /// The epoll token of this slot's current socket.
+    func token(_ index: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: index)) | UInt64(serial) << 32
+    }
+}
+
+/// A check under way.
+struct ActiveProbe {
+    let request: ProbeRequest
+    let completion: ProbeEngine.Completion
+    /// When the check was first started: its lag is measured against its due time from here.
+    let sent: Int64
+    /// When the current attempt began (a retry on a fresh connection starts again): latency is from here.
+    let started: Int64
+    /// On a connection kept from an earlier check: if the server closed it meanwhile, the check is
+    /// retried once on a fresh connection instead of failing.
+    let onReusedConnection: Bool
+}
+
+/// Which keep-alive connection a check may reuse: the same backend at the same target.
+struct ReuseKey: Hashable {
+    let backend: BackendID
+    let target: ServerAddress
+}

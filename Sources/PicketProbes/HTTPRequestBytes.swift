@@ -1,0 +1,47 @@
+import PicketCore
+
+/// The bytes of an HTTP check's request: `METHOD path HTTP/1.1`, then `Host`, `User-Agent: picket` and,
+/// on a connection used once, `Connection: close`; the check's own headers replace these by name.
+enum HTTPRequestBytes {
+    static func write(_ check: HTTPCheck, host: String, keepAlive: Bool, into bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        append(check.method, to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        append(check.path, to: &bytes)
+        append(" HTTP/1.1\r\n", to: &bytes)
+        if !overridden("host", check) { header("Host", host, to: &bytes) }
+        if !overridden("user-agent", check) { header("User-Agent", "picket", to: &bytes) }
+        if !keepAlive, !overridden("connection", check) { header("Connection", "close", to: &bytes) }
+        for field in check.headers where !(check.body != nil && equalsIgnoringCase(field.name, "content-length")) {
+            header(field.name, field.value, to: &bytes)
+        }
+        if let body = check.body {
+            header("Content-Length", String(body.utf8.count), to: &bytes)
+            append("\r\n", to: &bytes)
+            append(body, to: &bytes)
+        } else {
+            append("\r\n", to: &bytes)
+        }
+    }
+
+    private static func header(_ name: String, _ value: String, to bytes: inout [UInt8]) {
+        append(name, to: &bytes)
+        append(": ", to: &bytes)
+        append(value, to: &bytes)
+        append("\r\n", to: &bytes)
+    }
+
+    private static func append(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private static func overridden(_ lowercaseName: String, _ check: HTTPCheck) -> Bool {
+        check.headers.contains { equalsIgnoringCase($0.name, lowercaseName) }
+    }
+
+    private static func equalsIgnoringCase(_ name: String, _ lowercase: String) -> Bool {
+        name.utf8.count == lowercase.utf8.count
+            && zip(name.utf8, lowercase.utf8).allSatisfy { ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0) == $1 }
+    }
+}

@@ -1,0 +1,296 @@
+import DequeModule
+import Glibc
+import HeapModule
+import PicketCore
+
+/// The probe engine's event loop: every check's socket, its deadline and its reply, on one thread.
+///
+/// A check is a handful of system calls (socket, SO_LINGER, connect, one epoll registration, send,
+/// recv, close) and no allocation beyond its reply: slots are reused, the request is written into a
+/// scratch buffer, deadlines live in one heap. Confined to the engine's thread.
+final class ProbeReactor {
+    struct Submission {
+        let request: ProbeRequest
+        let completion: ProbeEngine.Completion
+    }
+
+    private struct Deadline: Comparable {
+        let at: Int64
+        let slot: Int32
+        let generation: UInt32
+
+        static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.at < rhs.at }
+        static func == (lhs: Deadline, rhs: Deadline) -> Bool { lhs.at == rhs.at && lhs.slot == rhs.slot && lhs.generation == rhs.generation }
+    }
+
+    private struct Work: Comparable {
+        let at: Int64
+        let sequence: UInt64
+        let run: () -> Void
+
+        static func < (lhs: Work, rhs: Work) -> Bool { (lhs.at, lhs.sequence) < (rhs.at, rhs.sequence) }
+        static func == (lhs: Work, rhs: Work) -> Bool { lhs.sequence == rhs.sequence }
+    }
+
+    var maxConcurrent: Int
+    /// Idle keep-alive connections kept at most.
+    var maxIdle: Int
+    let poller: Poller
+    /// Hands a host name to a resolver off this thread; the answer comes back through `resolved`.
+    private let resolve: (_ host: String, _ port: Int, _ slot: Int32, _ generation: UInt32) -> Void
+    var slots: [ConnectionSlot] = []
+    private var freeSlots: [Int32] = []
+    /// The idle keep-alive connection of each backend (connection reuse).
+    private var idle: [ReuseKey: Int32] = [:]
+    private var deadlines = Heap<Deadline>()
+    private var work = Heap<Work>()
+    private var workSequence: UInt64 = 0
+    private var waiting = Deque<Submission>()
+    private var running = 0
+    var scratch: [UInt8] = []
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
+
+    init(maxConcurrent: Int, maxIdle: Int, poller: Poller, resolve: @escaping (String, Int, Int32, UInt32) -> Void) {
+        self.maxConcurrent = max(1, maxConcurrent)
+        self.maxIdle = max(0, maxIdle)
+        self.poller = poller
+        self.resolve = resolve
+        scratch.reserveCapacity(512)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    // MARK: Starting and finishing checks
+
+    func submit(_ submission: Submission) {
+        if running < maxConcurrent {
+            start(submission, sent: Clock.now(), mayReuse: true)
+        } else {
+            waiting.append(submission)
+        }
+    }
+
+    /// Starts what waits while there is room (after a check finished or the limit was raised).
+    func startWaiting() {
+        while running < maxConcurrent, let next = waiting.popFirst() {
+            start(next, sent: Clock.now(), mayReuse: true)
+        }
+    }
+
+    private func start(_ submission: Submission, sent: Int64, mayReuse: Bool) {
+        running += 1
+        let request = submission.request
+        let now = Clock.now()
+        var key: ReuseKey?
+        if case .http = request.check.kind, request.check.reuseConnection {
+            key = ReuseKey(backend: request.backend, target: request.target)
+        }
+        if mayReuse, let key, let index = idle.removeValue(forKey: key) {
+            begin(index, ActiveProbe(request: request, completion: submission.completion, sent: sent, started: now, onReusedConnection: true))
+            slots[Int(index)].stage = .connecting
+            sendRequest(index)
+            return
+        }
+        let index = allocateSlot()
+        begin(index, ActiveProbe(request: request, completion: submission.completion, sent: sent, started: now, onReusedConnection: false))
+        slots[Int(index)].reuseKey = key
+        slots[Int(index)].checksServed = 0
+        switch SocketTarget.plan(request.target) {
+        case .ready(let target):
+            open(index, target)
+        case .resolve(let host, let port):
+            slots[Int(index)].stage = .resolving
+            resolve(host, port, index, slots[Int(index)].generation)
+        }
+    }
+
+    /// Puts a check on a slot: a fresh reply, a deadline.
+    private func begin(_ index: Int32, _ probe: ActiveProbe) {
+        let check = probe.request.check
+        slots[Int(index)].generation &+= 1
+        slots[Int(index)].probe = probe
+        slots[Int(index)].unsent.removeAll()
+        switch check.kind {
+        case .http(let http):
+            slots[Int(index)].http = HTTPResponseParser(headRequest: http.method == "HEAD", keepsBody: http.expectedBody != nil)
+        case .tcp:
+            slots[Int(index)].tcpReply.removeAll()
+        }
+        deadlines.insert(Deadline(at: probe.started + check.timeout.nanoseconds, slot: index, generation: slots[Int(index)].generation))
+    }
+
+    /// A host name resolved (or not) for the check on `slot`.
+    func resolved(_ target: SocketTarget?, host: String, slot index: Int32, generation: UInt32) {
+        guard slots[Int(index)].generation == generation, slots[Int(index)].stage == .resolving else { return }
+        guard let target else {
+            fail(index, .dns, "cannot resolve \(host)")
+            return
+        }
+        open(index, target)
+    }
+
+    private func open(_ index: Int32, _ target: SocketTarget) {
+        let (fd, error) = ProbeSocket.connect(to: target)
+        guard error == 0 else {
+            fail(index, errno: error)
+            return
+        }
+        slots[Int(index)].serial &+= 1
+        slots[Int(index)].fd = fd
+        slots[Int(index)].stage = .connecting
+        let registered = poller.add(fd, token: slots[Int(index)].token(index))
+        guard registered == 0 else {
+            fail(index, errno: registered)
+            return
+        }
+        if sendsOnConnect(slots[Int(index)].probe!.request.check) { sendRequest(index) }
+    }
+
+    /// The check passed, failed or timed out: reports it, then keeps or closes the connection.
+    func finish(_ index: Int32, _ outcome: ProbeOutcome, keepAlive: Bool = false) {
+        guard let probe = slots[Int(index)].probe else { return }
+        slots[Int(index)].probe = nil
+        slots[Int(index)].generation &+= 1
+        slots[Int(index)].checksServed += 1
+        running -= 1
+        let lag = Duration.nanoseconds(probe.sent - probe.request.dueAt.nanoseconds)
+        probe.completion(probe.request.report(outcome), ProbeTiming(lag: lag))
+        let check = probe.request.check
+        if keepAlive, let key = slots[Int(index)].reuseKey, slots[Int(index)].checksServed < check.maxChecksPerConnection, idle[key] == nil,
+            idle.count < maxIdle
+        {
+            slots[Int(index)].stage = .idle
+            idle[key] = index
+            // An idle connection whose backend is no longer checked (removed, or its check changed) goes.
+            let expiry = Clock.now() + (check.interval * 2 + .seconds(1)).nanoseconds
+            deadlines.insert(Deadline(at: expiry, slot: index, generation: slots[Int(index)].generation))
+        } else {
+            close(index)
+        }
+        startWaiting()
+    }
+
+    /// A keep-alive connection failed before any of the reply arrived: the server closed it between
+    /// checks. The check starts again on a fresh connection (once), which also tells whether the
+    /// backend still accepts connections.
+    func retryOnFreshConnection(_ index: Int32) {
+        guard let probe = slots[Int(index)].probe else { return }
+        slots[Int(index)].probe = nil
+        running -= 1
+        close(index)
+        start(Submission(request: probe.request, completion: probe.completion), sent: probe.sent, mayReuse: false)
+    }
+
+    func fail(_ index: Int32, _ failureClass: FailureClass, _ message: String, status: Int? = nil) {
+        guard let probe = slots[Int(index)].probe else { return }
+        finish(index, .failed(failureClass, ProbeEvidence(statusCode: status, latency: elapsed(probe), message: message)))
+    }
+
+    func fail(_ index: Int32, errno: Int32) {
+        guard let probe = slots[Int(index)].probe else { return }
+        finish(index, FailureClassifier.outcome(errno: errno, latency: elapsed(probe)))
+    }
+
+    func close(_ index: Int32) {
+        let slot = slots[Int(index)]
+        if slot.fd >= 0 { ProbeSocket.close(slot.fd) }
+        if slot.stage == .idle, let key = slot.reuseKey, idle[key] == index { idle[key] = nil }
+        slots[Int(index)].fd = -1
+        slots[Int(index)].stage = .free
+        slots[Int(index)].probe = nil
+        slots[Int(index)].reuseKey = nil
+        slots[Int(index)].generation &+= 1
+        freeSlots.append(index)
+    }
+
+    private func allocateSlot() -> Int32 {
+        if let index = freeSlots.popLast() { return index }
+        slots.append(ConnectionSlot())
+        return Int32(slots.count - 1)
+    }
+
+    func elapsed(_ probe: ActiveProbe) -> Duration {
+        .nanoseconds(Clock.now() - probe.started)
+    }
+
+    /// HTTP checks and TCP checks with `probe_data` write as soon as they connect.
+    func sendsOnConnect(_ check: HealthCheckSpec) -> Bool {
+        switch check.kind {
+        case .http: return true
+        case .tcp(let tcp): return tcp.probeData != nil
+        }
+    }
+
+    // MARK: Time
+
+    /// Runs `run` on this thread after `delay`.
+    func schedule(after delay: Duration, _ run: @escaping () -> Void) {
+        workSequence += 1
+        work.insert(Work(at: Clock.now() + delay.nanoseconds, sequence: workSequence, run: run))
+    }
+
+    /// Milliseconds until the next deadline or scheduled work (-1: none), for epoll_wait.
+    func timeout(now: Int64) -> Int32 {
+        let next = [deadlines.min?.at, work.min?.at].compactMap { $0 }.min()
+        guard let next else { return -1 }
+        return Int32(clamping: max(0, (next - now + 999_999) / 1_000_000))
+    }
+
+    /// Times out checks and idle connections whose deadline passed, and runs due work.
+    func fireDue(now: Int64) {
+        while let deadline = deadlines.min, deadline.at <= now {
+            deadlines.removeMin()
+            let slot = slots[Int(deadline.slot)]
+            guard slot.generation == deadline.generation else { continue }
+            switch slot.stage {
+            case .free:
+                continue
+            case .idle:
+                close(deadline.slot)
+            case .resolving, .connecting, .waitingForReply:
+                timedOut(deadline.slot)
+            }
+        }
+        while let next = work.min, next.at <= now {
+            work.removeMin()
+            next.run()
+        }
+    }
+
+    private func timedOut(_ index: Int32) {
+        let slot = slots[Int(index)]
+        guard let probe = slot.probe else { return }
+        let timeout = probe.request.check.timeout
+        if case .tcp(let tcp) = probe.request.check.kind, !slot.tcpReply.isEmpty {
+            finish(index, ProbeVerdict.tcp(reply: String(decoding: slot.tcpReply, as: UTF8.self), latency: timeout, check: tcp, spec: probe.request.check))
+        } else if slot.stage == .connecting || slot.stage == .resolving {
+            finish(index, .failed(.timeout, ProbeEvidence(latency: timeout, message: "connect timed out")))
+        } else {
+            finish(index, .failed(.timeout, ProbeEvidence(statusCode: slot.http.status, latency: timeout, message: "no answer within \(timeout.shortDescription)")))
+        }
+    }
+
+    /// Ends every check (reported as failed: the engine stopped) and closes every connection.
+    func stopAll() {
+        let stopped = ProbeOutcome.failed(.other, ProbeEvidence(message: "probe engine stopped"))
+        while let submission = waiting.popFirst() {
+            submission.completion(submission.request.report(stopped), ProbeTiming(lag: .zero))
+        }
+        maxConcurrent = 0
+        for index in slots.indices where slots[index].stage != .free {
+            if slots[index].probe != nil { finish(Int32(index), stopped) }
+            if slots[index].stage != .free { close(Int32(index)) }
+        }
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds: the clock `Instant`s and NIO deadlines use.
+enum Clock {
+    static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    }
+}
