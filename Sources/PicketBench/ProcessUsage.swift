@@ -4,16 +4,16 @@ import Foundation
 struct ProcessUsage {
     let pid: Int32
 
-    /// User + system CPU time so far, from /proc/PID/stat (clock ticks, 10 ms on Linux).
-    func cpuTime() -> Duration {
+    /// User and system CPU time so far, from /proc/PID/stat (clock ticks, 10 ms on Linux).
+    func cpuTimes() -> CPUTimes {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
-        else { return .zero }
+        else { return CPUTimes(user: .zero, system: .zero) }
         // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
         let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return .zero }
+        guard fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return CPUTimes(user: .zero, system: .zero) }
         let ticks = Int64(sysconf(Int32(_SC_CLK_TCK)))
-        return .microseconds((user + system) * 1_000_000 / ticks)
+        return CPUTimes(user: .microseconds(user * 1_000_000 / ticks), system: .microseconds(system * 1_000_000 / ticks))
     }
 
     /// Resident and peak resident memory in MiB.
@@ -24,6 +24,17 @@ struct ProcessUsage {
             return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
         }
         return (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+/// CPU time spent in the process itself and in the kernel on its behalf.
+struct CPUTimes {
+    var user: Duration
+    var system: Duration
+    var total: Duration { user + system }
+
+    static func - (lhs: CPUTimes, rhs: CPUTimes) -> CPUTimes {
+        CPUTimes(user: lhs.user - rhs.user, system: lhs.system - rhs.system)
     }
 }
 

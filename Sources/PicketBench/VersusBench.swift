@@ -109,9 +109,9 @@ struct VersusBench {
             throw BenchError("\(name) exited during warm-up (status \(process.terminationStatus)): \(log.prefix(2000))")
         }
         let start = Date().timeIntervalSince1970
-        let cpuStart = usage.cpuTime()
+        let cpuStart = usage.cpuTimes()
         try await Task.sleep(for: .seconds(seconds))
-        let cpu = usage.cpuTime() - cpuStart
+        let cpu = usage.cpuTimes() - cpuStart
         let end = Date().timeIntervalSince1970
         let memory = usage.memory()
         let timeWait = timeWaitSockets(ports: ports)
@@ -124,7 +124,7 @@ struct VersusBench {
     struct Run {
         let name: String
         let window: ClosedRange<Double>
-        let cpu: Duration
+        let cpu: CPUTimes
         let rss: Double
         let peak: Double
         let timeWait: Int
@@ -134,19 +134,22 @@ struct VersusBench {
         let run: Run
         let stats: CheckStats
 
-        var perCheck: Double { Double(run.cpu.nanoseconds) / 1000 / Double(max(stats.checks, 1)) }
-        var coreShare: Double { Double(run.cpu.nanoseconds) / 1e9 / stats.seconds * 100 }
+        var perCheck: Double { microsecondsPerCheck(run.cpu.total) }
+        var userPerCheck: Double { microsecondsPerCheck(run.cpu.user) }
+        var coreShare: Double { Double(run.cpu.total.nanoseconds) / 1e9 / stats.seconds * 100 }
+
+        private func microsecondsPerCheck(_ time: Duration) -> Double { Double(time.nanoseconds) / 1000 / Double(max(stats.checks, 1)) }
 
         static func table(_ rows: [Row], backends: Int) -> String {
-            var lines = ["| \(backends) backends | CPU per check | share of a core | RSS (peak) | checks/s | gap p50 | gap p99 | gap max | TIME_WAIT |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            var lines = ["| \(backends) backends | CPU per check | user / system | share of a core | RSS (peak) | checks/s | gap p50 | gap p99 | gap max | TIME_WAIT |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
             for row in rows {
-                lines.append("| \(row.run.name) | \(format(row.perCheck)) µs | \(format(row.coreShare)) % | \(format(row.run.rss)) MiB (\(format(row.run.peak))) "
+                lines.append("| \(row.run.name) | \(format(row.perCheck)) µs | \(format(row.userPerCheck)) / \(format(row.perCheck - row.userPerCheck)) µs | \(format(row.coreShare)) % | \(format(row.run.rss)) MiB (\(format(row.run.peak))) "
                     + "| \(format(row.stats.perSecond, 0)) | \(format(row.stats.p50, 3)) s | \(format(row.stats.p99, 3)) s | \(format(row.stats.max, 3)) s | \(row.run.timeWait) |")
             }
             if rows.count == 2 {
                 let (base, other) = (rows[0], rows[1])
-                lines.append("| \(other.run.name) / \(base.run.name) | \(format(other.perCheck / base.perCheck, 2))× | | \(format(other.run.rss / base.run.rss, 2))× | "
+                lines.append("| \(other.run.name) / \(base.run.name) | \(format(other.perCheck / base.perCheck, 2))× | | | \(format(other.run.rss / base.run.rss, 2))× | "
                     + "\(format(other.stats.perSecond / base.stats.perSecond, 2))× | | \(format(other.stats.p99 / base.stats.p99, 3))× | | |")
             }
             return lines.joined(separator: "\n")

@@ -22,6 +22,10 @@ struct ConnectionSlot {
     /// Bumped whenever the slot's check or idle period ends: deadlines set for it earlier are ignored.
     var generation: UInt32 = 0
     var stage = Stage.free
+    /// The socket is in the poller's set (fresh sockets join once their speculative write is done).
+    var registered = false
+    /// The socket is registered for writability too.
+    var watchesWritable = false
     var probe: ActiveProbe?
     /// Request bytes not yet written (while connecting, or when the socket buffer was full).
     var unsent: [UInt8] = []
@@ -38,8 +42,9 @@ struct ConnectionSlot {
     }
 }
 
-/// A check under way.
-struct ActiveProbe {
+/// A check under way. A class: the slot, the deadline and the reply handling all refer to it, and
+/// copying a whole request for each of those cost more than one allocation.
+final class ActiveProbe {
     let request: ProbeRequest
     let completion: ProbeEngine.Completion
     /// When the check was first started: its lag is measured against its due time from here.
@@ -49,6 +54,14 @@ struct ActiveProbe {
     /// On a connection kept from an earlier check: if the server closed it meanwhile, the check is
     /// retried once on a fresh connection instead of failing.
     let onReusedConnection: Bool
+
+    init(request: ProbeRequest, completion: @escaping ProbeEngine.Completion, sent: Int64, started: Int64, onReusedConnection: Bool) {
+        self.request = request
+        self.completion = completion
+        self.sent = sent
+        self.started = started
+        self.onReusedConnection = onReusedConnection
+    }
 }
 
 /// Which keep-alive connection a check may reuse: the same backend at the same target.

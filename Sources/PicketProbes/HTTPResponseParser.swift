@@ -143,17 +143,28 @@ struct HTTPResponseParser {
     }
 
     /// Reads the status line and the headers that frame the body; sets the next stage. Returns what is
-    /// wrong with the head, if anything.
+    /// wrong with the head, if anything. Walks the bytes in place: no line or token is copied.
     private mutating func parseHead(_ bytes: UnsafeRawBufferPointer) -> String? {
-        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
-            line.last == UInt8(ascii: "\r") ? line.dropLast() : line
-        }[...]
-        guard let statusLine = lines.popFirst(), let (minor, code) = Self.statusLine(statusLine) else { return "bad status line" }
+        var lineStart = 0
+        var statusSeen = false
+        var code = 0
         var contentLength: Int?
         var chunked = false
         var otherCoding = false
-        persistent = minor >= 1
-        for line in lines where !line.isEmpty {
+        while lineStart < bytes.count {
+            let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            var lineEnd = newline
+            if lineEnd > lineStart, bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+            let line = bytes[lineStart..<lineEnd]
+            lineStart = newline + 1
+            guard statusSeen else {
+                guard let (minor, parsed) = Self.statusLine(line) else { return "bad status line" }
+                persistent = minor >= 1
+                code = parsed
+                statusSeen = true
+                continue
+            }
+            guard !line.isEmpty else { continue }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return "bad header line" }
             let name = line[..<colon]
             let value = Self.trimmed(line[(colon + 1)...])
@@ -161,15 +172,17 @@ struct HTTPResponseParser {
                 guard let length = Self.decimal(value), contentLength == nil || contentLength == length else { return "bad Content-Length" }
                 contentLength = length
             } else if Self.equalsIgnoringCase(name, "transfer-encoding") {
-                let last = value.split(separator: UInt8(ascii: ",")).last.map(Self.trimmed)
-                if let last, Self.equalsIgnoringCase(last, "chunked") { chunked = true } else { otherCoding = true }
+                var last = value[value.endIndex...]
+                Self.forEachToken(value) { last = $0 }
+                if Self.equalsIgnoringCase(last, "chunked") { chunked = true } else { otherCoding = true }
             } else if Self.equalsIgnoringCase(name, "connection") {
-                for token in value.split(separator: UInt8(ascii: ",")).map(Self.trimmed) {
+                Self.forEachToken(value) { token in
                     if Self.equalsIgnoringCase(token, "close") { persistent = false }
                     if Self.equalsIgnoringCase(token, "keep-alive") { persistent = true }
                 }
             }
         }
+        guard statusSeen else { return "bad status line" }
         if (100...199).contains(code), code != 101 {
             stage = .head  // an interim response: the final one follows
             return nil
@@ -190,14 +203,23 @@ struct HTTPResponseParser {
     }
 
     /// `HTTP/1.x NNN ...`: the minor version and the code.
-    private static func statusLine(_ line: UnsafeRawBufferPointer.SubSequence) -> (Int, Int)? {
-        let bytes = Array(line)
-        let prefix = Array("HTTP/1.".utf8)
-        guard bytes.count >= 12, bytes.starts(with: prefix), bytes[8] == UInt8(ascii: " "),
+    private static func statusLine(_ line: Slice<UnsafeRawBufferPointer>) -> (Int, Int)? {
+        let bytes = UnsafeRawBufferPointer(rebasing: line)
+        guard bytes.count >= 12, bytes.starts(with: "HTTP/1.".utf8), bytes[8] == UInt8(ascii: " "),
             let minor = digit(bytes[7]), let a = digit(bytes[9]), let b = digit(bytes[10]), let c = digit(bytes[11]), a >= 1,
             bytes.count == 12 || bytes[12] == UInt8(ascii: " ")
         else { return nil }
         return (minor, a * 100 + b * 10 + c)
+    }
+
+    /// Calls `body` with each comma-separated token of a header value, trimmed.
+    private static func forEachToken(_ value: Slice<UnsafeRawBufferPointer>, _ body: (Slice<UnsafeRawBufferPointer>) -> Void) {
+        var start = value.startIndex
+        while start <= value.endIndex {
+            let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
+            body(trimmed(value[start..<end]))
+            start = end + 1
+        }
     }
 
     private static func digit(_ byte: UInt8) -> Int? {

@@ -3,12 +3,13 @@ import Glibc
 
 /// epoll plus an eventfd to wake it: the probe engine's only way of waiting.
 ///
-/// Sockets are registered once, edge-triggered, for reading, writing and the peer's close; closing a
-/// socket takes it out of the set, so a check costs one `epoll_ctl` (NIO's channels spend seven).
+/// Sockets are registered once, edge-triggered, for reading and the peer's close (and for writing while
+/// a request waits to go out); closing a socket takes it out of the set, so a check costs one
+/// `epoll_ctl` (NIO's channels spend seven).
 struct Poller {
     /// The token of the wake-up eventfd; socket tokens are slot numbers and serials, never this.
     static let wakeToken = UInt64.max
-    static let socketEvents = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+    private static let readEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
 
     private let epoll: Int32
     private let wakeFD: Int32
@@ -31,10 +32,20 @@ struct Poller {
         }
     }
 
-    /// Watches `socket` until it is closed; returns 0 or the errno.
-    func add(_ socket: Int32, token: UInt64) -> Int32 {
-        var event = epoll_event(events: Self.socketEvents, data: epoll_data_t(u64: token))
-        return epoll_ctl(epoll, EPOLL_CTL_ADD, socket, &event) == 0 ? 0 : errno
+    /// Watches `socket` (for reading and the peer's close, and for writing if `writable`) until it is
+    /// closed; returns 0 or the errno.
+    func add(_ socket: Int32, token: UInt64, writable: Bool) -> Int32 {
+        control(EPOLL_CTL_ADD, socket, token: token, writable: writable)
+    }
+
+    /// Starts or stops watching an already watched socket for writing; returns 0 or the errno.
+    func modify(_ socket: Int32, token: UInt64, writable: Bool) -> Int32 {
+        control(EPOLL_CTL_MOD, socket, token: token, writable: writable)
+    }
+
+    private func control(_ operation: Int32, _ socket: Int32, token: UInt64, writable: Bool) -> Int32 {
+        var event = epoll_event(events: Self.readEvents | (writable ? EPOLLOUT.rawValue : 0), data: epoll_data_t(u64: token))
+        return epoll_ctl(epoll, operation, socket, &event) == 0 ? 0 : errno
     }
 
     /// Waits up to `timeout` milliseconds (-1: no limit) and returns how many events were filled in.

@@ -48,15 +48,23 @@ extension ProbeReactor {
         let result = bytes.withUnsafeBytes { ProbeSocket.send(slots[Int(index)].fd, $0) }
         if result == bytes.count {
             requestWritten(index)
-        } else if result >= 0 {
-            slots[Int(index)].unsent = Array(bytes[result...])
-        } else if result == -Int(EAGAIN) {
-            slots[Int(index)].unsent = bytes
+        } else if result >= 0 || result == -Int(EAGAIN) {
+            slots[Int(index)].unsent = Array(bytes[max(0, result)...])
+            watchWritable(index)
         } else if slots[Int(index)].probe?.onReusedConnection == true {
             retryOnFreshConnection(index)
         } else {
             fail(index, errno: Int32(-result))
         }
+    }
+
+    /// The rest of a request waits for room: make sure a writable event will say when (a socket
+    /// registered after its request went out in one piece is not watched for writing).
+    private func watchWritable(_ index: Int32) {
+        guard slots[Int(index)].registered, !slots[Int(index)].watchesWritable else { return }
+        slots[Int(index)].watchesWritable = true
+        let error = poller.modify(slots[Int(index)].fd, token: slots[Int(index)].token(index), writable: true)
+        if error != 0 { fail(index, errno: error) }
     }
 
     private func requestWritten(_ index: Int32) {
@@ -82,13 +90,12 @@ extension ProbeReactor {
     }
 
     private func socketFailed(_ index: Int32) {
-        let slot = slots[Int(index)]
-        guard slot.stage != .idle else {
+        guard slots[Int(index)].stage != .idle else {
             close(index)
             return
         }
-        let error = ProbeSocket.pendingError(slot.fd)
-        if slot.probe?.onReusedConnection == true, slot.http.received == 0 {
+        let error = ProbeSocket.pendingError(slots[Int(index)].fd)
+        if slots[Int(index)].probe?.onReusedConnection == true, slots[Int(index)].http.received == 0 {
             retryOnFreshConnection(index)
         } else {
             fail(index, errno: error == 0 ? ECONNRESET : error)

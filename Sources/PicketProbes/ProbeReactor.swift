@@ -7,20 +7,11 @@ import PicketCore
 ///
 /// A check is a handful of system calls (socket, SO_LINGER, connect, one epoll registration, send,
 /// recv, close) and no allocation beyond its reply: slots are reused, the request is written into a
-/// scratch buffer, deadlines live in one heap. Confined to the engine's thread.
+/// scratch buffer, deadlines wait in first-in-first-out queues. Confined to the engine's thread.
 final class ProbeReactor {
     struct Submission {
         let request: ProbeRequest
         let completion: ProbeEngine.Completion
-    }
-
-    private struct Deadline: Comparable {
-        let at: Int64
-        let slot: Int32
-        let generation: UInt32
-
-        static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.at < rhs.at }
-        static func == (lhs: Deadline, rhs: Deadline) -> Bool { lhs.at == rhs.at && lhs.slot == rhs.slot && lhs.generation == rhs.generation }
     }
 
     private struct Work: Comparable {
@@ -42,7 +33,7 @@ final class ProbeReactor {
     private var freeSlots: [Int32] = []
     /// The idle keep-alive connection of each backend (connection reuse).
     private var idle: [ReuseKey: Int32] = [:]
-    private var deadlines = Heap<Deadline>()
+    private var deadlines = DeadlineQueues()
     private var work = Heap<Work>()
     private var workSequence: UInt64 = 0
     private var waiting = Deque<Submission>()
@@ -118,7 +109,7 @@ final class ProbeReactor {
         case .tcp:
             slots[Int(index)].tcpReply.removeAll()
         }
-        deadlines.insert(Deadline(at: probe.started + check.timeout.nanoseconds, slot: index, generation: slots[Int(index)].generation))
+        deadlines.add(check.timeout.nanoseconds, after: probe.started, slot: index, generation: slots[Int(index)].generation)
     }
 
     /// A host name resolved (or not) for the check on `slot`.
@@ -140,12 +131,16 @@ final class ProbeReactor {
         slots[Int(index)].serial &+= 1
         slots[Int(index)].fd = fd
         slots[Int(index)].stage = .connecting
-        let registered = poller.add(fd, token: slots[Int(index)].token(index))
-        guard registered == 0 else {
-            fail(index, errno: registered)
-            return
-        }
-        if sendsOnConnect(slots[Int(index)].probe!.request.check) { sendRequest(index) }
+        slots[Int(index)].registered = false
+        let serial = slots[Int(index)].serial
+        if let probe = slots[Int(index)].probe, sendsOnConnect(probe.request.check) { sendRequest(index) }
+        guard slots[Int(index)].serial == serial, slots[Int(index)].fd == fd else { return }  // already over
+        // Writability matters only while the request is not out (or to learn that a bare TCP connect
+        // finished); otherwise watching it would only add an event per check.
+        let writable = slots[Int(index)].stage == .connecting
+        slots[Int(index)].watchesWritable = writable
+        let registered = poller.add(fd, token: slots[Int(index)].token(index), writable: writable)
+        if registered == 0 { slots[Int(index)].registered = true } else { fail(index, errno: registered) }
     }
 
     /// The check passed, failed or timed out: reports it, then keeps or closes the connection.
@@ -164,8 +159,7 @@ final class ProbeReactor {
             slots[Int(index)].stage = .idle
             idle[key] = index
             // An idle connection whose backend is no longer checked (removed, or its check changed) goes.
-            let expiry = Clock.now() + (check.interval * 2 + .seconds(1)).nanoseconds
-            deadlines.insert(Deadline(at: expiry, slot: index, generation: slots[Int(index)].generation))
+            deadlines.add((check.interval * 2 + .seconds(1)).nanoseconds, after: Clock.now(), slot: index, generation: slots[Int(index)].generation)
         } else {
             close(index)
         }
@@ -194,9 +188,8 @@ final class ProbeReactor {
     }
 
     func close(_ index: Int32) {
-        let slot = slots[Int(index)]
-        if slot.fd >= 0 { ProbeSocket.close(slot.fd) }
-        if slot.stage == .idle, let key = slot.reuseKey, idle[key] == index { idle[key] = nil }
+        if slots[Int(index)].fd >= 0 { ProbeSocket.close(slots[Int(index)].fd) }
+        if slots[Int(index)].stage == .idle, let key = slots[Int(index)].reuseKey, idle[key] == index { idle[key] = nil }
         slots[Int(index)].fd = -1
         slots[Int(index)].stage = .free
         slots[Int(index)].probe = nil
@@ -233,18 +226,17 @@ final class ProbeReactor {
 
     /// Milliseconds until the next deadline or scheduled work (-1: none), for epoll_wait.
     func timeout(now: Int64) -> Int32 {
-        let next = [deadlines.min?.at, work.min?.at].compactMap { $0 }.min()
-        guard let next else { return -1 }
+        let deadline = deadlines.earliest { slots[Int($0.slot)].generation == $0.generation }
+        let next = min(deadline ?? .max, work.min?.at ?? .max)
+        guard next < .max else { return -1 }
         return Int32(clamping: max(0, (next - now + 999_999) / 1_000_000))
     }
 
     /// Times out checks and idle connections whose deadline passed, and runs due work.
     func fireDue(now: Int64) {
-        while let deadline = deadlines.min, deadline.at <= now {
-            deadlines.removeMin()
-            let slot = slots[Int(deadline.slot)]
-            guard slot.generation == deadline.generation else { continue }
-            switch slot.stage {
+        while let deadline = deadlines.popDue(now: now) {
+            guard slots[Int(deadline.slot)].generation == deadline.generation else { continue }
+            switch slots[Int(deadline.slot)].stage {
             case .free:
                 continue
             case .idle:
@@ -260,15 +252,17 @@ final class ProbeReactor {
     }
 
     private func timedOut(_ index: Int32) {
-        let slot = slots[Int(index)]
-        guard let probe = slot.probe else { return }
+        guard let probe = slots[Int(index)].probe else { return }
         let timeout = probe.request.check.timeout
-        if case .tcp(let tcp) = probe.request.check.kind, !slot.tcpReply.isEmpty {
-            finish(index, ProbeVerdict.tcp(reply: String(decoding: slot.tcpReply, as: UTF8.self), latency: timeout, check: tcp, spec: probe.request.check))
-        } else if slot.stage == .connecting || slot.stage == .resolving {
+        let stage = slots[Int(index)].stage
+        if case .tcp(let tcp) = probe.request.check.kind, !slots[Int(index)].tcpReply.isEmpty {
+            let reply = String(decoding: slots[Int(index)].tcpReply, as: UTF8.self)
+            finish(index, ProbeVerdict.tcp(reply: reply, latency: timeout, check: tcp, spec: probe.request.check))
+        } else if stage == .connecting || stage == .resolving {
             finish(index, .failed(.timeout, ProbeEvidence(latency: timeout, message: "connect timed out")))
         } else {
-            finish(index, .failed(.timeout, ProbeEvidence(statusCode: slot.http.status, latency: timeout, message: "no answer within \(timeout.shortDescription)")))
+            let status = slots[Int(index)].http.status
+            finish(index, .failed(.timeout, ProbeEvidence(statusCode: status, latency: timeout, message: "no answer within \(timeout.shortDescription)")))
         }
     }
 
