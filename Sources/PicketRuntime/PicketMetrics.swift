@@ -14,6 +14,7 @@ final class PicketMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let seenDatagrams = NIOLockedValueBox<[PassiveIngest.Result: Int]>([:])
+    private let probes: ProbeMetricHandles
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -31,19 +32,20 @@ final class PicketMetrics: Sendable {
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
         ]
         self.factory = factory
+        probes = ProbeMetricHandles(factory: factory)
     }
 
     /// The exposition text for `/metrics`.
     func exposition() -> String { registry.emitToString() }
 
     func probe(_ report: ProbeReport, lag: Duration) {
-        let app = report.backend.app.description
+        let app = report.backend.app
         let result = report.outcome.failureClass?.rawValue ?? (report.outcome.localFault == nil ? "passed" : "local_fault")
-        Counter(label: "picket_probes_total", dimensions: [("app", app), ("result", result)], factory: factory).increment()
+        probes.counter(app: app, result: result).increment()
         if let latency = report.outcome.evidence.latency {
-            Metrics.Timer(label: "picket_probe_duration_seconds", dimensions: [("app", app)], factory: factory).record(duration: latency)
+            probes.duration(app: app).recordNanoseconds(latency.nanoseconds)
         }
-        Metrics.Timer(label: "picket_probe_lag_seconds", dimensions: [], factory: factory).record(duration: max(lag, .zero))
+        probes.lag.recordNanoseconds(max(lag, .zero).nanoseconds)
     }
 
     func observe(_ observation: Observation) {

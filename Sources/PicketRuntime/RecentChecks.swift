@@ -9,8 +9,8 @@ struct RecentChecks {
     private var checks: [BackendID: Deque<(Date, ProbeOutcome)>] = [:]
 
     mutating func record(_ report: ProbeReport, at date: Date) {
-        checks[report.backend, default: []].append((date, report.outcome))
-        if checks[report.backend]!.count > Self.kept { checks[report.backend]!.removeFirst() }
+        // One hash lookup per check: thousands a second go through here.
+        checks[report.backend, default: []].append((date, report.outcome), keepingLast: Self.kept)
     }
 
     /// Newest first.
@@ -21,5 +21,12 @@ struct RecentChecks {
     /// Drops backends that no longer exist.
     mutating func forget(_ ids: [BackendID]) {
         for id in ids { checks[id] = nil }
+    }
+}
+
+extension Deque {
+    fileprivate mutating func append(_ element: Element, keepingLast limit: Int) {
+        if count >= limit { removeFirst() }
+        append(element)
     }
 }
