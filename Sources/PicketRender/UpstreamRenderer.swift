@@ -8,15 +8,19 @@ import PicketCore
 /// Only validated values reach the template (addresses, names, numbers and nginx durations built by
 /// Picket), and the `TEXT` content type means nothing is HTML-escaped. The same set always renders to
 /// the same bytes, which is what lets the applier skip writes and reloads when nothing changed. Blocks
-/// are cached by upstream value, so an apply re-renders only the upstreams that changed: with a
-/// thousand upstreams a full render costs about 100 ms of template work, one changed block microseconds.
+/// are cached by upstream value, so an apply re-renders only the upstreams that changed. The built-in
+/// template (also when a config names a file with exactly its text) is rendered by `BuiltInBlock`
+/// instead of swift-mustache: 10,000 server lines from scratch in milliseconds instead of 170 ms.
 public struct UpstreamRenderer: Sendable {
     private let template: MustacheTemplate
+    private let builtIn: Bool
     private let cache = BlockCache()
 
     public static let header = "# Written by Picket from health checks. Do not edit: changes are overwritten.\n"
 
-    public init(text: String, name: String) throws(RenderError) {
+    /// `compiledBuiltIn: false` sends even the built-in template through swift-mustache (to compare the
+    /// two).
+    public init(text: String, name: String, compiledBuiltIn: Bool = true) throws(RenderError) {
         do {
             template = try MustacheTemplate(string: text)
         } catch let error as MustacheTemplate.ParserError {
@@ -24,13 +28,14 @@ public struct UpstreamRenderer: Sendable {
         } catch {
             throw RenderError(name: name, line: 1, column: 1, detail: "\(error)")
         }
+        builtIn = compiledBuiltIn && text == DefaultTemplate.text
     }
 
     /// The built-in template.
     public static let builtIn: UpstreamRenderer = try! UpstreamRenderer(text: DefaultTemplate.text, name: DefaultTemplate.name)
 
     public func render(_ set: UpstreamSet) -> String {
-        let blocks = cache.blocks(for: set.upstreams) { template.render(Self.context($0)) }
+        let blocks = cache.blocks(for: set.upstreams) { builtIn ? BuiltInBlock.render($0) : template.render(Self.context($0)) }
         var text = Self.header
         text.reserveCapacity(blocks.reduce(Self.header.utf8.count) { $0 + $1.utf8.count + 1 })
         for block in blocks {

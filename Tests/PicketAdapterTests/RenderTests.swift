@@ -55,6 +55,32 @@ import Testing
         }
     }
 
+    @Test func theCompiledBuiltInTemplateWritesTheSameBytesAsSwiftMustache() throws {
+        let mustache = try UpstreamRenderer(text: DefaultTemplate.text, name: DefaultTemplate.name, compiledBuiltIn: false)
+        let compiled = try UpstreamRenderer(text: DefaultTemplate.text, name: DefaultTemplate.name)
+        var random = SystemRandomNumberGenerator()
+        let key = try HashKey(validating: "$request_uri")
+        let balances: [Balance] = [.roundRobin, .leastConn, .ipHash, .hash(key: key, consistent: false), .hash(key: key, consistent: true)]
+        let addresses = ["127.0.0.1:8001", "[::1]:8443", "[2001:db8::7]:80", "unix:/run/app.sock", "app-1.internal:9000", "10.0.0.255:65535"]
+        let timeouts: [Duration] = [.milliseconds(1), .milliseconds(999), .seconds(1), .milliseconds(1500), .seconds(30), .seconds(3600)]
+        for round in 0..<200 {
+            let upstreams = try (0..<Int.random(in: 1...5, using: &random)).map { index in
+                Upstream(
+                    name: try AppName(validating: "app\(round)-\(index)"), balance: balances.randomElement(using: &random)!,
+                    keepalive: Bool.random(using: &random) ? Int.random(in: 1...10_000, using: &random) : nil,
+                    servers: try (0..<Int.random(in: 0...6, using: &random)).map { _ in
+                        UpstreamServer(
+                            address: try ServerAddress(validating: addresses.randomElement(using: &random)!), weight: Int.random(in: 1...1000, using: &random),
+                            maxFails: Int.random(in: 0...10, using: &random), failTimeout: timeouts.randomElement(using: &random)!,
+                            backup: Bool.random(using: &random), down: Bool.random(using: &random))
+                    },
+                    allDownPolicy: [nil, .failOpen, .failClosed].randomElement(using: &random)!)
+            }
+            let set = UpstreamSet(upstreams: upstreams)
+            #expect(compiled.render(set) == mustache.render(set), "round \(round): \(set)")
+        }
+    }
+
     @Test func aTemplateWithASyntaxErrorIsRefusedWithItsLocation() {
         #expect(throws: RenderError.self) { try UpstreamRenderer(text: "upstream {{#upstreams}}{{name}\n", name: "bad.mustache") }
     }
