@@ -108,8 +108,9 @@ let package = Package(
         .executableTarget(
             name: "PicketBench",
             dependencies: [
-                "PicketRuntime", "PicketCore", "PicketProbes", "PicketRender", "PicketNginx",
+                "PicketRuntime", "PicketCore", "PicketProbes", "PicketRender", "PicketNginx", "PicketStore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

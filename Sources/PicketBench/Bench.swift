@@ -6,6 +6,8 @@ import Foundation
 ///   picket-bench versus [BACKENDS] [SECONDS] [reuse]  HAProxy, then the release `picket`, checking the same
 ///                                                      nginx ports; CPU per check, RSS, gaps and the ratios
 ///                                                      (scripts/bench-vs-haproxy.sh drives it)
+///   picket-bench history [BACKENDS] [HOURS]   a synthetic day of check history in a real state database:
+///                                                      its size, the writer's CPU, a 24 h report's time
 ///   picket-bench apply [UPSTREAMS] [SERVERS]   render + atomic swap time for a large upstream file
 @main
 enum Bench {
@@ -30,12 +32,16 @@ enum Bench {
             let seconds = arguments.count > 2 ? Int(arguments[2]) ?? 60 : 60
             let threads = ProcessInfo.processInfo.environment["HAPROXY_THREADS"].flatMap { Int($0) }
             try await VersusBench(backends: backends, seconds: seconds, reuse: arguments.dropFirst(3).first == "reuse", haproxyThreads: threads).run()
+        case "history":
+            let backends = arguments.count > 1 ? Int(arguments[1]) ?? 5000 : 5000
+            let hours = arguments.count > 2 ? Int(arguments[2]) ?? 24 : 24
+            try await HistoryBench(backends: backends, hours: hours).run()
         case "apply":
             let upstreams = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
             let servers = arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10
             try ApplyBench(upstreams: upstreams, servers: servers).run()
         default:
-            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | versus [BACKENDS] [SECONDS] [reuse] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM]")
+            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | versus [BACKENDS] [SECONDS] [reuse] | history [BACKENDS] [HOURS] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM]")
         }
     }
 }

@@ -1,14 +1,19 @@
 import Foundation
 import GRDB
+import NIOConcurrencyHelpers
 
 /// Picket's memory on disk: SQLite through GRDB, in WAL mode, with versioned migrations.
 ///
 /// It keeps each backend's last known state (so a restart of Picket resumes instead of starting over),
-/// the log of transitions and actions, and raw check results for `retention` (for reports). Writes
-/// come in batches from `StoreWriter`, never from the controller loop itself.
+/// the log of transitions and actions, and check history for `retention`: every failed check as a row,
+/// every check raw for a recent window (packed, one row per app a second), and per-minute rollups per
+/// backend and per app for reports over long windows (StateStore+Rollups). Writes come in batches from
+/// `StoreWriter`, never from the controller loop itself.
 public final class StateStore: Sendable {
     let pool: DatabasePool
     public let path: String
+    /// Backend ids by app and address, as `backend_ids` assigns them (filled as backends are seen).
+    let backendIDs = NIOLockedValueBox<[BackendKey: Int64]>([:])
 
     public init(path: String) throws(StoreError) {
         self.path = path
@@ -51,6 +56,28 @@ public final class StateStore: Sendable {
                 ALTER TABLE backend_state DROP COLUMN reopen_count;
                 """)
         }
+        migrator.registerMigration("v3-rollups") { db in
+            try db.execute(sql: """
+                CREATE TABLE backend_ids (id INTEGER PRIMARY KEY, app TEXT NOT NULL, address TEXT NOT NULL, UNIQUE (app, address));
+                CREATE TABLE failed_checks (
+                    at REAL NOT NULL, app TEXT NOT NULL, address TEXT NOT NULL, failure_class TEXT, latency_ms REAL, status INTEGER);
+                CREATE INDEX failed_checks_app_at ON failed_checks(app, at);
+                CREATE TABLE recent_checks (
+                    app TEXT NOT NULL, first_at REAL NOT NULL, last_at REAL NOT NULL, count INTEGER NOT NULL, checks BLOB NOT NULL);
+                CREATE INDEX recent_checks_app_last ON recent_checks(app, last_at);
+                CREATE TABLE backend_minutes (
+                    minute INTEGER NOT NULL, backend INTEGER NOT NULL, checks INTEGER NOT NULL, passed INTEGER NOT NULL,
+                    latency_count INTEGER NOT NULL, latency_sum REAL NOT NULL, failures TEXT, sketch BLOB NOT NULL,
+                    PRIMARY KEY (minute, backend)) WITHOUT ROWID;
+                CREATE TABLE app_minutes (
+                    app TEXT NOT NULL, minute INTEGER NOT NULL, checks INTEGER NOT NULL, passed INTEGER NOT NULL,
+                    latency_count INTEGER NOT NULL, latency_sum REAL NOT NULL, failures TEXT, sketch BLOB NOT NULL,
+                    PRIMARY KEY (app, minute)) WITHOUT ROWID;
+                CREATE TABLE store_meta (key TEXT PRIMARY KEY, value REAL NOT NULL);
+                """)
+            try foldVersion1Checks(db)
+            try db.execute(sql: "DROP TABLE checks")
+        }
         return migrator
     }
 
@@ -65,72 +92,22 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Writes one batch in one transaction.
-    func write(_ batch: StoreBatch) throws {
-        try pool.write { db in
-            let check = try db.cachedStatement(sql: "INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?)")
-            for row in batch.checks {
-                try check.execute(arguments: [row.at, row.app, row.address, row.passed, row.failureClass, row.latencyMs, row.status])
-            }
-            let event = try db.cachedStatement(sql: "INSERT INTO events (at, app, address, kind, detail) VALUES (?, ?, ?, ?, ?)")
-            for row in batch.events {
-                try event.execute(arguments: [row.at, row.app, row.address, row.kind, row.detail])
-            }
-            let upsert = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO backend_state
-                (app, address, phase, circuit_open, consecutive_failures, flaps, operator_drained, restarts, quarantine_reason, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for row in batch.backends.values {
-                try upsert.execute(arguments: [
-                    row.app, row.address, row.phase, row.circuitOpen, row.consecutiveFailures, row.flaps, row.operatorDrained,
-                    row.restarts.map { String($0) }.joined(separator: ","), row.quarantineReason, row.updatedAt,
-                ])
-            }
-            if !batch.forget.isEmpty {
-                let delete = try db.cachedStatement(sql: "DELETE FROM backend_state WHERE app = ? AND address = ?")
-                for (app, address) in batch.forget { try delete.execute(arguments: [app, address]) }
-            }
-        }
-    }
-
-    /// Drops check results and events older than `before` (epoch seconds).
+    /// Drops failed checks, events and rollups older than `before` (epoch seconds).
     func purge(before: Double) throws {
+        let minute = Int64((before / 60).rounded(.down))
         try pool.write { db in
-            try db.execute(sql: "DELETE FROM checks WHERE at < ?", arguments: [before])
+            try db.execute(sql: "DELETE FROM failed_checks WHERE at < ?", arguments: [before])
             try db.execute(sql: "DELETE FROM events WHERE at < ?", arguments: [before])
+            try db.execute(sql: "DELETE FROM backend_minutes WHERE minute < ?", arguments: [minute])
+            try db.execute(sql: "DELETE FROM app_minutes WHERE minute < ?", arguments: [minute])
         }
     }
+}
 
-    /// The health report of one app over `[since, until]` (epoch seconds).
-    public func report(app: String, since: Double, until: Double) async throws(StoreError) -> AppReport {
-        do {
-            return try await pool.read { db in
-                let totals = try Row.fetchOne(db, sql: """
-                    SELECT COUNT(*) AS total, COALESCE(SUM(passed), 0) AS passed, AVG(latency_ms) AS average
-                    FROM checks WHERE app = ? AND at >= ? AND at <= ?
-                    """, arguments: [app, since, until])!
-                let total: Int = totals["total"]
-                let passed: Int = totals["passed"]
-                let latencies = try Double.fetchAll(db, sql: """
-                    SELECT latency_ms FROM checks WHERE app = ? AND at >= ? AND at <= ? AND latency_ms IS NOT NULL ORDER BY latency_ms
-                    """, arguments: [app, since, until])
-                let p95 = latencies.isEmpty ? nil : latencies[min(latencies.count - 1, Int((Double(latencies.count) * 0.95).rounded(.up)) - 1)]
-                let errors = try Row.fetchAll(db, sql: """
-                    SELECT failure_class, COUNT(*) AS n FROM checks WHERE app = ? AND at >= ? AND at <= ? AND passed = 0
-                    GROUP BY failure_class ORDER BY failure_class
-                    """, arguments: [app, since, until])
-                return AppReport(
-                    app: app, windowSeconds: until - since, totalChecks: total, successfulChecks: passed, failedChecks: total - passed,
-                    uptimePercent: total == 0 ? nil : (Double(passed) * 10_000 / Double(total)).rounded() / 100,
-                    averageResponseMs: (totals["average"] as Double?).map { ($0 * 1000).rounded() / 1000 },
-                    p95ResponseMs: p95.map { ($0 * 1000).rounded() / 1000 },
-                    errors: Dictionary(uniqueKeysWithValues: errors.map { (($0["failure_class"] as String?) ?? "other", $0["n"] as Int) }))
-            }
-        } catch {
-            throw StoreError(path: path, reason: "\(error)")
-        }
-    }
+/// A backend as the store names it.
+struct BackendKey: Hashable {
+    let app: String
+    let address: String
 }
 
 /// The store cannot be used: the path and what went wrong.

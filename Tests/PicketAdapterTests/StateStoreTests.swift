@@ -1,5 +1,6 @@
 import GRDB
 import Foundation
+import GRDB
 import PicketStore
 import Testing
 
@@ -35,6 +36,81 @@ import Testing
         #expect(report.errors == ["timeout": 2, "refused": 1])
         let health = writer.currentHealth
         #expect(health.ok && health.failure == nil && health.dropped == 0 && health.written == 12)
+    }
+
+    @Test func aLongWindowReadsMinuteRollupsExactCountsAndAP95WithinOnePercent() async throws {
+        let store = try StateStore(path: temporaryPath())
+        let writer = StoreWriter(store: store, retention: .seconds(86_400), rawWindow: 50) { _ in }
+        let now = Date().timeIntervalSince1970
+        let start = ((now - 7200) / 60).rounded(.down) * 60
+        var checks: [CheckRow] = []
+        // Ten minutes two hours ago, one check a second over two backends, every 50th failing; then 20
+        // checks in the last half minute.
+        for second in 0..<600 {
+            let failed = second % 50 == 0
+            checks.append(CheckRow(
+                at: start + Double(second), app: "web", address: "127.0.0.1:\(8000 + second % 2)", passed: !failed,
+                failureClass: failed ? (second % 100 == 0 ? "refused" : "timeout") : nil,
+                latencyMs: second % 100 == 0 ? nil : 0.2 + Double(second % 37) * 0.35, status: failed ? nil : 200))
+        }
+        checks.forEach(writer.add(check:))
+        writer.flushNow()
+        let recent = (0..<20).map { CheckRow(at: now - 30 + Double($0), app: "web", address: "127.0.0.1:8000", passed: true, failureClass: nil,
+            latencyMs: 40 + Double($0), status: 200) }
+        recent.forEach(writer.add(check:))
+        writer.stop()
+
+        let day = try await store.report(app: "web", since: now - 86_400, until: now)
+        let latencies = (checks + recent).compactMap(\.latencyMs).sorted()
+        #expect(day.totalChecks == 620 && day.failedChecks == 12 && day.errors == ["refused": 6, "timeout": 6])
+        #expect(day.averageResponseMs == (latencies.reduce(0, +) / Double(latencies.count) * 1000).rounded() / 1000)
+        let p95 = latencies[Int((Double(latencies.count) * 0.95).rounded(.up)) - 1]
+        #expect(abs((day.p95ResponseMs ?? 0) - p95) <= p95 * 0.01, "p95 \(day.p95ResponseMs ?? 0) vs exactly \(p95)")
+        let lastMinute = try await store.report(app: "web", since: now - 60, until: now)
+        #expect(lastMinute.totalChecks == 20 && lastMinute.p95ResponseMs == 58 && lastMinute.averageResponseMs == 49.5,
+            "the raw window still holds the recent checks, so this report is exact")
+    }
+
+    @Test func aVersion1DatabaseIsUpgradedWithEveryCheckInTheRollups() async throws {
+        let path = temporaryPath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let now = Date().timeIntervalSince1970
+        do {
+            // Picket 0.1.0's schema, with raw rows for every check.
+            let queue = try DatabaseQueue(path: path)
+            var migrator = DatabaseMigrator()
+            migrator.registerMigration("v1") { db in
+                try db.execute(sql: """
+                    CREATE TABLE backend_state (
+                        app TEXT NOT NULL, address TEXT NOT NULL,
+                        phase TEXT NOT NULL, open_until REAL, consecutive_failures INTEGER NOT NULL, reopen_count INTEGER NOT NULL,
+                        operator_drained INTEGER NOT NULL, restarts TEXT NOT NULL, quarantine_reason TEXT, updated_at REAL NOT NULL,
+                        PRIMARY KEY (app, address));
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, app TEXT NOT NULL, address TEXT NOT NULL,
+                        kind TEXT NOT NULL, detail TEXT NOT NULL);
+                    CREATE INDEX events_at ON events(at);
+                    CREATE TABLE checks (
+                        at REAL NOT NULL, app TEXT NOT NULL, address TEXT NOT NULL, passed INTEGER NOT NULL,
+                        failure_class TEXT, latency_ms REAL, status INTEGER);
+                    CREATE INDEX checks_app_at ON checks(app, at);
+                    """)
+            }
+            try migrator.migrate(queue)
+            try await queue.write { db in
+                for second in 0..<300 {
+                    let failed = second % 30 == 0
+                    try db.execute(sql: "INSERT INTO checks VALUES (?, 'web', '127.0.0.1:1', ?, ?, ?, 200)",
+                        arguments: [now - 900 + Double(second), !failed, failed ? "bad_status" : nil, Double(second % 10 + 1)])
+                }
+            }
+            try queue.close()
+        }
+        let store = try StateStore(path: path)
+        let report = try await store.report(app: "web", since: now - 3600, until: now)
+        #expect(report.totalChecks == 300 && report.failedChecks == 10 && report.errors == ["bad_status": 10])
+        #expect(report.averageResponseMs == 5.5)
+        #expect(abs((report.p95ResponseMs ?? 0) - 10) <= 0.1, "p95 within 1 % of 10 ms: \(report.p95ResponseMs ?? 0)")
     }
 
     @Test func rememberedBackendsRoundTripAndTheDatabaseIsInWALMode() throws {
