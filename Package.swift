@@ -30,6 +30,7 @@ let package = Package(
             dependencies: ["PicketCore", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "CPicketLinux"),
+        .target(name: "CPicketMalloc"),
         .target(
             name: "PicketProbes",
             dependencies: [
@@ -98,6 +99,8 @@ let package = Package(
             name: "picket",
             dependencies: [
                 "PicketRuntime", "PicketConfig", "PicketCore", "PicketHTTPClient", "PicketStore",
+                // Not imported: linking it limits malloc to one arena before main (malloc_policy.c).
+                "CPicketMalloc",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
