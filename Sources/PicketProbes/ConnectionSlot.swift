@@ -47,6 +47,8 @@ struct ConnectionSlot {
 final class ActiveProbe {
     let request: ProbeRequest
     let completion: ProbeEngine.Completion
+    /// When the engine took the check in.
+    let received: Int64
     /// When the check was first started: its lag is measured against its due time from here.
     let sent: Int64
     /// When the current attempt began (a retry on a fresh connection starts again): latency is from here.
@@ -55,9 +57,10 @@ final class ActiveProbe {
     /// retried once on a fresh connection instead of failing.
     let onReusedConnection: Bool
 
-    init(request: ProbeRequest, completion: @escaping ProbeEngine.Completion, sent: Int64, started: Int64, onReusedConnection: Bool) {
-        self.request = request
-        self.completion = completion
+    init(_ submission: ProbeReactor.Submission, sent: Int64, started: Int64, onReusedConnection: Bool) {
+        request = submission.request
+        completion = submission.completion
+        received = submission.received
         self.sent = sent
         self.started = started
         self.onReusedConnection = onReusedConnection

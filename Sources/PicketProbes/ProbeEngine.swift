@@ -166,7 +166,9 @@ private final class ThreadBody {
     init(_ run: @escaping () -> Void) { self.run = run }
 }
 
-/// How late a probe was sent against its schedule.
+/// How late a probe was sent against its schedule, and how much of that it waited in the engine for
+/// a free slot (`max_concurrent`); the rest it was late in reaching the engine.
 public struct ProbeTiming: Sendable {
     public let lag: Duration
+    public let waited: Duration
 }

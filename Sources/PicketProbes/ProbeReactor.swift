@@ -12,6 +12,8 @@ final class ProbeReactor {
     struct Submission {
         let request: ProbeRequest
         let completion: ProbeEngine.Completion
+        /// When the engine took it in (the wait for a free slot starts here).
+        var received: Int64 = 0
     }
 
     private struct Work: Comparable {
@@ -56,8 +58,10 @@ final class ProbeReactor {
     // MARK: Starting and finishing checks
 
     func submit(_ submission: Submission) {
+        var submission = submission
+        submission.received = Clock.now()
         if running < maxConcurrent {
-            start(submission, sent: Clock.now(), mayReuse: true)
+            start(submission, sent: submission.received, mayReuse: true)
         } else {
             waiting.append(submission)
         }
@@ -79,13 +83,13 @@ final class ProbeReactor {
             key = ReuseKey(backend: request.backend, target: request.target)
         }
         if mayReuse, let key, let index = idle.removeValue(forKey: key) {
-            begin(index, ActiveProbe(request: request, completion: submission.completion, sent: sent, started: now, onReusedConnection: true))
+            begin(index, ActiveProbe(submission, sent: sent, started: now, onReusedConnection: true))
             slots[Int(index)].stage = .connecting
             sendRequest(index)
             return
         }
         let index = allocateSlot()
-        begin(index, ActiveProbe(request: request, completion: submission.completion, sent: sent, started: now, onReusedConnection: false))
+        begin(index, ActiveProbe(submission, sent: sent, started: now, onReusedConnection: false))
         slots[Int(index)].reuseKey = key
         slots[Int(index)].checksServed = 0
         switch SocketTarget.plan(request.target) {
@@ -150,8 +154,8 @@ final class ProbeReactor {
         slots[Int(index)].generation &+= 1
         slots[Int(index)].checksServed += 1
         running -= 1
-        let lag = Duration.nanoseconds(probe.sent - probe.request.dueAt.nanoseconds)
-        probe.completion(probe.request.report(outcome), ProbeTiming(lag: lag))
+        let timing = ProbeTiming(lag: .nanoseconds(probe.sent - probe.request.dueAt.nanoseconds), waited: .nanoseconds(probe.sent - probe.received))
+        probe.completion(probe.request.report(outcome), timing)
         let check = probe.request.check
         if keepAlive, let key = slots[Int(index)].reuseKey, slots[Int(index)].checksServed < check.maxChecksPerConnection, idle[key] == nil,
             idle.count < maxIdle
@@ -174,7 +178,7 @@ final class ProbeReactor {
         slots[Int(index)].probe = nil
         running -= 1
         close(index)
-        start(Submission(request: probe.request, completion: probe.completion), sent: probe.sent, mayReuse: false)
+        start(Submission(request: probe.request, completion: probe.completion, received: probe.received), sent: probe.sent, mayReuse: false)
     }
 
     func fail(_ index: Int32, _ failureClass: FailureClass, _ message: String, status: Int? = nil) {
@@ -270,7 +274,7 @@ final class ProbeReactor {
     func stopAll() {
         let stopped = ProbeOutcome.failed(.other, ProbeEvidence(message: "probe engine stopped"))
         while let submission = waiting.popFirst() {
-            submission.completion(submission.request.report(stopped), ProbeTiming(lag: .zero))
+            submission.completion(submission.request.report(stopped), ProbeTiming(lag: .zero, waited: .zero))
         }
         maxConcurrent = 0
         for index in slots.indices where slots[index].stage != .free {

@@ -94,7 +94,7 @@ struct ControllerLoop {
             var effects: [Effect] = []
             let date = Date()
             for (report, timing) in batch {
-                if let warning = lag.record(timing.lag, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
+                if let warning = lag.record(timing, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
                 recentChecks.record(report, at: date)
                 persistence?.record(report, at: date)
                 metrics.probe(report, lag: timing.lag)
