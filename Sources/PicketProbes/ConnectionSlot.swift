@@ -67,8 +67,14 @@ final class ActiveProbe {
     }
 }
 
-/// Which keep-alive connection a check may reuse: the same backend at the same target.
+/// Which keep-alive connection a check may reuse: the same app's backend at the same target. Hashes
+/// and compares just the two names (the app's and the target's address text), which identify it.
 struct ReuseKey: Hashable {
-    let backend: BackendID
-    let target: ServerAddress
+    let app: String
+    let target: String
+
+    init(backend: BackendID, target: ServerAddress) {
+        app = backend.app.description
+        self.target = target.description
+    }
 }

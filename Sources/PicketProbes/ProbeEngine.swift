@@ -21,7 +21,7 @@ public final class ProbeEngine: @unchecked Sendable {
     private struct Inbox {
         var submissions: [ProbeReactor.Submission] = []
         var resolved: [(target: SocketTarget?, host: String, slot: Int32, generation: UInt32)] = []
-        var work: [(delay: Duration, run: @Sendable () -> Void)] = []
+        var work: [(at: Int64, run: @Sendable () -> Void)] = []
         var limits: (maxConcurrent: Int, maxIdle: Int)?
         var stopping = false
         /// A wake-up is on its way: later messages need not send another.
@@ -88,13 +88,18 @@ public final class ProbeEngine: @unchecked Sendable {
         post { $0.limits = (max(1, maxConcurrent), max(0, maxIdle)) }
     }
 
-    /// Runs `work` on the engine's thread after `delay` (to batch reports where they are made).
-    public func schedule(after delay: Duration, _ work: @escaping @Sendable () -> Void) {
+    /// Runs `work` on the engine's thread at `deadline` (or at once, if it has passed): the engine's
+    /// thread is awake for the checks anyway, so it also keeps time for the controller (its wake-ups
+    /// and report hand-overs, on one grid so they land in the same wake-up).
+    @discardableResult
+    public func schedule(at deadline: Instant, _ work: @escaping @Sendable () -> Void) -> ScheduledWork {
+        let scheduled = ScheduledWork(work)
         if pthread_equal(pthread_self(), thread) != 0 {
-            reactor.schedule(after: delay, work)
+            reactor.schedule(at: deadline.nanoseconds, scheduled.runUnlessCancelled)
         } else {
-            post { $0.work.append((delay, work)) }
+            post { $0.work.append((deadline.nanoseconds, scheduled.runUnlessCancelled)) }
         }
+        return scheduled
     }
 
     /// Stops the thread and closes every connection; checks under way and waiting report a failure.
@@ -149,7 +154,7 @@ public final class ProbeEngine: @unchecked Sendable {
                     return
                 }
                 if let limits = messages.limits { (reactor.maxConcurrent, reactor.maxIdle) = limits }
-                for (delay, work) in messages.work { reactor.schedule(after: delay, work) }
+                for (at, work) in messages.work { reactor.schedule(at: at, work) }
                 for resolved in messages.resolved {
                     reactor.resolved(resolved.target, host: resolved.host, slot: resolved.slot, generation: resolved.generation)
                 }
@@ -164,6 +169,24 @@ public final class ProbeEngine: @unchecked Sendable {
 private final class ThreadBody {
     let run: () -> Void
     init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+/// Work scheduled on the engine's thread, which can still be called off.
+public final class ScheduledWork: Sendable {
+    private let work: @Sendable () -> Void
+    private let cancelled = NIOLockedValueBox(false)
+
+    init(_ work: @escaping @Sendable () -> Void) {
+        self.work = work
+    }
+
+    public func cancel() {
+        cancelled.withLockedValue { $0 = true }
+    }
+
+    func runUnlessCancelled() {
+        if !cancelled.withLockedValue({ $0 }) { work() }
+    }
 }
 
 /// How late a probe was sent against its schedule, and how much of that it waited in the engine for

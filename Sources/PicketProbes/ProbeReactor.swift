@@ -222,10 +222,10 @@ final class ProbeReactor {
 
     // MARK: Time
 
-    /// Runs `run` on this thread after `delay`.
-    func schedule(after delay: Duration, _ run: @escaping () -> Void) {
+    /// Runs `run` on this thread at `at` (CLOCK_MONOTONIC nanoseconds).
+    func schedule(at: Int64, _ run: @escaping () -> Void) {
         workSequence += 1
-        work.insert(Work(at: Clock.now() + delay.nanoseconds, sequence: workSequence, run: run))
+        work.insert(Work(at: at, sequence: workSequence, run: run))
     }
 
     /// Milliseconds until the next deadline or scheduled work (-1: none), for epoll_wait.

@@ -56,7 +56,7 @@ public final class Controller: Service {
             passive: passive?.ingest)
         let budget = DescriptorBudget.current
         var loop = try ControllerLoop(
-            setup: initialSetup, configPath: configPath, logger: logger, eventLoop: group.next(), events: continuation, outlets: outlets, seed: seed,
+            setup: initialSetup, configPath: configPath, logger: logger, events: continuation, outlets: outlets, seed: seed,
             budget: budget)
         let store = NIOLockedValueBox(persistence?.store)
         let status = await startStatusServer(

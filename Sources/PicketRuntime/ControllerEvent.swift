@@ -4,7 +4,8 @@ import PicketProbes
 /// What reaches the controller's single loop. Adapters never touch state; they send one of these.
 enum ControllerEvent: Sendable {
     case probes([(ProbeReport, ProbeTiming)])
-    case tick
+    /// The wake-up set for this instant came.
+    case tick(Instant)
     case applyFinished(ApplyOutcome)
     case reloadRequested
     case containers([AppName: [ContainerObservation]], listedAt: Instant)

@@ -23,18 +23,17 @@ struct ControllerLoop {
     private(set) var setup: RuntimeSetup
     private let configPath: String
     let logger: Logger
-    private let eventLoop: EventLoop
     private let events: AsyncStream<ControllerEvent>.Continuation
     private let engine: ProbeEngine
     private let batcher: ReportBatcher
-    private var wake: (at: Instant, task: Scheduled<Void>)?
+    private var wake: (at: Instant, task: ScheduledWork)?
     private var applyTask: Task<Void, Never>?
     private var lag = LagMonitor()
     /// How many probes the open-file limit leaves room for.
     private let budget: DescriptorBudget
 
     init(
-        setup: RuntimeSetup, configPath: String, logger: Logger, eventLoop: EventLoop, events: AsyncStream<ControllerEvent>.Continuation,
+        setup: RuntimeSetup, configPath: String, logger: Logger, events: AsyncStream<ControllerEvent>.Continuation,
         outlets: ControllerOutlets, seed: UInt64, budget: DescriptorBudget
     ) throws(ProbeSystemError) {
         self.outlets = outlets
@@ -42,7 +41,6 @@ struct ControllerLoop {
         self.setup = setup
         self.configPath = configPath
         self.logger = logger
-        self.eventLoop = eventLoop
         self.events = events
         core = Reconciler(settings: setup.configuration.controller, seed: seed)
         let probes = budget.probes(configured: setup.configuration.maxConcurrentProbes)
@@ -101,8 +99,16 @@ struct ControllerLoop {
                 noteLocalFault(report, now: now)
                 effects += core.probeCompleted(report, now: now)
             }
+            // Batches arrive on the wake-up grid: one that comes when the wake-up is due stands in for
+            // it, which saves the loop a second wake-up (each costs more than a dozen checks' work).
+            if let due = wake, due.at <= now {
+                due.task.cancel()
+                wake = nil
+                effects += core.timerFired(now: now)
+            }
             perform(effects)
-        case .tick:
+        case .tick(let at):
+            guard wake?.at == at else { return }  // called off, or replaced by an earlier one
             wake = nil
             perform(core.timerFired(now: now))
         case .applyFinished(let outcome):
@@ -241,18 +247,27 @@ struct ControllerLoop {
         }
     }
 
-    /// Keeps one timer armed for the core's next deadline, rounded up to a 20 ms grid so that checks due
-    /// close together go out in one batch and their I/O lands in the same event-loop wake-ups: at 1,000
-    /// checks a second this cut the CPU per check from about 250 µs to 175 µs (BENCHMARKS.md). 20 ms is
-    /// far below any probe interval and the coalescing window.
+    /// Wake-ups and report hand-overs fall on this grid, so that checks due close together go out in
+    /// one batch, their I/O lands in the same wake-ups of the probe engine, and their reports come back
+    /// in the same wake-up of the loop as the next tick: at 1,000 checks a second this cut the CPU per
+    /// check from about 250 µs to 175 µs (BENCHMARKS.md). 20 ms is far below any probe interval and the
+    /// coalescing window.
+    static let grid: Int64 = 20_000_000
+
+    /// The first grid point not before `instant`.
+    static func gridPoint(after instant: Instant) -> Instant {
+        Instant(nanoseconds: (instant.nanoseconds + grid - 1) / grid * grid)
+    }
+
+    /// Keeps one timer armed for the core's next deadline, on the grid, kept by the probe engine's
+    /// thread (awake for the checks anyway).
     private mutating func scheduleWake() {
         guard let next = core.nextDeadline else { return }
-        let grid: Int64 = 20_000_000
-        let deadline = Instant(nanoseconds: (next.nanoseconds + grid - 1) / grid * grid)
+        let deadline = Self.gridPoint(after: next)
         if let wake, wake.at <= deadline { return }
         wake?.task.cancel()
         let events = events
-        let task = eventLoop.scheduleTask(deadline: MonotonicClock.deadline(deadline)) { _ = events.yield(.tick) }
+        let task = engine.schedule(at: deadline) { _ = events.yield(.tick(deadline)) }
         wake = (deadline, task)
     }
 }

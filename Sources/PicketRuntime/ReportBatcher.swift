@@ -2,11 +2,10 @@ import PicketCore
 import PicketProbes
 
 /// Gathers probe reports on the probe engine's thread and hands them to the controller in batches,
-/// at most one hand-over per `window`: thousands of checks a second then cost a few hundred wake-ups of
-/// the controller, not one each. The delay it adds to a verdict is at most `window` (20 ms).
+/// at the next point of the controller's 20 ms grid (`ControllerLoop.grid`): thousands of checks a
+/// second then cost fifty wake-ups of the controller, not one each, and a batch arrives in the same
+/// wake-up as the tick that sends the next probes. The delay it adds to a verdict is at most 20 ms.
 final class ReportBatcher: @unchecked Sendable {
-    static let window = Duration.milliseconds(20)
-
     private let engine: ProbeEngine
     private let deliver: @Sendable ([(ProbeReport, ProbeTiming)]) -> Void
     private var pending: [(ProbeReport, ProbeTiming)] = []
@@ -20,7 +19,7 @@ final class ReportBatcher: @unchecked Sendable {
     func add(_ report: ProbeReport, _ timing: ProbeTiming) {
         pending.append((report, timing))
         guard pending.count == 1 else { return }
-        engine.schedule(after: Self.window) { [self] in
+        engine.schedule(at: ControllerLoop.gridPoint(after: MonotonicClock.now())) { [self] in
             let batch = pending
             pending = []
             deliver(batch)
