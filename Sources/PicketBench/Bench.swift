@@ -30,8 +30,12 @@ enum Bench {
         case "versus":
             let backends = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
             let seconds = arguments.count > 2 ? Int(arguments[2]) ?? 60 : 60
-            let threads = ProcessInfo.processInfo.environment["HAPROXY_THREADS"].flatMap { Int($0) }
-            try await VersusBench(backends: backends, seconds: seconds, reuse: arguments.dropFirst(3).first == "reuse", haproxyThreads: threads).run()
+            let environment = ProcessInfo.processInfo.environment
+            let threads = environment["HAPROXY_THREADS"].flatMap { Int($0) }
+            let rounds = environment["VERSUS_ROUNDS"].flatMap { Int($0) } ?? 2
+            try await VersusBench(
+                backends: backends, seconds: seconds, reuse: arguments.dropFirst(3).first == "reuse", haproxyThreads: threads, rounds: max(1, rounds)
+            ).run()
         case "history":
             let backends = arguments.count > 1 ? Int(arguments[1]) ?? 5000 : 5000
             let hours = arguments.count > 2 ? Int(arguments[2]) ?? 24 : 24

@@ -60,20 +60,23 @@ struct CheckLog {
         for port in arrivals.keys { arrivals[port]!.sort() }
     }
 
-    /// Checks that arrived within `window` and the gaps between consecutive checks of each port, both
-    /// ends within it.
-    func stats(in window: ClosedRange<Double>) -> CheckStats {
+    /// Checks that arrived within `windows` and the gaps between consecutive checks of each port, both
+    /// ends within the same window.
+    func stats(in windows: [ClosedRange<Double>]) -> CheckStats {
         var gaps: [Double] = []
         var checks = 0
-        var seen = 0
-        for times in arrivals.values {
-            let inside = times.filter { window.contains($0) }
-            checks += inside.count
-            if !inside.isEmpty { seen += 1 }
-            for (previous, next) in zip(inside, inside.dropFirst()) { gaps.append(next - previous) }
+        var seen: Set<Int> = []
+        for window in windows {
+            for (port, times) in arrivals {
+                let inside = times.filter { window.contains($0) }
+                checks += inside.count
+                if !inside.isEmpty { seen.insert(port) }
+                for (previous, next) in zip(inside, inside.dropFirst()) { gaps.append(next - previous) }
+            }
         }
         gaps.sort()
-        return CheckStats(checks: checks, ports: seen, seconds: window.upperBound - window.lowerBound, gaps: gaps)
+        let seconds = windows.reduce(0) { $0 + $1.upperBound - $1.lowerBound }
+        return CheckStats(checks: checks, ports: seen.count, seconds: seconds, gaps: gaps)
     }
 }
 

@@ -66,7 +66,7 @@ struct ProbeBench {
         try await group.shutdownGracefully()
         await nginx.stop()
         try await Task.sleep(for: .milliseconds(500))
-        try report(nginx.arrivals().stats(in: windowStart...windowEnd), cpu: cpu, memory: memory)
+        try report(nginx.arrivals().stats(in: [windowStart...windowEnd]), cpu: cpu, memory: memory)
     }
 
     /// The database's size on disk with its WAL.

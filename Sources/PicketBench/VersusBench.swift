@@ -12,7 +12,11 @@ struct VersusBench {
     let reuse: Bool
     /// HAProxy's `nbthread`; nil leaves HAProxy's default (one thread per CPU).
     let haproxyThreads: Int?
-    let warmup = 5
+    /// Each contender is measured in this many alternating rounds of `seconds / rounds`.
+    let rounds: Int
+    /// Seconds before measuring: the first round is spread over the interval, and adding thousands of
+    /// backends takes Picket a moment (longer at 20,000).
+    var warmup: Int { max(5, backends / 2000) }
     /// Below Linux's ephemeral range (32768-60999), so 20,000 listeners leave the prober its ports.
     let basePort = 10_000
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-bench-versus-\(getpid())").path
@@ -26,10 +30,21 @@ struct VersusBench {
         try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
         try "".write(toFile: output, atomically: true, encoding: .utf8)
         try await nginx.start(include: output)
-        print("versus: \(backends) HTTP backends at 1 s interval; \(warmup) s warm-up then \(seconds) s measured for each")
-        let runs: [Run]
+        let slice = seconds / rounds
+        print("versus: \(backends) HTTP backends at 1 s interval; each measured \(rounds) × \(slice) s (alternating, \(warmup) s warm-up each); load average \(loadAverage())")
+        var haproxy: [Run] = [], picket: [Run] = []
         do {
-            runs = [try await measure("haproxy", launch: try launchHAProxy()), try await measure("picket", launch: try launchPicket(nginx: nginx, output: output))]
+            for round in 0..<rounds {
+                // HAProxy first, then Picket, then the other way round: a load that drifts over the run
+                // weighs on both alike.
+                for name in round % 2 == 0 ? ["haproxy", "picket"] : ["picket", "haproxy"] {
+                    if name == "haproxy" {
+                        haproxy.append(try await measure(name, seconds: slice, launch: try launchHAProxy()))
+                    } else {
+                        picket.append(try await measure(name, seconds: slice, launch: try launchPicket(nginx: nginx, output: output)))
+                    }
+                }
+            }
         } catch {
             await nginx.stop()
             throw error
@@ -37,10 +52,15 @@ struct VersusBench {
         await nginx.stop()
         try await Task.sleep(for: .milliseconds(500))
         let log = try nginx.arrivals()
-        let rows = runs.map { Row(run: $0, stats: log.stats(in: $0.window)) }
+        let rows = [Run(combining: haproxy), Run(combining: picket)].map { Row(run: $0, stats: log.stats(in: $0.windows)) }
         print(Row.table(rows, backends: backends))
         let warnings = (try? String(contentsOfFile: "\(root)/picket.log", encoding: .utf8))?.split(separator: "\n").filter { $0.contains("probe_lag") || $0.contains("is behind") } ?? []
         print("picket lag warnings: \(warnings.count)\(warnings.last.map { " (last: \($0))" } ?? "")")
+    }
+
+    /// The machine's 1-minute load average, from /proc/loadavg: how shared the run was.
+    private func loadAverage() -> String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").first.map(String.init) ?? "?"
     }
 
     private func launchHAProxy() throws -> Process {
@@ -101,7 +121,7 @@ struct VersusBench {
     }
 
     /// Warms up, measures `seconds`, then stops the process (SIGTERM) and waits for it.
-    private func measure(_ name: String, launch process: Process) async throws -> Run {
+    private func measure(_ name: String, seconds: Int, launch process: Process) async throws -> Run {
         let usage = ProcessUsage(pid: process.processIdentifier)
         try await Task.sleep(for: .seconds(warmup))
         guard process.isRunning else {
@@ -118,16 +138,34 @@ struct VersusBench {
         process.terminate()
         process.waitUntilExit()
         try await Task.sleep(for: .seconds(1))
-        return Run(name: name, window: start...end, cpu: cpu, rss: memory.rss, peak: memory.peak, timeWait: timeWait)
+        return Run(name: name, windows: [start...end], cpu: cpu, rss: memory.rss, peak: memory.peak, timeWait: timeWait)
     }
 
     struct Run {
         let name: String
-        let window: ClosedRange<Double>
+        let windows: [ClosedRange<Double>]
         let cpu: CPUTimes
         let rss: Double
         let peak: Double
         let timeWait: Int
+
+        init(name: String, windows: [ClosedRange<Double>], cpu: CPUTimes, rss: Double, peak: Double, timeWait: Int) {
+            self.name = name
+            self.windows = windows
+            self.cpu = cpu
+            self.rss = rss
+            self.peak = peak
+            self.timeWait = timeWait
+        }
+
+        /// The rounds of one contender as one run: CPU and windows added up, the largest memory and
+        /// TIME_WAIT count.
+        init(combining rounds: [Run]) {
+            self.init(
+                name: rounds[0].name, windows: rounds.flatMap(\.windows),
+                cpu: rounds.dropFirst().reduce(rounds[0].cpu) { CPUTimes(user: $0.user + $1.cpu.user, system: $0.system + $1.cpu.system) },
+                rss: rounds.map(\.rss).max()!, peak: rounds.map(\.peak).max()!, timeWait: rounds.map(\.timeWait).max()!)
+        }
     }
 
     struct Row {
