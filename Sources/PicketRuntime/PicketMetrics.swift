@@ -15,6 +15,7 @@ final class PicketMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let seenDatagrams = NIOLockedValueBox<[PassiveIngest.Result: Int]>([:])
     private let probes: ProbeMetricHandles
+    private let backends = BackendGauges()
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -36,7 +37,7 @@ final class PicketMetrics: Sendable {
     }
 
     /// The exposition text for `/metrics`.
-    func exposition() -> String { registry.emitToString() }
+    func exposition() -> String { registry.emitToString() + backends.exposition() }
 
     func probe(_ report: ProbeReport, lag: Duration) {
         let app = report.backend.app
@@ -151,7 +152,7 @@ final class PicketMetrics: Sendable {
     /// The in-rotation gauge follows the core's rotation observations and nothing else, so it always
     /// says what the file is rendered from.
     private func rotation(_ id: BackendID, inRotation: Bool) {
-        Meter(label: "picket_backend_in_rotation", dimensions: labels(id), factory: factory).set(inRotation ? 1 : 0)
+        backends.setInRotation(id, inRotation ? 1 : 0)
     }
 
     private func circuit(_ id: BackendID, _ circuit: Circuit) {
@@ -161,15 +162,12 @@ final class PicketMetrics: Sendable {
         case .halfOpen: value = 1
         case .open: value = 2
         }
-        Meter(label: "picket_backend_circuit_state", dimensions: labels(id), factory: factory).set(value)
+        backends.setCircuit(id, value)
     }
 
     /// A removed backend's series go away with it.
     private func forget(_ id: BackendID) {
-        for label in ["picket_backend_in_rotation", "picket_backend_circuit_state"] {
-            let descriptor = MetricNameDescriptor(metricName: label, unitName: "", helpText: "")
-            registry.unregisterGauge(registry.makeGauge(descriptor: descriptor, labels: labels(id)))
-        }
+        backends.forget(id)
     }
 
     private func labels(_ id: BackendID) -> [(String, String)] {
