@@ -3,9 +3,10 @@ import Foundation
 /// `picket-bench`: prints the figures BENCHMARKS.md records. Not a test: it measures and reports.
 ///   picket-bench probes [BACKENDS] [SECONDS] [state]   probe engine at 1 s interval against one nginx on many
 ///                                                      ports; `state` turns the state database on
-///   picket-bench versus [BACKENDS] [SECONDS] [reuse]  HAProxy, then the release `picket`, checking the same
-///                                                      nginx ports; CPU per check, RSS, gaps and the ratios
-///                                                      (scripts/bench-vs-haproxy.sh drives it)
+///   picket-bench versus [BACKENDS] [SECONDS] [reuse]  HAProxy and the release `picket` in alternating
+///                                                      rounds, checking the same nginx backends; CPU per
+///                                                      check, RSS, gaps and the ratios (HAPROXY_THREADS,
+///                                                      VERSUS_ROUNDS; scripts/bench-vs-haproxy.sh drives it)
 ///   picket-bench history [BACKENDS] [HOURS]   a synthetic day of check history in a real state database:
 ///                                                      its size, the writer's CPU, a 24 h report's time
 ///   picket-bench apply [UPSTREAMS] [SERVERS]   render + atomic swap time for a large upstream file
@@ -33,8 +34,11 @@ enum Bench {
             let environment = ProcessInfo.processInfo.environment
             let threads = environment["HAPROXY_THREADS"].flatMap { Int($0) }
             let rounds = environment["VERSUS_ROUNDS"].flatMap { Int($0) } ?? 2
+            // HAPROXY=off measures Picket alone (HAProxy keeps a descriptor per server and cannot check
+            // 20,000 servers under this machine's 20,000-descriptor limit).
             try await VersusBench(
-                backends: backends, seconds: seconds, reuse: arguments.dropFirst(3).first == "reuse", haproxyThreads: threads, rounds: max(1, rounds)
+                backends: backends, seconds: seconds, reuse: arguments.dropFirst(3).first == "reuse", haproxyThreads: threads, rounds: max(1, rounds),
+                withHAProxy: environment["HAPROXY"] != "off"
             ).run()
         case "history":
             let backends = arguments.count > 1 ? Int(arguments[1]) ?? 5000 : 5000

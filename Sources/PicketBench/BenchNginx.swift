@@ -1,89 +1,115 @@
 import Foundation
 import PicketNginx
 
-/// One nginx in a prefix directory listening on many loopback ports, answering `200 ok` to everything
-/// and logging each request's time and port (what the backends saw of the checks).
+/// nginx in a prefix directory listening on many loopback addresses, answering `200 ok` to everything
+/// and logging each request's time and address (what the backends saw of the checks). One nginx (one
+/// worker) per 6,000 backends: each listening socket is a descriptor, and the hard limit here is 20,000.
+/// The first serves from `root` itself (its nginx.conf includes Picket's output); others from
+/// `root/shard-N`.
 struct BenchNginx {
+    static let backendsPerShard = 6000
+
     let root: String
-    let ports: [Int]
+    /// `host:port` of each backend.
+    let addresses: [String]
+
+    /// Port 10080 on 127.77.0.1, 127.77.0.2, ...: loopback addresses of their own, so that neither other
+    /// programs' ports nor the prober's ephemeral ports get in the way, however many backends.
+    static func addresses(count: Int) -> [String] {
+        (0..<count).map { "127.77.\($0 / 250).\($0 % 250 + 1):10080" }
+    }
 
     var binary: String { NginxBinary.path }
-    var accessLog: String { "\(root)/logs/access.log" }
 
-    /// Writes nginx.conf (including `include`, when given, inside `http {}`) and starts nginx.
+    private var shards: [(prefix: String, addresses: ArraySlice<String>)] {
+        stride(from: 0, to: max(addresses.count, 1), by: Self.backendsPerShard).enumerated().map { index, start in
+            (index == 0 ? root : "\(root)/shard-\(index)", addresses[start..<min(start + Self.backendsPerShard, addresses.count)])
+        }
+    }
+
+    /// Writes each shard's nginx.conf (the first including `include`, when given, inside `http {}`) and
+    /// starts them.
     func start(include: String? = nil) async throws {
-        try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: "\(root)/logs", withIntermediateDirectories: true)
-        let listens = ports.map { "        listen 127.0.0.1:\($0);" }.joined(separator: "\n")
-        // Every listening socket takes one of nginx's connection slots.
-        try """
-            worker_processes 1;
-            worker_rlimit_nofile \(2 * ports.count + 16_384);
-            pid logs/nginx.pid;
-            error_log logs/error.log warn;
-            events { worker_connections \(ports.count + 8_192); }
-            http {
-                log_format bench '$msec $server_port';
-                access_log logs/access.log bench buffer=256k flush=1s;
-                \(include.map { "include \($0);" } ?? "")
-                server {
-            \(listens)
-                    location / { return 200 "ok\\n"; }
+        for (index, shard) in shards.enumerated() {
+            try FileManager.default.createDirectory(atPath: "\(shard.prefix)/conf/picket", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: "\(shard.prefix)/logs", withIntermediateDirectories: true)
+            let listens = shard.addresses.map { "        listen \($0);" }.joined(separator: "\n")
+            // Every listening socket takes a descriptor and one of nginx's connection slots.
+            try """
+                worker_processes 1;
+                worker_rlimit_nofile \(min(shard.addresses.count + 8_192, 19_000));
+                pid logs/nginx.pid;
+                error_log logs/error.log warn;
+                events { worker_connections \(shard.addresses.count + 4_096); }
+                http {
+                    log_format bench '$msec $server_addr:$server_port';
+                    access_log logs/access.log bench buffer=256k flush=1s;
+                    \(index == 0 ? include.map { "include \($0);" } ?? "" : "")
+                    server {
+                \(listens)
+                        location / { return 200 "ok\\n"; }
+                    }
                 }
+                """.write(toFile: "\(shard.prefix)/conf/nginx.conf", atomically: true, encoding: .utf8)
+            let started = await CommandRunner.run([binary, "-p", shard.prefix, "-c", "conf/nginx.conf"], timeout: .seconds(30))
+            guard started.succeeded else {
+                await stop()
+                throw BenchError("nginx did not start: \(started.summary.prefix(500))")
             }
-            """.write(toFile: "\(root)/conf/nginx.conf", atomically: true, encoding: .utf8)
-        let started = await CommandRunner.run([binary, "-p", root, "-c", "conf/nginx.conf"], timeout: .seconds(30))
-        guard started.succeeded else { throw BenchError("nginx did not start: \(started.summary.prefix(500))") }
+        }
     }
 
     func stop() async {
-        _ = await CommandRunner.run([binary, "-p", root, "-c", "conf/nginx.conf", "-s", "stop"], timeout: .seconds(10))
+        for shard in shards {
+            _ = await CommandRunner.run([binary, "-p", shard.prefix, "-c", "conf/nginx.conf", "-s", "stop"], timeout: .seconds(10))
+        }
     }
 
-    /// The checks nginx logged, per port (nginx flushes its log buffer every second and on stop).
+    /// The checks nginx logged, per backend (nginx flushes its log buffer every second and on stop).
     func arrivals() throws -> CheckLog {
-        try CheckLog(path: accessLog)
+        try CheckLog(paths: shards.map { "\($0.prefix)/logs/access.log" })
     }
 }
 
-/// The requests nginx logged, as arrival times per port.
+/// The requests nginx logged, as arrival times per backend address.
 struct CheckLog {
-    private var arrivals: [Int: [Double]] = [:]
+    private var arrivals: [Substring: [Double]] = [:]
 
-    init(path: String) throws {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+    init(paths: [String]) throws {
+        let text = try paths.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
-            guard fields.count == 2, let time = Double(fields[0]), let port = Int(fields[1]) else { continue }
-            arrivals[port, default: []].append(time)
+            guard fields.count == 2, let time = Double(fields[0]) else { continue }
+            arrivals[fields[1], default: []].append(time)
         }
-        for port in arrivals.keys { arrivals[port]!.sort() }
+        for address in arrivals.keys { arrivals[address]!.sort() }
     }
 
-    /// Checks that arrived within `windows` and the gaps between consecutive checks of each port, both
-    /// ends within the same window.
+    /// Checks that arrived within `windows` and the gaps between consecutive checks of each backend,
+    /// both ends within the same window.
     func stats(in windows: [ClosedRange<Double>]) -> CheckStats {
         var gaps: [Double] = []
         var checks = 0
-        var seen: Set<Int> = []
+        var seen: Set<Substring> = []
         for window in windows {
-            for (port, times) in arrivals {
+            for (address, times) in arrivals {
                 let inside = times.filter { window.contains($0) }
                 checks += inside.count
-                if !inside.isEmpty { seen.insert(port) }
+                if !inside.isEmpty { seen.insert(address) }
                 for (previous, next) in zip(inside, inside.dropFirst()) { gaps.append(next - previous) }
             }
         }
         gaps.sort()
         let seconds = windows.reduce(0) { $0 + $1.upperBound - $1.lowerBound }
-        return CheckStats(checks: checks, ports: seen.count, seconds: seconds, gaps: gaps)
+        return CheckStats(checks: checks, backends: seen.count, seconds: seconds, gaps: gaps)
     }
 }
 
 /// Checks counted in a window and the gaps between them.
 struct CheckStats {
     let checks: Int
-    let ports: Int
+    /// Backends that were checked at all.
+    let backends: Int
     let seconds: Double
     let gaps: [Double]
 

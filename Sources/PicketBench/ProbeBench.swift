@@ -7,7 +7,7 @@ import PicketRender
 import PicketRuntime
 
 /// The probe engine at scale, through the real controller: BACKENDS HTTP backends (one nginx listening
-/// on that many loopback ports, logging each request's time and port) checked every second. Reports
+/// on that many loopback addresses, logging each request's time and address) checked every second. Reports
 /// CPU per check, memory, and the gap between consecutive checks of each backend as nginx saw them;
 /// with the state database on, also how fast it grows.
 struct ProbeBench {
@@ -15,13 +15,12 @@ struct ProbeBench {
     let seconds: Int
     /// Run with the state database (checks, events and backend state written in batches).
     let persistence: Bool
-    let basePort = 20_000
     let warmup = 3
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-bench-probes-\(getpid())").path
 
     func run() async throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let nginx = BenchNginx(root: root, ports: (0..<backends).map { basePort + $0 })
+        let nginx = BenchNginx(root: root, addresses: BenchNginx.addresses(count: backends))
         let config = """
             nginx:
               main_config: \(root)/conf/nginx.conf
@@ -33,7 +32,7 @@ struct ProbeBench {
             apps:
               - name: bench
                 health_check: {path: /health, interval: 1s, timeout: 500ms}
-                instances: [\(nginx.ports.map { "127.0.0.1:\($0)" }.joined(separator: ", "))]
+                instances: [\(nginx.addresses.joined(separator: ", "))]
             """
         try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
         try config.write(toFile: "\(root)/picket.yaml", atomically: true, encoding: .utf8)
@@ -80,7 +79,7 @@ struct ProbeBench {
         let cpu = split.user + split.system
         let checks = max(stats.checks, 1)
         let perCheck = Double(cpu.nanoseconds) / 1000 / Double(checks)
-        print("  checks          \(stats.checks) in \(format(stats.seconds)) s = \(format(stats.perSecond, 0))/s (\(stats.ports) of \(backends) backends seen)")
+        print("  checks          \(stats.checks) in \(format(stats.seconds)) s = \(format(stats.perSecond, 0))/s (\(stats.backends) of \(backends) backends seen)")
         let userPerCheck = Double(split.user.nanoseconds) / 1000 / Double(checks)
         print("  CPU             \(format(Double(cpu.nanoseconds) / 1e9, 2)) s = \(format(perCheck)) µs per check (user \(format(userPerCheck)) µs, system \(format(perCheck - userPerCheck)) µs; \(format(Double(cpu.nanoseconds) / 1e9 / stats.seconds * 100)) % of one core)")
         print("  memory          RSS \(format(memory.rss)) MiB, peak \(format(memory.peak)) MiB")

@@ -38,16 +38,20 @@ struct CPUTimes {
     }
 }
 
-/// Sockets on loopback in TIME_WAIT with one end on `ports` (from /proc/net/tcp): what closing check
-/// connections with a FIN instead of a reset leaves behind, for 60 s each.
-func timeWaitSockets(ports: Range<Int>) -> Int {
+/// Sockets in TIME_WAIT with one end on the network `a.b.0.0/16` (from /proc/net/tcp): what closing
+/// check connections with a FIN instead of a reset leaves behind, for 60 s each.
+func timeWaitSockets(onNetwork network: (UInt8, UInt8)) -> Int {
     guard let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return 0 }
     var count = 0
     for line in text.split(separator: "\n").dropFirst() {
         let fields = line.split(separator: " ")
         guard fields.count > 3, fields[3] == "06" else { continue }
-        let ends = [fields[1], fields[2]].compactMap { $0.split(separator: ":").last.flatMap { Int($0, radix: 16) } }
-        if ends.contains(where: ports.contains) { count += 1 }
+        // Each end is "AABBCCDD:PORT", the address in hex in memory order (little-endian here).
+        let onNetwork = [fields[1], fields[2]].contains { end in
+            guard let hex = end.split(separator: ":").first, let address = UInt32(hex, radix: 16) else { return false }
+            return UInt8(address & 0xff) == network.0 && UInt8((address >> 8) & 0xff) == network.1
+        }
+        if onNetwork { count += 1 }
     }
     return count
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Picket against HAProxy in one run: one nginx on BACKENDS loopback ports, then HAProxy checking every
-/// port (`option httpchk GET /health`, `inter 1s`, 500 ms timeouts), then the release `picket run` with
+/// Picket against HAProxy in one run: one nginx on BACKENDS loopback addresses, then HAProxy checking
+/// every one (`option httpchk GET /health`, `inter 1s`, 500 ms timeouts), then the release `picket run` with
 /// the same checks and its defaults otherwise (status server and state database on). Each runs as a
 /// process of its own, measured the same way from /proc for the same time after the same warm-up;
 /// checks and gaps come from nginx's log. The machine is shared and noisy: the ratios are the result.
@@ -14,18 +14,18 @@ struct VersusBench {
     let haproxyThreads: Int?
     /// Each contender is measured in this many alternating rounds of `seconds / rounds`.
     let rounds: Int
+    /// Off: Picket alone.
+    let withHAProxy: Bool
     /// Seconds before measuring: the first round is spread over the interval, and adding thousands of
     /// backends takes Picket a moment (longer at 20,000).
     var warmup: Int { max(5, backends / 2000) }
-    /// Below Linux's ephemeral range (32768-60999), so 20,000 listeners leave the prober its ports.
-    let basePort = 10_000
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-bench-versus-\(getpid())").path
 
-    var ports: Range<Int> { basePort..<(basePort + backends) }
+    var addresses: [String] { BenchNginx.addresses(count: backends) }
 
     func run() async throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let nginx = BenchNginx(root: root, ports: Array(ports))
+        let nginx = BenchNginx(root: root, addresses: addresses)
         let output = "\(root)/conf/picket/upstreams.conf"
         try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
         try "".write(toFile: output, atomically: true, encoding: .utf8)
@@ -37,7 +37,7 @@ struct VersusBench {
             for round in 0..<rounds {
                 // HAProxy first, then Picket, then the other way round: a load that drifts over the run
                 // weighs on both alike.
-                for name in round % 2 == 0 ? ["haproxy", "picket"] : ["picket", "haproxy"] {
+                for name in (round % 2 == 0 ? ["haproxy", "picket"] : ["picket", "haproxy"]) where withHAProxy || name == "picket" {
                     if name == "haproxy" {
                         haproxy.append(try await measure(name, seconds: slice, launch: try launchHAProxy()))
                     } else {
@@ -52,7 +52,7 @@ struct VersusBench {
         await nginx.stop()
         try await Task.sleep(for: .milliseconds(500))
         let log = try nginx.arrivals()
-        let rows = [Run(combining: haproxy), Run(combining: picket)].map { Row(run: $0, stats: log.stats(in: $0.windows)) }
+        let rows = [haproxy, picket].filter { !$0.isEmpty }.map(Run.init(combining:)).map { Row(run: $0, stats: log.stats(in: $0.windows)) }
         print(Row.table(rows, backends: backends))
         let warnings = (try? String(contentsOfFile: "\(root)/picket.log", encoding: .utf8))?.split(separator: "\n").filter { $0.contains("probe_lag") || $0.contains("is behind") } ?? []
         print("picket lag warnings: \(warnings.count)\(warnings.last.map { " (last: \($0))" } ?? "")")
@@ -64,11 +64,13 @@ struct VersusBench {
     }
 
     private func launchHAProxy() throws -> Process {
-        let servers = ports.map { "    server s\($0) 127.0.0.1:\($0)" }.joined(separator: "\n")
+        let servers = addresses.enumerated().map { "    server s\($0) \($1)" }.joined(separator: "\n")
         try """
             global
                 \(haproxyThreads.map { "nbthread \($0)" } ?? "")
-                maxconn 4096
+                maxconn 1024
+                # HAProxy keeps a descriptor per server for its check; the hard limit here is 20,000.
+                fd-hard-limit 20000
             defaults
                 mode http
                 timeout connect 500ms
@@ -103,7 +105,7 @@ struct VersusBench {
             apps:
               - name: bench
                 health_check: {path: /health, interval: 1s, timeout: 500ms\(reuse ? ", reuse_connection: true" : "")}
-                instances: [\(ports.map { "127.0.0.1:\($0)" }.joined(separator: ", "))]
+                instances: [\(addresses.joined(separator: ", "))]
             """.write(toFile: "\(root)/picket.yaml", atomically: true, encoding: .utf8)
         return try spawn(binary, ["run", "-c", "\(root)/picket.yaml", "--log-level", "warning"], log: "\(root)/picket.log")
     }
@@ -134,7 +136,7 @@ struct VersusBench {
         let cpu = usage.cpuTimes() - cpuStart
         let end = Date().timeIntervalSince1970
         let memory = usage.memory()
-        let timeWait = timeWaitSockets(ports: ports)
+        let timeWait = timeWaitSockets(onNetwork: (127, 77))
         process.terminate()
         process.waitUntilExit()
         try await Task.sleep(for: .seconds(1))
