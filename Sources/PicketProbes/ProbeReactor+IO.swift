@@ -107,7 +107,9 @@ extension ProbeReactor {
     /// peer also closed: then read to the end).
     private func readable(_ index: Int32, untilEnd: Bool) {
         guard slots[Int(index)].stage != .idle else {
-            close(index)  // a keep-alive connection the server closed, or wrote to unasked
+            // An edge-triggered event can report data a read already took with the last response; only
+            // a connection the server closed (or wrote to unasked) is given up.
+            if ProbeSocket.receive(slots[Int(index)].fd, into: readBuffer) != -Int(EAGAIN) { close(index) }
             return
         }
         guard slots[Int(index)].probe != nil else { return }
