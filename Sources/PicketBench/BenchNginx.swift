@@ -34,13 +34,14 @@ struct BenchNginx {
             try FileManager.default.createDirectory(atPath: "\(shard.prefix)/conf/picket", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: "\(shard.prefix)/logs", withIntermediateDirectories: true)
             let listens = shard.addresses.map { "        listen \($0);" }.joined(separator: "\n")
-            // Every listening socket takes a descriptor and one of nginx's connection slots.
+            // Every listening socket takes a descriptor and one of nginx's connection slots, and so does a
+            // keep-alive connection per backend (reuse_connection): short of slots, nginx closes idle ones.
             try """
                 worker_processes 1;
-                worker_rlimit_nofile \(min(shard.addresses.count + 8_192, 19_000));
+                worker_rlimit_nofile 19000;
                 pid logs/nginx.pid;
                 error_log logs/error.log warn;
-                events { worker_connections \(shard.addresses.count + 4_096); }
+                events { worker_connections \(2 * shard.addresses.count + 4_096); }
                 http {
                     log_format bench '$msec $server_addr:$server_port';
                     access_log logs/access.log bench buffer=256k flush=1s;
