@@ -73,38 +73,13 @@ import Testing
 
     @Test func aVersion1DatabaseIsUpgradedWithEveryCheckInTheRollups() async throws {
         let path = temporaryPath()
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let now = Date().timeIntervalSince1970
-        do {
-            // Picket 0.1.0's schema, with raw rows for every check.
-            let queue = try DatabaseQueue(path: path)
-            var migrator = DatabaseMigrator()
-            migrator.registerMigration("v1") { db in
-                try db.execute(sql: """
-                    CREATE TABLE backend_state (
-                        app TEXT NOT NULL, address TEXT NOT NULL,
-                        phase TEXT NOT NULL, open_until REAL, consecutive_failures INTEGER NOT NULL, reopen_count INTEGER NOT NULL,
-                        operator_drained INTEGER NOT NULL, restarts TEXT NOT NULL, quarantine_reason TEXT, updated_at REAL NOT NULL,
-                        PRIMARY KEY (app, address));
-                    CREATE TABLE events (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, app TEXT NOT NULL, address TEXT NOT NULL,
-                        kind TEXT NOT NULL, detail TEXT NOT NULL);
-                    CREATE INDEX events_at ON events(at);
-                    CREATE TABLE checks (
-                        at REAL NOT NULL, app TEXT NOT NULL, address TEXT NOT NULL, passed INTEGER NOT NULL,
-                        failure_class TEXT, latency_ms REAL, status INTEGER);
-                    CREATE INDEX checks_app_at ON checks(app, at);
-                    """)
+        try versionOneDatabase(at: path) { db in
+            for second in 0..<300 {
+                let failed = second % 30 == 0
+                try db.execute(sql: "INSERT INTO checks VALUES (?, 'web', '127.0.0.1:1', ?, ?, ?, 200)",
+                    arguments: [now - 900 + Double(second), !failed, failed ? "bad_status" : nil, Double(second % 10 + 1)])
             }
-            try migrator.migrate(queue)
-            try await queue.write { db in
-                for second in 0..<300 {
-                    let failed = second % 30 == 0
-                    try db.execute(sql: "INSERT INTO checks VALUES (?, 'web', '127.0.0.1:1', ?, ?, ?, 200)",
-                        arguments: [now - 900 + Double(second), !failed, failed ? "bad_status" : nil, Double(second % 10 + 1)])
-                }
-            }
-            try queue.close()
         }
         let store = try StateStore(path: path)
         let report = try await store.report(app: "web", since: now - 3600, until: now)
@@ -132,6 +107,21 @@ import Testing
 
     @Test func aDatabaseOfTheFirstHealthModelIsMigratedKeepingWhatWasOut() throws {
         let path = temporaryPath()
+        try versionOneDatabase(at: path) { db in
+            try db.execute(sql: """
+                INSERT INTO backend_state VALUES ('web', '127.0.0.1:8001', 'out', 1800000000.5, 7, 2, 0, '', NULL, 1);
+                INSERT INTO backend_state VALUES ('web', '127.0.0.1:8002', 'up', NULL, 0, 0, 1, '', NULL, 1);
+                """)
+        }
+        let rows = try StateStore(path: path).backends()
+        #expect(rows.map(\.circuitOpen) == [true, false], "a remembered cooldown means the circuit was open")
+        #expect(rows.map(\.phase) == ["out", "up"])
+        #expect(rows.map(\.consecutiveFailures) == [7, 0])
+        #expect(rows.map(\.operatorDrained) == [false, true])
+    }
+
+    /// A database as Picket 0.1.0 left it (schema version v1), with `fill`'s rows.
+    func versionOneDatabase(at path: String, fill: (Database) throws -> Void) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let old = try DatabaseQueue(path: path)
         try old.write { db in
@@ -144,21 +134,17 @@ import Testing
                 CREATE TABLE events (
                     id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, app TEXT NOT NULL, address TEXT NOT NULL,
                     kind TEXT NOT NULL, detail TEXT NOT NULL);
+                CREATE INDEX events_at ON events(at);
                 CREATE TABLE checks (
                     at REAL NOT NULL, app TEXT NOT NULL, address TEXT NOT NULL, passed INTEGER NOT NULL,
                     failure_class TEXT, latency_ms REAL, status INTEGER);
+                CREATE INDEX checks_app_at ON checks(app, at);
                 CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
                 INSERT INTO grdb_migrations VALUES ('v1');
-                INSERT INTO backend_state VALUES ('web', '127.0.0.1:8001', 'out', 1800000000.5, 7, 2, 0, '', NULL, 1);
-                INSERT INTO backend_state VALUES ('web', '127.0.0.1:8002', 'up', NULL, 0, 0, 1, '', NULL, 1);
                 """)
+            try fill(db)
         }
         try old.close()
-        let rows = try StateStore(path: path).backends()
-        #expect(rows.map(\.circuitOpen) == [true, false], "a remembered cooldown means the circuit was open")
-        #expect(rows.map(\.phase) == ["out", "up"])
-        #expect(rows.map(\.consecutiveFailures) == [7, 0])
-        #expect(rows.map(\.operatorDrained) == [false, true])
     }
 
     @Test func aCorruptDatabaseIsReportedWithItsPath() throws {
