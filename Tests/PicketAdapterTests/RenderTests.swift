@@ -60,7 +60,10 @@ import Testing
         let compiled = try UpstreamRenderer(text: DefaultTemplate.text, name: DefaultTemplate.name)
         var random = SystemRandomNumberGenerator()
         let key = try HashKey(validating: "$request_uri")
-        let balances: [Balance] = [.roundRobin, .leastConn, .ipHash, .hash(key: key, consistent: false), .hash(key: key, consistent: true)]
+        let balances: [Balance] = [
+            .roundRobin, .leastConn, .ipHash, .hash(key: key, consistent: false), .hash(key: key, consistent: true), .random(twoLeastConn: false),
+            .random(twoLeastConn: true),
+        ]
         let addresses = ["127.0.0.1:8001", "[::1]:8443", "[2001:db8::7]:80", "unix:/run/app.sock", "app-1.internal:9000", "10.0.0.255:65535"]
         let timeouts: [Duration] = [.milliseconds(1), .milliseconds(999), .seconds(1), .milliseconds(1500), .seconds(30), .seconds(3600)]
         for round in 0..<200 {
