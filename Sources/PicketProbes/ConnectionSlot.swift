@@ -29,7 +29,8 @@ struct ConnectionSlot {
     var probe: ActiveProbe?
     /// Request bytes not yet written (while connecting, or when the socket buffer was full).
     var unsent: [UInt8] = []
-    var http = HTTPResponseParser()
+    /// Reads the HTTP responses; made for the slot's first HTTP check and kept (see `HTTPResponseReader`).
+    var http: HTTPResponseReader?
     var tcpReply: [UInt8] = []
     /// The backend this keep-alive connection belongs to (connection reuse only).
     var reuseKey: ReuseKey?

@@ -95,7 +95,7 @@ extension ProbeReactor {
             return
         }
         let error = ProbeSocket.pendingError(slots[Int(index)].fd)
-        if slots[Int(index)].probe?.onReusedConnection == true, slots[Int(index)].http.received == 0 {
+        if slots[Int(index)].probe?.onReusedConnection == true, (slots[Int(index)].http?.received ?? 0) == 0 {
             retryOnFreshConnection(index)
         } else {
             fail(index, errno: error == 0 ? ECONNRESET : error)
@@ -127,7 +127,7 @@ extension ProbeReactor {
             } else if count == -Int(EAGAIN) {
                 return
             } else {
-                if slots[Int(index)].probe?.onReusedConnection == true, slots[Int(index)].http.received == 0 {
+                if slots[Int(index)].probe?.onReusedConnection == true, (slots[Int(index)].http?.received ?? 0) == 0 {
                     retryOnFreshConnection(index)
                 } else {
                     fail(index, errno: Int32(-count))
@@ -142,7 +142,7 @@ extension ProbeReactor {
         guard let probe = slots[Int(index)].probe else { return false }
         switch probe.request.check.kind {
         case .http(let http):
-            switch slots[Int(index)].http.consume(bytes) {
+            switch slots[Int(index)].http?.consume(bytes) ?? .malformed {
             case .needMore:
                 return true
             case .complete(let response):
@@ -152,12 +152,12 @@ extension ProbeReactor {
                 fail(index, .other, "malformed HTTP response")
             }
         case .tcp(let tcp):
-            if slots[Int(index)].tcpReply.count < HTTPResponseParser.maxKeptBody {
-                slots[Int(index)].tcpReply.append(contentsOf: bytes.prefix(HTTPResponseParser.maxKeptBody - slots[Int(index)].tcpReply.count))
+            if slots[Int(index)].tcpReply.count < HTTPResponseReader.maxKeptBody {
+                slots[Int(index)].tcpReply.append(contentsOf: bytes.prefix(HTTPResponseReader.maxKeptBody - slots[Int(index)].tcpReply.count))
             }
             let reply = slots[Int(index)].tcpReply
             let text = String(decoding: reply, as: UTF8.self)
-            guard let expected = tcp.expectedResponse, text.contains(expected) || reply.count >= HTTPResponseParser.maxKeptBody else { return true }
+            guard let expected = tcp.expectedResponse, text.contains(expected) || reply.count >= HTTPResponseReader.maxKeptBody else { return true }
             finish(index, ProbeVerdict.tcp(reply: text, latency: elapsed(probe), check: tcp, spec: probe.request.check))
         }
         return false
@@ -168,12 +168,12 @@ extension ProbeReactor {
         guard let probe = slots[Int(index)].probe else { return }
         switch probe.request.check.kind {
         case .http(let http):
-            if let response = slots[Int(index)].http.end() {
+            if let response = slots[Int(index)].http?.end() {
                 finish(index, ProbeVerdict.http(status: response.status, body: response.body, latency: elapsed(probe), check: http, spec: probe.request.check))
-            } else if probe.onReusedConnection, slots[Int(index)].http.received == 0 {
+            } else if probe.onReusedConnection, (slots[Int(index)].http?.received ?? 0) == 0 {
                 retryOnFreshConnection(index)
             } else {
-                fail(index, .reset, "connection closed before a full response", status: slots[Int(index)].http.status)
+                fail(index, .reset, "connection closed before a full response", status: slots[Int(index)].http?.status)
             }
         case .tcp(let tcp):
             let reply = slots[Int(index)].tcpReply

@@ -109,7 +109,9 @@ final class ProbeReactor {
         slots[Int(index)].unsent.removeAll()
         switch check.kind {
         case .http(let http):
-            slots[Int(index)].http = HTTPResponseParser(headRequest: http.method == "HEAD", keepsBody: http.expectedBody != nil)
+            let reader = slots[Int(index)].http ?? HTTPResponseReader()
+            reader.expect(method: http.method, keepsBody: http.expectedBody != nil)
+            slots[Int(index)].http = reader
         case .tcp:
             slots[Int(index)].tcpReply.removeAll()
         }
@@ -265,21 +267,23 @@ final class ProbeReactor {
         } else if stage == .connecting || stage == .resolving {
             finish(index, .failed(.timeout, ProbeEvidence(latency: timeout, message: "connect timed out")))
         } else {
-            let status = slots[Int(index)].http.status
+            let status = slots[Int(index)].http?.status
             finish(index, .failed(.timeout, ProbeEvidence(statusCode: status, latency: timeout, message: "no answer within \(timeout.shortDescription)")))
         }
     }
 
-    /// Ends every check (reported as failed: the engine stopped) and closes every connection.
+    /// Ends every check (reported as failed: the engine stopped) and closes every connection. The
+    /// response readers go too: their embedded channels may only be closed on this thread.
     func stopAll() {
         let stopped = ProbeOutcome.failed(.other, ProbeEvidence(message: "probe engine stopped"))
         while let submission = waiting.popFirst() {
             submission.completion(submission.request.report(stopped), ProbeTiming(lag: .zero, waited: .zero))
         }
         maxConcurrent = 0
-        for index in slots.indices where slots[index].stage != .free {
+        for index in slots.indices {
             if slots[index].probe != nil { finish(Int32(index), stopped) }
             if slots[index].stage != .free { close(Int32(index)) }
+            slots[index].http = nil
         }
     }
 }

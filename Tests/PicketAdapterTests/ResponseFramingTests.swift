@@ -3,7 +3,8 @@ import PicketCore
 import PicketTestSupport
 import Testing
 
-/// The engine reads HTTP responses itself: every framing a server may use, for real on loopback.
+/// The engine reads its sockets itself and frames responses with NIO's decoder: the framings a server may
+/// use, end to end on loopback (`HTTPResponseReaderTests` feeds the reader the same pieces without sockets).
 @Suite struct ResponseFramingTests {
     let group = MultiThreadedEventLoopGroup.singleton
 
