@@ -29,7 +29,7 @@ struct ConnectionSlot {
     var probe: ActiveProbe?
     /// Request bytes not yet written (while connecting, or when the socket buffer was full).
     var unsent: [UInt8] = []
-    /// Reads the HTTP responses; made for the slot's first HTTP check and kept (see `HTTPResponseReader`).
+    /// Reads the HTTP response of the check under way; handed back to the reactor when the check ends.
     var http: HTTPResponseReader?
     var tcpReply: [UInt8] = []
     /// The backend this keep-alive connection belongs to (connection reuse only).

@@ -7,8 +7,8 @@ import NIOHTTP1
 /// (`Content-Length`, chunked bodies, bodies that end with the connection, no body after HEAD, 204 or
 /// 304, interim 1xx responses skipped).
 ///
-/// The decoder runs in an `EmbeddedChannel` fed by hand on the engine's thread; each connection slot
-/// keeps one reader (and its channel) for good. The decoder learns each request's method from an
+/// The decoder runs in an `EmbeddedChannel` fed by hand on the engine's thread; readers are kept and
+/// handed from one check to the next (as many as checks ran at once). The decoder learns each request's method from an
 /// outbound request head (a HEAD answer announces a body it does not send), and a body that ends with
 /// the connection is decoded when the input is reported closed. A decoder serves the next response
 /// only while it is clean: its last response ended where the server said and left the connection

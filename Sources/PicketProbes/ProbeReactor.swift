@@ -40,6 +40,10 @@ final class ProbeReactor {
     private var workSequence: UInt64 = 0
     private var waiting = Deque<Submission>()
     private var running = 0
+    /// Response readers between checks. A reader serves a check, not a connection (between responses a
+    /// decoder holds nothing of its connection), so there are only as many as checks ever ran at once,
+    /// however many keep-alive connections wait idle.
+    private var spareReaders: [HTTPResponseReader] = []
     var scratch: [UInt8] = []
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
 
@@ -109,7 +113,7 @@ final class ProbeReactor {
         slots[Int(index)].unsent.removeAll()
         switch check.kind {
         case .http(let http):
-            let reader = slots[Int(index)].http ?? HTTPResponseReader()
+            let reader = slots[Int(index)].http ?? spareReaders.popLast() ?? HTTPResponseReader()
             reader.expect(method: http.method, keepsBody: http.expectedBody != nil)
             slots[Int(index)].http = reader
         case .tcp:
@@ -158,6 +162,7 @@ final class ProbeReactor {
         running -= 1
         let timing = ProbeTiming(lag: .nanoseconds(probe.sent - probe.request.dueAt.nanoseconds), waited: .nanoseconds(probe.sent - probe.received))
         probe.completion(probe.request.report(outcome), timing)
+        spareReader(index)
         let check = probe.request.check
         if keepAlive, let key = slots[Int(index)].reuseKey, slots[Int(index)].checksServed < check.maxChecksPerConnection, idle[key] == nil,
             idle.count < maxIdle
@@ -194,6 +199,7 @@ final class ProbeReactor {
     }
 
     func close(_ index: Int32) {
+        spareReader(index)
         if slots[Int(index)].fd >= 0 { ProbeSocket.close(slots[Int(index)].fd) }
         if slots[Int(index)].stage == .idle, let key = slots[Int(index)].reuseKey, idle[key] == index { idle[key] = nil }
         slots[Int(index)].fd = -1
@@ -202,6 +208,13 @@ final class ProbeReactor {
         slots[Int(index)].reuseKey = nil
         slots[Int(index)].generation &+= 1
         freeSlots.append(index)
+    }
+
+    /// The slot's check is over: its reader waits for the next check (renewing its decoder then, if spent).
+    private func spareReader(_ index: Int32) {
+        guard let reader = slots[Int(index)].http else { return }
+        slots[Int(index)].http = nil
+        spareReaders.append(reader)
     }
 
     private func allocateSlot() -> Int32 {
@@ -275,15 +288,15 @@ final class ProbeReactor {
     /// Ends every check (reported as failed: the engine stopped) and closes every connection. The
     /// response readers go too: their embedded channels may only be closed on this thread.
     func stopAll() {
+        defer { spareReaders.removeAll() }
         let stopped = ProbeOutcome.failed(.other, ProbeEvidence(message: "probe engine stopped"))
         while let submission = waiting.popFirst() {
             submission.completion(submission.request.report(stopped), ProbeTiming(lag: .zero, waited: .zero))
         }
         maxConcurrent = 0
-        for index in slots.indices {
+        for index in slots.indices where slots[index].stage != .free {
             if slots[index].probe != nil { finish(Int32(index), stopped) }
             if slots[index].stage != .free { close(Int32(index)) }
-            slots[index].http = nil
         }
     }
 }
