@@ -7,8 +7,8 @@ public enum Observation: Hashable, Sendable {
     case rotation(RotationChange)
     /// Every backend has a verdict; from now on the file follows health.
     case firstRoundCompleted(FirstRound)
-    /// No backend of an app is fit for traffic and its all-down policy now decides the servers.
-    case allDown(app: AppName, policy: AllDownPolicy)
+    /// No backend of an app is fit for traffic (or it has none): why, and what its file does about it.
+    case allDown(app: AppName, AllDown)
     /// An app has a serving backend again after being all down.
     case allDownCleared(app: AppName)
     /// The configuration (or a container listing) changed the set of backends.

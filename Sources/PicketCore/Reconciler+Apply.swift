@@ -60,10 +60,10 @@ extension Reconciler {
     private mutating func trackAllDown(_ desired: UpstreamSet) -> [Observation] {
         var observations: [Observation] = []
         for upstream in desired.upstreams {
-            if let policy = upstream.allDownPolicy, !allDownApps.contains(upstream.name) {
+            if let allDown = upstream.allDown, !allDownApps.contains(upstream.name) {
                 allDownApps.insert(upstream.name)
-                observations.append(.allDown(app: upstream.name, policy: policy))
-            } else if upstream.allDownPolicy == nil, allDownApps.contains(upstream.name) {
+                observations.append(.allDown(app: upstream.name, allDown))
+            } else if upstream.allDown == nil, allDownApps.contains(upstream.name) {
                 allDownApps.remove(upstream.name)
                 observations.append(.allDownCleared(app: upstream.name))
             }

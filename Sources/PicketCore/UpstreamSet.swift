@@ -34,18 +34,18 @@ public struct Upstream: Hashable, Sendable {
     public var context: NginxContext
     public var keepalive: Int?
     public var servers: [UpstreamServer]
-    /// Set when no backend was fit and the app's all-down policy decided the servers.
-    public var allDownPolicy: AllDownPolicy?
+    /// Set when no server may take traffic: why, and whether the app's all-down policy decided the servers.
+    public var allDown: AllDown?
 
     public init(
-        name: AppName, balance: Balance, context: NginxContext = .http, keepalive: Int?, servers: [UpstreamServer], allDownPolicy: AllDownPolicy?
+        name: AppName, balance: Balance, context: NginxContext = .http, keepalive: Int?, servers: [UpstreamServer], allDown: AllDown?
     ) {
         self.name = name
         self.balance = balance
         self.context = context
         self.keepalive = keepalive
         self.servers = servers
-        self.allDownPolicy = allDownPolicy
+        self.allDown = allDown
     }
 
     /// The block for `app`, always one nginx accepts: never without servers (an app whose containers
@@ -74,11 +74,11 @@ public struct Upstream: Hashable, Sendable {
                 break
             }
         }
-        var policy: AllDownPolicy?
+        var allDown: AllDown?
         if app.instances.isEmpty {
-            policy = app.whenAllDown
+            allDown = .noContainers
         } else if !servers.contains(where: { !$0.down }) {
-            policy = app.whenAllDown
+            allDown = .failed(app.whenAllDown)
             let undrained = app.instances.filter { !$0.drain }
             if app.whenAllDown == .failOpen, !undrained.isEmpty {
                 servers = app.instances.compactMap { $0.drain ? (app.balance.keepsPositions ? server($0, down: true) : nil) : server($0, down: false) }
@@ -95,7 +95,7 @@ public struct Upstream: Hashable, Sendable {
         }
         self.init(
             name: app.name, balance: app.balance, context: app.context, keepalive: app.context == .http ? app.keepalive : nil, servers: servers,
-            allDownPolicy: policy)
+            allDown: allDown)
     }
 }
 

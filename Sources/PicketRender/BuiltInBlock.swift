@@ -9,10 +9,15 @@ enum BuiltInBlock {
         text.reserveCapacity(32 + upstream.servers.count * 80)
         text += upstream.name.description
         text += " {\n"
-        if let policy = upstream.allDownPolicy {
+        switch upstream.allDown {
+        case .failed(let policy):
             text += "    # every backend failed its checks: "
             text += policy.rawValue
             text += "\n"
+        case .noContainers:
+            text += "    # no containers found\n"
+        case nil:
+            break
         }
         if let directive = UpstreamRenderer.balanceDirective(upstream.balance) {
             text += "    "

@@ -9,6 +9,9 @@ upstream {{name}} {
 {{#allDown}}
     # every backend failed its checks: {{allDown}}
 {{/allDown}}
+{{#noContainers}}
+    # no containers found
+{{/noContainers}}
 {{#balance}}
     {{balance}};
 {{/balance}}

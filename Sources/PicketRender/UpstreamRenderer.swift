@@ -57,7 +57,8 @@ public struct UpstreamRenderer: Sendable {
         ]
         if let directive = balanceDirective(upstream.balance) { context["balance"] = directive }
         if let keepalive = upstream.keepalive { context["keepalive"] = keepalive }
-        if let policy = upstream.allDownPolicy { context["allDown"] = policy.rawValue }
+        if let policy = upstream.allDown?.policy { context["allDown"] = policy.rawValue }
+        if upstream.allDown == .noContainers { context["noContainers"] = true }
         return context
     }
 

@@ -70,8 +70,8 @@ final class AlertDispatcher: Sendable {
             var evidence = ["rule": ejection.rule.rawValue, "count": "\(ejection.count)", "ejections": "\(ejection.ejections)"]
             evidence["last_status"] = ejection.lastFailure?.status.map(String.init)
             send(Alert(.backendEjected, app: id.app, backend: id.address, message: "\(id) ejected: \(ejection.words)", evidence: evidence))
-        case .allDown(let app, let policy):
-            send(Alert(.appAllDown, app: app, message: "no healthy backend in \(app); \(policy.rawValue) decides", evidence: ["policy": policy.rawValue]))
+        case .allDown(let app, let allDown):
+            send(Alert(.appAllDown, app: app, message: "upstream \(app) \(allDown.words)", evidence: ["policy": allDown.label]))
         case .firstRoundCompleted, .allDownCleared, .backendsChanged, .applyRetryScheduled, .operatorDrain, .rotation, .slowStartStep, .upstreamRejected, .firstListingOverdue, .passiveEjectionHeld:
             break
         }

@@ -16,12 +16,8 @@ enum ObservationLog {
                 "upstream first round of checks complete: \(round.inRotation) of \(round.backends) backends in rotation\(drained); the file now follows health",
                 metadata: ["event": "first_round", "backends": .stringConvertible(round.backends), "in_rotation": .stringConvertible(round.inRotation),
                     "drained": .stringConvertible(round.drained)])
-        case .allDown(let app, let policy):
-            let effect = policy == .failOpen
-                ? "keeping every instance so nginx's passive checks decide (fail_open)"
-                : "marking every server down so nginx answers 502 at once (fail_closed)"
-            logger.error("upstream \(app) has no healthy backend: \(effect)",
-                metadata: ["event": "all_down", "app": "\(app)", "policy": "\(policy.rawValue)"])
+        case .allDown(let app, let allDown):
+            logger.error("upstream \(app) \(allDown.words)", metadata: ["event": "all_down", "app": "\(app)", "policy": "\(allDown.label)"])
         case .allDownCleared(let app):
             logger.notice("upstream \(app) has a healthy backend again", metadata: ["event": "all_down_cleared", "app": "\(app)"])
         case .backendsChanged(let change):

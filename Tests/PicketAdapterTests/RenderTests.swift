@@ -77,7 +77,7 @@ import Testing
                             maxFails: Int.random(in: 0...10, using: &random), failTimeout: timeouts.randomElement(using: &random)!,
                             backup: Bool.random(using: &random), down: Bool.random(using: &random))
                     },
-                    allDownPolicy: [nil, .failOpen, .failClosed].randomElement(using: &random)!)
+                    allDown: [nil, .failed(.failOpen), .failed(.failClosed), .noContainers].randomElement(using: &random)!)
             }
             let set = UpstreamSet(upstreams: upstreams)
             #expect(compiled.render(set) == mustache.render(set), "round \(round): \(set)")

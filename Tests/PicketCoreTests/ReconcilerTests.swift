@@ -152,9 +152,16 @@ import PicketCore
         world.run(for: .seconds(5))
         let upstream = world.applies.last!.upstreams.upstreams[0]
         #expect(upstream.servers.count == 3)
-        #expect(upstream.allDownPolicy == policy)
+        #expect(upstream.allDown == .failed(policy))
         #expect(upstream.servers.allSatisfy { $0.down == (policy == .failClosed) })
-        #expect(world.observations.contains(.allDown(app: try! AppName(validating: "web"), policy: policy)))
+        #expect(world.observations.contains(.allDown(app: try! AppName(validating: "web"), .failed(policy))))
+    }
+
+    @Test(arguments: [AllDownPolicy.failOpen, .failClosed])
+    func anAppWithoutInstancesSaysNoContainersNotThatItsBackendsFailed(policy: AllDownPolicy) {
+        let upstream = Upstream(app: app([], whenAllDown: policy)) { _ in .serving(rampStep: nil) }
+        #expect(upstream.allDown == .noContainers)
+        #expect(upstream.servers.map(\.address) == [.placeholder] && upstream.servers[0].down, "one down placeholder, whatever the policy")
     }
 
     @Test func hashBalancingKeepsEjectedServersInPlaceMarkedDown() {

@@ -99,3 +99,17 @@ extension PassiveEjection {
         return String(format: "%02d:%02d:%02d.%03d", parts.tm_hour, parts.tm_min, parts.tm_sec, max(0, min(999, millis)))
     }
 }
+
+extension AllDown {
+    /// What the file does, after "upstream APP".
+    var words: String {
+        switch self {
+        case .failed(.failOpen): return "has no healthy backend: keeping every instance so nginx's passive checks decide (fail_open)"
+        case .failed(.failClosed): return "has no healthy backend: marking every server down so nginx answers 502 at once (fail_closed)"
+        case .noContainers: return "has no containers: one down placeholder so nginx answers 502 at once"
+        }
+    }
+
+    /// The policy label of the log line and alert: the policy, or `no_containers`.
+    var label: String { policy?.rawValue ?? "no_containers" }
+}
