@@ -39,8 +39,8 @@ public enum ConfigLoader {
             throw ConfigError(diagnostics: [syntaxDiagnostic(error, file: file)])
         }
         guard let top = reader.section(root, "", ConfigSchema.root) else { throw ConfigError(diagnostics: reader.diagnostics) }
-        let (nginx, controller) = NginxDecoder(reader: reader, baseDirectory: baseDirectory).decode(top[ConfigSchema.nginx], owner: root)
-        let docker = DockerDecoder(reader: reader).decodeSettings(top[ConfigSchema.docker], baseDirectory: baseDirectory)
+        var (nginx, controller) = NginxDecoder(reader: reader, baseDirectory: baseDirectory).decode(top[ConfigSchema.nginx], owner: root)
+        let docker = DockerDecoder(reader: reader).decodeSettings(top[ConfigSchema.docker], baseDirectory: baseDirectory, controller: &controller)
         let status = StatusDecoder(reader: reader).decode(top[ConfigSchema.status], environment: environment)
         let alerts = AlertDecoder(reader: reader).decode(top[ConfigSchema.alerts])
         let state = StateDecoder(reader: reader, baseDirectory: baseDirectory, file: file).decode(top[ConfigSchema.state])

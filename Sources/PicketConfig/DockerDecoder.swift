@@ -5,7 +5,8 @@ import Yams
 struct DockerDecoder {
     let reader: NodeReader
 
-    func decodeSettings(_ node: Node?, baseDirectory: String) -> DockerSettings {
+    /// The engine's settings; `first_listing_wait` goes to the controller, which is what waits.
+    func decodeSettings(_ node: Node?, baseDirectory: String, controller: inout ControllerSettings) -> DockerSettings {
         var settings = DockerSettings()
         guard let section = reader.section(node, "docker", DockerKeys.engine) else { return settings }
         if var socket = reader.string(section, DockerKeys.socket) {
@@ -19,6 +20,7 @@ struct DockerDecoder {
         }
         if let value = reader.duration(section, DockerKeys.callTimeout) { settings.callTimeout = value }
         if let value = reader.duration(section, DockerKeys.resyncInterval) { settings.resyncInterval = value }
+        if let value = reader.duration(section, DockerKeys.firstListingWait) { controller.firstListingWait = value }
         return settings
     }
 

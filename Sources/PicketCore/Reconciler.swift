@@ -198,13 +198,8 @@ public struct Reconciler: Sendable {
                 app.instances += (remembered[app.name] ?? []).filter { !taken.contains($0) }.map { InstanceSpec(address: $0) }
                 return app
             }
-            var app = configured
-            var taken = Set(app.instances.map(\.address))
-            let ordered = list.sorted { ($0.state == .running ? 0 : 1, $0.name, $0.id) < ($1.state == .running ? 0 : 1, $1.name, $1.id) }
-            for container in ordered where taken.insert(container.instance.address).inserted {
-                app.instances.append(container.instance)
-                containers[BackendID(app: app.name, address: container.instance.address)] = container
-            }
+            let (app, listed) = configured.adding(containers: list)
+            containers.merge(listed) { first, _ in first }
             return app
         }
         return (apps, containers)

@@ -74,36 +74,15 @@ final class ContainerDiscovery: Sendable {
     private func listOnce() async {
         let apps = state.withLockedValue { $0.apps }
         let listedAt = MonotonicClock.now()
-        var found: [AppName: [ContainerObservation]] = [:]
-        for app in apps {
-            guard let source = app.docker else { continue }
-            do {
-                let summaries = try await client.listContainers(labels: source.selector)
-                found[app.name] = observations(summaries, source: source, app: app.name)
-            } catch {
-                logger.debug("docker listing for \(app.name) failed: \(error)", metadata: ["event": "docker_list_failed", "app": "\(app.name)"])
-            }
+        let listing = await ContainerListing.list(apps, client: client)
+        for (app, error) in listing.failures {
+            logger.debug("docker listing for \(app) failed: \(error)", metadata: ["event": "docker_list_failed", "app": "\(app)"])
         }
-        if !found.isEmpty { report(found, listedAt) }
-    }
-
-    private func observations(_ summaries: [ContainerSummary], source: DockerSource, app: AppName) -> [ContainerObservation] {
-        summaries.compactMap { summary in
-            guard source.selects(labels: summary.labels ?? [:]) else { return nil }
-            switch summary.observation(for: source) {
-            case .success(let observation):
-                return observation
-            case .failure(let error):
-                let first = state.withLockedValue { $0.rejected.insert(summary.id).inserted }
-                if first {
-                    logger.error("container \(summary.name) of app \(app) ignored: \(error)",
-                        metadata: ["event": "container_rejected", "app": "\(app)", "container": "\(summary.name)"])
-                }
-                return nil
-            case nil:
-                return nil
-            }
+        for rejected in listing.rejected where state.withLockedValue({ $0.rejected.insert(rejected.id).inserted }) {
+            logger.error("container \(rejected.name) of app \(rejected.app) ignored: \(rejected.error)",
+                metadata: ["event": "container_rejected", "app": "\(rejected.app)", "container": "\(rejected.name)"])
         }
+        if !listing.found.isEmpty { report(listing.found, listedAt) }
     }
 
     private func followEvents() async {

@@ -9,8 +9,11 @@ public enum OneRound {
         public let attempts: Int
     }
 
-    /// Probes every backend once (with its app's retries), concurrently; results in config order.
-    public static func probe(_ apps: [AppSpec], maxConcurrent: Int) async throws(ProbeSystemError) -> [Result] {
+    /// Probes every backend once (with its app's retries), concurrently; results in config order. A
+    /// container's `picket.health.path` label overrides its app's HTTP path, as in the controller.
+    public static func probe(
+        _ apps: [AppSpec], containers: [BackendID: ContainerObservation] = [:], maxConcurrent: Int
+    ) async throws(ProbeSystemError) -> [Result] {
         let engine = try ProbeEngine(maxConcurrent: maxConcurrent)
         defer { engine.shutdown() }
         let targets = apps.flatMap { app in app.instances.map { (app, $0) } }
@@ -18,12 +21,13 @@ public enum OneRound {
             for (index, (app, instance)) in targets.enumerated() {
                 tasks.addTask {
                     let id = BackendID(app: app.name, address: instance.address)
-                    let target = app.healthCheck.target(for: instance.address)
+                    let check = app.healthCheck.withHTTPPath(containers[id]?.healthPath)
+                    let target = check.target(for: instance.address)
                     var attempt = 0
                     while true {
-                        let request = ProbeRequest(backend: id, target: target, check: app.healthCheck, attempt: attempt, ticket: 0, dueAt: MonotonicClock.now())
+                        let request = ProbeRequest(backend: id, target: target, check: check, attempt: attempt, ticket: 0, dueAt: MonotonicClock.now())
                         let outcome = await engine.probe(request)
-                        if outcome.passed || attempt >= app.healthCheck.maxRetries {
+                        if outcome.passed || attempt >= check.maxRetries {
                             return (index, Result(backend: id, outcome: outcome, attempts: attempt + 1))
                         }
                         attempt += 1

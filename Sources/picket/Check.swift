@@ -5,18 +5,21 @@ import PicketRuntime
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Probe every backend once and print a table.",
-        discussion: "Exits 1 if any backend fails its check, so it also serves as a smoke test in scripts.")
+        discussion: "Docker-backed apps include the containers Docker lists now (CONTAINER names them). Exits 1 if any backend fails its check, so it also serves as a smoke test in scripts.")
 
     @OptionGroup var config: ConfigOption
+    @OptionGroup var docker: DockerOption
 
     func run() async throws {
         let setup = try config.load(checkNginx: false)
-        let results = try await OneRound.probe(setup.configuration.apps, maxConcurrent: setup.configuration.maxConcurrentProbes)
-        var rows = [["APP", "BACKEND", "RESULT", "TRIES", "CLASS", "STATUS", "LATENCY", "DETAIL"]]
+        let discovered = await DiscoveredApps.load(setup, docker: docker)
+        let results = try await OneRound.probe(discovered.apps, containers: discovered.containers, maxConcurrent: setup.configuration.maxConcurrentProbes)
+        var rows = [["APP", "BACKEND", "CONTAINER", "RESULT", "TRIES", "CLASS", "STATUS", "LATENCY", "DETAIL"]]
         for result in results {
             let evidence = result.outcome.evidence
             rows.append([
-                "\(result.backend.app)", "\(result.backend.address)", verdict(result.outcome), "\(result.attempts)",
+                "\(result.backend.app)", "\(result.backend.address)", discovered.containers[result.backend]?.name ?? "-", verdict(result.outcome),
+                "\(result.attempts)",
                 result.outcome.failureClass?.rawValue ?? result.outcome.localFault?.rawValue ?? "-", evidence.statusCode.map(String.init) ?? "-",
                 evidence.latency?.shortDescription ?? "-", evidence.message ?? "",
             ])

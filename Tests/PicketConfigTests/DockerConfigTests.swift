@@ -21,7 +21,7 @@ import Testing
     @Test func readsSelectorNetworkRecoveryAndEngineSettings() throws {
         let config = try parse("""
             nginx: {output: /tmp/u.conf}
-            docker: {socket: run/docker.sock, call_timeout: 3s, resync_interval: 30s}
+            docker: {socket: run/docker.sock, call_timeout: 3s, resync_interval: 30s, first_listing_wait: 4s}
             defaults:
               recovery: {max_restarts: 5}
             apps:
@@ -35,6 +35,7 @@ import Testing
             afterFailures: 4, drainTimeout: .zero, stopTimeout: .seconds(2), maxRestarts: 5,
             backoff: Backoff(base: .seconds(1), cap: .seconds(8), jitter: 0), recreate: false, maxInFlight: 2))
         #expect(config.docker == DockerSettings(socket: "/etc/picket/run/docker.sock", callTimeout: .seconds(3), resyncInterval: .seconds(30)))
+        #expect(config.controller.firstListingWait == .seconds(4), "the controller is what waits for the first listing")
     }
 
     @Test(arguments: [

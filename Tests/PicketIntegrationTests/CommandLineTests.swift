@@ -45,7 +45,7 @@ import Testing
         let result = await picket("check", "--config", path)
         #expect(result.status == 1)
         #expect(result.output.contains("web  \(backend.address)"))
-        #expect(result.output.contains("\(dead)  FAIL    1      refused"))
+        #expect(result.output.contains("\(dead)  -          FAIL    1      refused"), "\(result.output)")
         #expect(result.output.contains("1 of 2 backends pass"))
         let rendered = await picket("render", "--config", path, "--probe")
         #expect(rendered.output.contains("server \(backend.address) "))

@@ -6,7 +6,11 @@ enum DockerKeys {
     static let resyncInterval = ConfigKey(
         "resync_interval", .duration(.seconds(1) ... .seconds(86_400)), .value("10s"), "a full listing this often; events only make it sooner")
 
-    static let engine = ConfigSection("docker", [socket, callTimeout, resyncInterval])
+    static let firstListingWait = ConfigKey(
+        "first_listing_wait", .duration(.zero ... .seconds(600)), .value("10s"),
+        "on start, the first round waits this long for Docker's first listing; then static apps go on without it")
+
+    static let engine = ConfigSection("docker", [socket, callTimeout, resyncInterval, firstListingWait])
 
     static let selector = ConfigKey("selector", .mapping, .derived("{picket.app: NAME}"), "labels a container must carry, every one")
     static let port = ConfigKey("port", .integer(1...65_535), .none, "the traffic port; a container's picket.port label overrides it")

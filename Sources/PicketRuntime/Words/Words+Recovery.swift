@@ -6,7 +6,7 @@ extension RecoveryTrigger {
         case .containerStopped(let state): return "container \(state.rawValue)"
         case .dockerUnhealthy: return "docker healthcheck unhealthy"
         case .circuitOpen(let duration): return duration >= .seconds(1) ? "circuit open for \(duration.shortDescription)" : "circuit open"
-        case .failedChecks(let count): return "\(count) failed checks in a row"
+        case .failedChecks(let count): return "\(count) failed check\(count == 1 ? "" : "s") in a row"
         }
     }
 }
