@@ -23,7 +23,8 @@ struct AppDecoder {
         if let text = reader.string(nameNode, section.path("name")) {
             do { name = try AppName(validating: text) } catch { reader.report(nameNode, section.path("name"), error.description) }
         }
-        let check = HealthCheckDecoder(reader: reader).decode(merged(AppKeys.healthCheck), section.path("health_check"))
+        let context = decodeContext(reader.section(section, AppKeys.nginx))
+        let check = HealthCheckDecoder(reader: reader).decode(merged(AppKeys.healthCheck), section.path("health_check"), context: context)
         let circuit = CircuitDecoder(reader: reader).decode(merged(AppKeys.circuitBreaker), section.path("circuit_breaker"))
         let pairs = AppKeys.shared.compactMap { key in merged(key).map { (Node(key.name), $0) } }
         let shared = decodeShared(Section(mapping: Node.Mapping(pairs), path: path, node: node))
@@ -38,11 +39,28 @@ struct AppDecoder {
         } else {
             instances = decodeInstances(section[AppKeys.instances], section.path("instances"), owner: node, balance: shared.balance)
         }
+        if context == .stream { checkStreamSyntax(section, shared) }
         guard let name, let instances else { return nil }
         return AppSpec(
             name: name, instances: instances, healthCheck: check, circuit: circuit, balance: shared.balance, keepalive: shared.keepalive,
             maxFails: shared.maxFails, failTimeout: shared.failTimeout, whenAllDown: shared.whenAllDown, docker: docker, recovery: shared.recovery,
-            slowStart: shared.slowStart, passive: shared.passive)
+            slowStart: shared.slowStart, passive: shared.passive, context: context)
+    }
+
+    private func decodeContext(_ nginx: Section?) -> NginxContext {
+        guard let nginx else { return .http }
+        return reader.choice(nginx, AppNginxKeys.context).flatMap(NginxContext.init(rawValue:)) ?? .http
+    }
+
+    /// What the stream module has no syntax for. A `keepalive` from `defaults:` is dropped quietly (it
+    /// is meant for the http apps); one the app writes itself is a mistake worth saying.
+    private func checkStreamSyntax(_ section: Section, _ shared: Shared) {
+        if !shared.balance.worksInStream {
+            reader.report(section[AppKeys.balance] ?? section[AppKeys.nginx], section.path("balance"), "nginx's stream module has no ip_hash: use 'hash $remote_addr consistent'")
+        }
+        if let keepalive = section[AppKeys.keepalive] {
+            reader.report(keepalive, section.path("keepalive"), "keepalive is an http directive: a stream upstream has no connection cache")
+        }
     }
 
     /// Checks the values `defaults:` gives, under their own key path, before any app uses them.
@@ -83,6 +101,8 @@ struct AppDecoder {
         case "round_robin" where words.count == 1: return .roundRobin
         case "least_conn" where words.count == 1: return .leastConn
         case "ip_hash" where words.count == 1: return .ipHash
+        case "random" where words.count == 1: return .random(twoLeastConn: false)
+        case "random" where words == ["random", "two", "least_conn"]: return .random(twoLeastConn: true)
         case "hash" where (2...3).contains(words.count) && (words.count == 2 || words[2] == "consistent"):
             do {
                 return .hash(key: try HashKey(validating: words[1]), consistent: words.count == 3)
@@ -91,7 +111,7 @@ struct AppDecoder {
                 return nil
             }
         default:
-            reader.report(node, path, "expected round_robin, least_conn, ip_hash or 'hash KEY [consistent]', got '\(text)'")
+            reader.report(node, path, "expected round_robin, least_conn, ip_hash, 'hash KEY [consistent]', random or 'random two least_conn', got '\(text)'")
             return nil
         }
     }

@@ -49,7 +49,7 @@ public enum ConfigLoader {
         if let probes = reader.section(top, ConfigSchema.probes) {
             maxConcurrent = reader.int(probes, OperationsKeys.maxConcurrent) ?? maxConcurrent
         }
-        let apps = decodeApps(top, root: root, reader: reader)
+        let apps = decodeApps(top, root: root, reader: reader, nginx: nginx)
         guard reader.diagnostics.isEmpty else { throw ConfigError(diagnostics: reader.diagnostics) }
         let configuration = PicketConfiguration(
             apps: apps, controller: controller, nginx: nginx, docker: docker, status: status, state: state, alerts: alerts,
@@ -57,7 +57,7 @@ public enum ConfigLoader {
         return LoadedConfig(configuration: configuration, source: ConfigSource(file: file, marks: reader.marks), warnings: reader.warnings)
     }
 
-    private static func decodeApps(_ top: Section, root: Node, reader: NodeReader) -> [AppSpec] {
+    private static func decodeApps(_ top: Section, root: Node, reader: NodeReader, nginx: NginxSettings) -> [AppSpec] {
         let appDecoder = AppDecoder(reader: reader)
         let defaults = reader.section(top, ConfigSchema.defaults)
         if let defaults { appDecoder.validateDefaults(defaults) }
@@ -74,6 +74,10 @@ public enum ConfigLoader {
             guard let app = appDecoder.decode(node, "apps[\(index)]", defaults: defaults) else { continue }
             if !names.insert(app.name).inserted {
                 reader.report(node.mapping?[Node("name")] ?? node, "apps[\(index)].name", "duplicate app name '\(app.name)'")
+            }
+            if app.context == .stream, nginx.streamOutput == nil {
+                reader.report(node.mapping?[Node("nginx")] ?? node, "apps[\(index)].nginx.context",
+                    "a stream app needs nginx.stream_output: the file nginx.conf includes inside stream {}")
             }
             apps.append(app)
         }

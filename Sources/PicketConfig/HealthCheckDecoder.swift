@@ -7,10 +7,17 @@ struct HealthCheckDecoder {
 
     let reader: NodeReader
 
-    func decode(_ node: Node?, _ path: String) -> HealthCheckSpec {
+    /// A stream app's backends speak whatever protocol nginx relays at layer 4, so its check is a TCP
+    /// connect (or exchange) unless it says otherwise, and an HTTP check is refused.
+    func decode(_ node: Node?, _ path: String, context: NginxContext = .http) -> HealthCheckSpec {
         var spec = HealthCheckSpec()
+        if context == .stream { spec.kind = .tcp(TCPCheck()) }
         guard let section = reader.section(node, path, HealthCheckKeys.section) else { return spec }
-        let type = reader.choice(section, HealthCheckKeys.type) ?? "http"
+        let type = reader.choice(section, HealthCheckKeys.type) ?? (context == .stream ? "tcp" : "http")
+        if context == .stream, type == "http" {
+            reader.report(section[HealthCheckKeys.type], section.path("type"),
+                "a stream app is checked with type: tcp (or enabled: false): nginx relays its connections at layer 4, not HTTP requests")
+        }
         if let value = reader.bool(section, HealthCheckKeys.enabled) { spec.enabled = value }
         if let value = reader.int(section, HealthCheckKeys.port) { spec.port = value }
         if let value = reader.duration(section, HealthCheckKeys.initialDelay) { spec.initialDelay = value }

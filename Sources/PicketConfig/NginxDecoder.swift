@@ -16,6 +16,12 @@ struct NginxDecoder {
         if section[NginxKeys.output] == nil { reader.report(section.node, "nginx.output", "required: the file Picket writes and nginx includes") }
         var settings = NginxSettings(output: output ?? "")
         settings.template = path(section, NginxKeys.template)
+        settings.streamTemplate = path(section, NginxKeys.streamTemplate)
+        settings.streamOutput = path(section, NginxKeys.streamOutput)
+        settings.outputPerApp = path(section, NginxKeys.outputPerApp)
+        if let stream = settings.streamOutput, stream == settings.output {
+            reader.report(section[NginxKeys.streamOutput], section.path("stream_output"), "must differ from nginx.output: each context has a file of its own")
+        }
         settings.mainConfig = path(section, NginxKeys.mainConfig) ?? settings.mainConfig
         if let test = reader.stringList(section[NginxKeys.testCommand], section.path("test_command")) {
             if test.isEmpty {

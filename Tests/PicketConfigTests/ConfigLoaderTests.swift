@@ -67,7 +67,7 @@ import PicketCore
 
     @Test(arguments: [
         ("balance: hash $uri{", "a hash key may only hold"),
-        ("balance: random", "expected round_robin, least_conn, ip_hash"),
+        ("balance: fastest", "expected round_robin, least_conn, ip_hash"),
         ("when_all_down: fail_opne", "did you mean 'fail_open'"),
         ("keepalive: 0", "must be from 1 to 10000"),
         ("health_check: {timeout: 6s}", "must not exceed the interval"),

@@ -1,6 +1,7 @@
 /// The keys of `health_check:` (in an app or in `defaults:`).
 enum HealthCheckKeys {
-    static let type = ConfigKey("type", .choice(["http", "tcp"]), .value("http"), "an HTTP request, or a TCP connect (with an optional exchange)")
+    static let type = ConfigKey(
+        "type", .choice(["http", "tcp"]), .derived("http; tcp for a stream app"), "an HTTP request, or a TCP connect (with an optional exchange)")
     static let enabled = ConfigKey("enabled", .boolean, .value("true"), "false keeps every instance in rotation, unchecked")
     static let path = ConfigKey("path", .text, .value("/"), "the request path (http); a container's picket.health.path overrides it")
     static let port = ConfigKey("port", .integer(1...65_535), .none, "probe this port instead of the instance's")

@@ -2,10 +2,15 @@ import PicketCore
 
 /// The keys of `nginx:` and `nginx.coalesce:`.
 enum NginxKeys {
-    static let output = ConfigKey("output", .path, .required, "the file Picket writes; nginx.conf must include it (inside http {})")
+    static let output = ConfigKey("output", .path, .required, "the file Picket writes for http apps; nginx.conf must include it inside http {}")
+    static let streamOutput = ConfigKey(
+        "stream_output", .path, .derived("required with a stream app"), "the file for stream apps; nginx.conf must include it inside stream {}")
+    static let outputPerApp = ConfigKey(
+        "output_per_app", .path, .none, "a directory: one file per app there, and output / stream_output only include them")
     static let mainConfig = ConfigKey(
         "main_config", .path, .value("/etc/nginx/nginx.conf"), "nginx's main config; a staged copy of it validates each candidate")
-    static let template = ConfigKey("template", .path, .derived("built-in"), "the mustache template of one upstream block")
+    static let template = ConfigKey("template", .path, .derived("built-in"), "the mustache template of one http upstream block")
+    static let streamTemplate = ConfigKey("stream_template", .path, .derived("built-in"), "the mustache template of one stream upstream block")
     static let testCommand = ConfigKey(
         "test_command", .command, .value("[nginx, -t, -q, -c, \"{config}\"]"), "validates a candidate; must contain {config}")
     static let reloadCommand = ConfigKey("reload_command", .command, .none, "reloads nginx; without it, SIGHUP to the master in pid_file")
@@ -16,7 +21,8 @@ enum NginxKeys {
     static let resyncInterval = ConfigKey(
         "resync_interval", .duration(.seconds(1) ... .seconds(86_400)), .value("60s"), "the desired file is re-applied this often, repairing hand edits")
 
-    static let section = ConfigSection("nginx", [output, mainConfig, template, testCommand, reloadCommand, pidFile, commandTimeout, coalesce, resyncInterval])
+    static let section = ConfigSection(
+        "nginx", [output, streamOutput, outputPerApp, mainConfig, template, streamTemplate, testCommand, reloadCommand, pidFile, commandTimeout, coalesce, resyncInterval])
 
     static let quiet = ConfigKey("quiet", .duration(.zero ... .seconds(60)), .value("50ms"), "a change waits this long for more")
     static let max = ConfigKey("max", .duration(.zero ... .seconds(300)), .value("250ms"), "never longer than this after the first; at least quiet")
