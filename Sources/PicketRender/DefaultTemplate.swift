@@ -25,3 +25,14 @@ upstream {{name}} {
 
 """#
 }
+
+/// The built-in template of a `stream {}` upstream: the http one without `keepalive`, which the stream
+/// module lacks (there is no request to reuse a connection for); it takes the same `server` parameters.
+/// Identical to `templates/stream-upstream.conf.mustache` (a test keeps them equal). It always goes
+/// through swift-mustache: stream files hold few upstreams, and one compiled fast path is enough to keep
+/// byte-identical by hand.
+public enum DefaultStreamTemplate {
+    public static let name = "stream-upstream.conf.mustache"
+
+    public static let text = DefaultTemplate.text.replacingOccurrences(of: "{{#keepalive}}\n    keepalive {{keepalive}};\n{{/keepalive}}\n", with: "")
+}

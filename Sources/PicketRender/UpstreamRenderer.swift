@@ -35,9 +35,18 @@ public struct UpstreamRenderer: Sendable {
     public static let builtIn: UpstreamRenderer = try! UpstreamRenderer(text: DefaultTemplate.text, name: DefaultTemplate.name)
 
     public func render(_ set: UpstreamSet) -> String {
-        let blocks = cache.blocks(for: set.upstreams) { builtIn ? BuiltInBlock.render($0) : template.render(Self.context($0)) }
-        var text = Self.header
-        text.reserveCapacity(blocks.reduce(Self.header.utf8.count) { $0 + $1.utf8.count + 1 })
+        Self.file(blocks(set.upstreams))
+    }
+
+    /// One block per upstream, in order, reusing the blocks of the last call that did not change.
+    func blocks(_ upstreams: [Upstream]) -> [String] {
+        cache.blocks(for: upstreams) { builtIn ? BuiltInBlock.render($0) : template.render(Self.context($0)) }
+    }
+
+    /// The header, then each block after an empty line.
+    static func file(_ blocks: [String]) -> String {
+        var text = header
+        text.reserveCapacity(blocks.reduce(header.utf8.count) { $0 + $1.utf8.count + 1 })
         for block in blocks {
             text += "\n"
             text += block

@@ -88,23 +88,29 @@ import Testing
         #expect(throws: RenderError.self) { try UpstreamRenderer(text: "upstream {{#upstreams}}{{name}\n", name: "bad.mustache") }
     }
 
-    /// Runs `nginx -t` on a minimal config that includes `text`.
-    func nginxAccepts(_ text: String) throws -> (ok: Bool, output: String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("picket-render-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("logs"), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try text.write(to: dir.appendingPathComponent("upstreams.conf"), atomically: true, encoding: .utf8)
-        let conf = "pid logs/nginx.pid; error_log logs/error.log; events {} http { include \(dir.path)/upstreams.conf; }"
-        try conf.write(to: dir.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: NginxPrefix.binary)
-        process.arguments = ["-p", dir.path, "-t", "-c", dir.appendingPathComponent("nginx.conf").path]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus == 0, output)
+}
+
+/// Runs `nginx -t` on a minimal config that includes `http` inside http {} and `stream`, if any, inside
+/// stream {}.
+func nginxAccepts(_ http: String, stream: String? = nil) throws -> (ok: Bool, output: String) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("picket-render-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("logs"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try http.write(to: dir.appendingPathComponent("upstreams.conf"), atomically: true, encoding: .utf8)
+    var conf = "pid logs/nginx.pid; error_log logs/error.log; events {} http { include \(dir.path)/upstreams.conf; }"
+    if let stream {
+        try stream.write(to: dir.appendingPathComponent("stream.conf"), atomically: true, encoding: .utf8)
+        conf = try NginxPrefix.streamModuleLine() + conf + " stream { include \(dir.path)/stream.conf; }"
     }
+    try conf.write(to: dir.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: NginxPrefix.binary)
+    process.arguments = ["-p", dir.path, "-t", "-c", dir.appendingPathComponent("nginx.conf").path]
+    let pipe = Pipe()
+    process.standardError = pipe
+    process.standardOutput = pipe
+    try process.run()
+    process.waitUntilExit()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return (process.terminationStatus == 0, output)
 }
