@@ -37,7 +37,9 @@ struct ProbeBench {
         try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
         try config.write(toFile: "\(root)/picket.yaml", atomically: true, encoding: .utf8)
         let setup = try RuntimeSetup.load(path: "\(root)/picket.yaml", checkNginx: false)
-        try setup.renderer.render(.assumingHealthy(setup.configuration.apps)).write(toFile: setup.configuration.nginx.output, atomically: true, encoding: .utf8)
+        for file in setup.renderer.render(.assumingHealthy(setup.configuration.apps)).files {
+            try file.text.write(toFile: file.path, atomically: true, encoding: .utf8)
+        }
         try await nginx.start(include: setup.configuration.nginx.output)
         defer { Task { await nginx.stop() } }
 

@@ -4,10 +4,10 @@ public enum ApplyError: Error, Hashable, Sendable, CustomStringConvertible {
     case setup(String)
     /// Writing or moving the file failed; nothing changed.
     case file(FileError)
-    /// `nginx -t` refused the candidate; the live file was not touched. `candidateLine` is the line of
-    /// the candidate nginx blamed, when it named one.
-    case validation(String, candidateLine: Int?)
-    /// The reload failed or nginx died; the previous file was put back.
+    /// `nginx -t` refused the candidates; no live file was touched. `blamed` is the output whose
+    /// candidate nginx blamed, and the line, when it named one.
+    case validation(String, blamed: Blame?)
+    /// The reload failed or nginx died; the previous files were put back.
     case reload(String)
 
     public var stage: ApplyStage {
@@ -16,6 +16,18 @@ public enum ApplyError: Error, Hashable, Sendable, CustomStringConvertible {
         case .file: return .write
         case .validation: return .validate
         case .reload: return .reload
+        }
+    }
+
+    /// A line of one output that nginx's message points at.
+    public struct Blame: Hashable, Sendable {
+        /// The live path of the output whose candidate nginx blamed.
+        public let file: String
+        public let line: Int
+
+        public init(file: String, line: Int) {
+            self.file = file
+            self.line = line
         }
     }
 

@@ -102,6 +102,12 @@ public enum AtomicFile {
         return stat(path, &info) == 0 ? info.st_mode & 0o7777 : nil
     }
 
+    /// Removes `path` durably; a file already gone is fine.
+    public static func remove(_ path: String) {
+        guard unlink(path) == 0 else { return }
+        syncDirectory(of: path)
+    }
+
     private static func syncDirectory(of path: String) {
         let directory = (path as NSString).deletingLastPathComponent
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

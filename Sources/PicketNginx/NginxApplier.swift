@@ -1,8 +1,9 @@
 import Foundation
 import PicketCore
 
-/// Installs rendered upstream text into nginx: skip if unchanged, validate a staged candidate, swap the
-/// file atomically, reload, confirm nginx lives, and put the old bytes back if the reload fails.
+/// Installs rendered upstream files into nginx as one change: skip the files whose bytes are already
+/// live, validate every candidate together in one staged `nginx -t`, swap them all (journalled, see
+/// `SwapJournal`), reload once, confirm nginx lives, and put every old file back if the reload fails.
 public struct NginxApplier: Sendable {
     public let settings: NginxSettings
 
@@ -19,60 +20,41 @@ public struct NginxApplier: Sendable {
         }
 
         public var outcome: Outcome
+        /// The bytes of the whole set.
         public var bytes: Int
+        /// Files written or removed.
+        public var files: Int
         public var validation: Duration?
         public var reload: Duration?
         public var total: Duration
     }
 
-    /// Checks, before any apply, that the main config includes the output file.
-    public func verifySetup() throws(ApplyError) {
-        _ = try StagedConfig(mainConfig: settings.mainConfig, output: settings.output).substitute(candidate: settings.output)
+    var journal: SwapJournal { SwapJournal(besides: settings.output) }
+    var staged: StagedConfig { StagedConfig(mainConfig: settings.mainConfig) }
+
+    /// The outputs nginx.conf must include, by context.
+    var contextOutputs: [(context: NginxContext, path: String)] {
+        NginxContext.allCases.compactMap { context in settings.contextOutput(context).map { (context, $0) } }
     }
 
-    /// Whether the output file exists at all (at start, nginx may need a first file before it can run).
-    public var outputExists: Bool {
-        FileManager.default.fileExists(atPath: settings.output)
+    /// Where the main config fails to include an output: each context in `required` (those with apps)
+    /// must be included inside its own block, and none may be included inside the other.
+    public func includeProblems(required: Set<NginxContext> = [.http]) -> [IncludeProblem] {
+        staged.includeProblems(contextOutputs, required: required)
     }
 
-    /// Installs `text`; `reload: false` only writes (the first file, before nginx runs).
-    public func apply(_ text: String, reload shouldReload: Bool = true) async -> Report {
+    /// Whether every file of `outputs` exists (at start, nginx may need first files before it can run).
+    public func allExist(_ outputs: OutputSet) -> Bool {
+        outputs.files.allSatisfy { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// Installs `outputs`; `reload: false` only writes (the first files, before nginx runs).
+    public func apply(_ outputs: OutputSet, reload shouldReload: Bool = true) async -> Report {
         let clock = ContinuousClock()
         let start = clock.now
-        let bytes = Array(text.utf8)
-        var report = Report(outcome: .unchanged, bytes: bytes.count, total: .zero)
-        await install(bytes, reload: shouldReload, clock: clock, into: &report)
-        report.total = clock.now - start
-        return report
-    }
-
-    private func install(_ bytes: [UInt8], reload shouldReload: Bool, clock: ContinuousClock, into report: inout Report) async {
+        var report = Report(outcome: .unchanged, bytes: outputs.files.reduce(0) { $0 + $1.text.utf8.count }, files: 0, total: .zero)
         do {
-            let previous = try AtomicFile.read(settings.output)
-            guard previous != bytes else { return }
-            let candidate = try AtomicFile.stage(bytes, besides: settings.output)
-            let validationStart = clock.now
-            do {
-                try await validate(candidate: candidate)
-            } catch {
-                unlink(candidate)
-                throw error
-            }
-            report.validation = clock.now - validationStart
-            try AtomicFile.install(staged: candidate, at: settings.output)
-            guard shouldReload else {
-                report.outcome = .applied
-                return
-            }
-            let reloadStart = clock.now
-            do {
-                try await reload()
-            } catch {
-                if let previous { try? AtomicFile.replace(settings.output, with: previous) }
-                throw error
-            }
-            report.reload = clock.now - reloadStart
-            report.outcome = .applied
+            try await install(outputs, reload: shouldReload, clock: clock, into: &report)
         } catch let error as ApplyError {
             report.outcome = .failed(error)
         } catch let error as FileError {
@@ -80,14 +62,112 @@ public struct NginxApplier: Sendable {
         } catch {
             report.outcome = .failed(.setup("\(error)"))
         }
+        report.total = clock.now - start
+        return report
     }
 
-    /// Runs the test command against a staged main config that includes `candidate`.
-    func validate(candidate: String) async throws(ApplyError) {
-        let staged = StagedConfig(mainConfig: settings.mainConfig, output: settings.output)
-        let text = try staged.substitute(candidate: candidate)
+    /// One file's change: its bytes before (nil: it did not exist) and after (nil: removed).
+    struct Change {
+        let path: String
+        let previous: [UInt8]?
+        let next: [UInt8]?
+    }
+
+    private func install(_ outputs: OutputSet, reload shouldReload: Bool, clock: ContinuousClock, into report: inout Report) async throws {
+        let changes = try self.changes(outputs)
+        guard !changes.isEmpty else { return }
+        if let directory = outputs.appDirectory, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var candidates: [String: String] = [:]
         do {
-            try AtomicFile.replace(staged.stagedPath, with: Array(text.utf8))
+            for change in changes {
+                guard let next = change.next else { continue }
+                candidates[change.path] = try AtomicFile.stage(next, besides: change.path)
+            }
+            let validationStart = clock.now
+            try await validate(outputs, candidates: candidates)
+            report.validation = clock.now - validationStart
+        } catch {
+            for candidate in candidates.values { unlink(candidate) }
+            throw error
+        }
+        let moves = changes.compactMap { change in candidates[change.path].map { (staged: $0, live: change.path) } }
+        do {
+            try journal.commit(moves, removing: changes.filter { $0.next == nil }.map(\.path))
+        } catch {
+            try? restore(changes)
+            throw error
+        }
+        report.files = changes.count
+        guard shouldReload else {
+            report.outcome = .applied
+            return
+        }
+        let reloadStart = clock.now
+        do {
+            try await reload()
+        } catch {
+            try? restore(changes)
+            throw error
+        }
+        report.reload = clock.now - reloadStart
+        report.outcome = .applied
+    }
+
+    /// The files whose bytes differ from what is live, and the app files of apps that are gone.
+    func changes(_ outputs: OutputSet) throws(FileError) -> [Change] {
+        var changes: [Change] = []
+        for file in outputs.files {
+            let next = Array(file.text.utf8)
+            let previous = try AtomicFile.read(file.path)
+            if previous != next { changes.append(Change(path: file.path, previous: previous, next: next)) }
+        }
+        guard let directory = outputs.appDirectory else { return changes }
+        let wanted = Set(outputs.files.map(\.path))
+        let marker = Array(outputs.marker.utf8)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names.sorted() where name.hasSuffix(".conf") && !name.hasPrefix(".") {
+            let path = "\(directory)/\(name)"
+            guard !wanted.contains(path), let bytes = try? AtomicFile.read(path), bytes.starts(with: marker) else { continue }
+            changes.append(Change(path: path, previous: bytes, next: nil))
+        }
+        return changes
+    }
+
+    /// Puts every changed file back as it was, as one journalled swap.
+    private func restore(_ changes: [Change]) throws(FileError) {
+        var moves: [(staged: String, live: String)] = []
+        for change in changes {
+            guard let previous = change.previous else { continue }
+            moves.append((try AtomicFile.stage(previous, besides: change.path), change.path))
+        }
+        try journal.commit(moves, removing: changes.filter { $0.previous == nil }.map(\.path))
+    }
+
+    /// Runs the test command against a staged main config whose includes of changed outputs point at
+    /// their candidates. A context file that includes app files (`output_per_app`) gets a validation
+    /// copy of its own whose includes point at the app candidates, so nginx reads every candidate.
+    func validate(_ outputs: OutputSet, candidates: [String: String]) async throws(ApplyError) {
+        let staged = self.staged
+        var pointers = candidates
+        var copies: [String] = []
+        defer { for copy in copies { unlink(copy) } }
+        for file in outputs.files {
+            guard case .context = file.role else { continue }
+            let text = staged.substitute(candidates, in: file.text)
+            guard text != file.text else { continue }
+            do {
+                let copy = try AtomicFile.stage(Array(text.utf8), besides: file.path)
+                copies.append(copy)
+                pointers[file.path] = copy
+            } catch {
+                throw ApplyError.file(error)
+            }
+        }
+        let main = staged.substitute(pointers, in: try staged.read())
+        do {
+            try AtomicFile.replace(staged.stagedPath, with: Array(main.utf8))
         } catch {
             throw ApplyError.file(error)
         }
@@ -95,9 +175,13 @@ public struct NginxApplier: Sendable {
         let argv = settings.testCommand.map { $0.replacingOccurrences(of: NginxSettings.configPlaceholder, with: staged.stagedPath) }
         let result = await CommandRunner.run(argv, timeout: settings.commandTimeout)
         guard result.succeeded else {
-            throw ApplyError.validation(
-                result.summary.replacingOccurrences(of: candidate, with: settings.output + " (candidate)"),
-                candidateLine: Self.blamedLine(in: result.summary, file: candidate))
+            var message = result.summary
+            var blamed: ApplyError.Blame?
+            for (live, candidate) in pointers {
+                if blamed == nil, let line = Self.blamedLine(in: message, file: candidate) { blamed = ApplyError.Blame(file: live, line: line) }
+                message = message.replacingOccurrences(of: candidate, with: live + " (candidate)")
+            }
+            throw ApplyError.validation(message, blamed: blamed)
         }
     }
 

@@ -7,7 +7,7 @@ enum ApplyLog {
     static func log(_ plan: ApplyPlan, _ report: NginxApplier.Report, to logger: Logger) {
         var metadata: Logger.Metadata = [
             "event": "apply", "reason": "\(plan.reason.rawValue)", "changes": .stringConvertible(plan.changes.count),
-            "bytes": .stringConvertible(report.bytes), "duration_ms": .stringConvertible(milliseconds(report.total)),
+            "bytes": .stringConvertible(report.bytes), "files": .stringConvertible(report.files), "duration_ms": .stringConvertible(milliseconds(report.total)),
         ]
         switch report.outcome {
         case .applied:
@@ -36,10 +36,10 @@ enum ApplyLog {
         }
     }
 
-    static func bootstrap(_ report: NginxApplier.Report, output: String, to logger: Logger) {
+    static func bootstrap(_ report: NginxApplier.Report, outputs: [String], to logger: Logger) {
         switch report.outcome {
         case .applied, .unchanged:
-            logger.notice("upstream initial file written to \(output) with every instance (validated; nginx can start)",
+            logger.notice("upstream initial file written to \(outputs.joined(separator: ", ")) with every instance (validated; nginx can start)",
                 metadata: ["event": "bootstrap", "result": "applied"])
         case .failed(let error):
             logger.error("upstream initial file could not be written: \(error)", metadata: ["event": "bootstrap", "result": "failed"])
@@ -60,13 +60,15 @@ enum ApplyLog {
 
 extension NginxApplier.Report {
     /// The outcome for the core; a validation failure nginx blamed on a line inside one upstream block
-    /// of `text` is that app's rejection.
-    func coreOutcome(rendered text: String) -> ApplyOutcome {
+    /// of one of the `outputs` is that app's rejection.
+    func coreOutcome(rendered outputs: OutputSet) -> ApplyOutcome {
         switch outcome {
         case .applied: return .applied
         case .unchanged: return .unchanged
-        case .failed(.validation(let message, let line?)):
-            guard let app = UpstreamBlame.app(atLine: line, in: text) else { return .failed(message) }
+        case .failed(.validation(let message, let blamed?)):
+            guard let file = outputs.files.first(where: { $0.path == blamed.file }),
+                let app = UpstreamBlame.app(atLine: blamed.line, in: file.text)
+            else { return .failed(message) }
             return .rejected(app: app, message)
         case .failed(let error): return .failed(error.description)
         }

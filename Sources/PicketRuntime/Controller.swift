@@ -41,6 +41,11 @@ public final class Controller: Service {
             }
         }
         for warning in initialSetup.warnings { logger.warning("config: \(warning)", metadata: ["event": "config_warning"]) }
+        if let finished = await initialSetup.applier.finishInterruptedSwap() {
+            let reloaded = finished.reloadError.map { "nginx not reloaded: \($0)" } ?? "nginx reloaded"
+            logger.notice("finished the swap an interrupted apply left half done (\(finished.files.joined(separator: ", "))); \(reloaded)",
+                metadata: ["event": "swap_finished", "files": "\(finished.files.count)"])
+        }
         let leftovers = initialSetup.applier.removeLeftovers()
         if !leftovers.isEmpty {
             logger.notice("removed \(leftovers.count) files an interrupted apply left behind: \(leftovers.joined(separator: ", "))",

@@ -49,13 +49,13 @@ struct ControllerLoop {
         batcher = ReportBatcher(engine: engine) { batch in _ = events.yield(.probes(batch)) }
     }
 
-    /// nginx cannot start while the file it includes is missing: write one with every instance taken
+    /// nginx cannot start while a file it includes is missing: write the set with every instance taken
     /// as healthy (validated like any other), so the first real verdicts only ever remove servers.
     func bootstrapIfNeeded() async {
-        guard !setup.applier.outputExists else { return }
-        let text = setup.renderer.render(.assumingHealthy(setup.configuration.apps))
-        let report = await setup.applier.apply(text, reload: false)
-        ApplyLog.bootstrap(report, output: setup.configuration.nginx.output, to: logger)
+        let outputs = setup.renderer.render(.assumingHealthy(setup.configuration.apps))
+        guard !setup.applier.allExist(outputs) else { return }
+        let report = await setup.applier.apply(outputs, reload: false)
+        ApplyLog.bootstrap(report, outputs: outputs.files.map(\.path), to: logger)
     }
 
     /// Probes in flight at once under the descriptor budget; says so when the config asks for more.
@@ -226,15 +226,15 @@ struct ControllerLoop {
         let events = events
         let outlets = outlets
         applyTask = Task {
-            let text = renderer.render(plan.upstreams)
-            let report = await applier.apply(text)
+            let outputs = renderer.render(plan.upstreams)
+            let report = await applier.apply(outputs)
             ApplyLog.log(plan, report, to: logger)
             outlets.metrics.apply(report)
             if case .failed(let error) = report.outcome {
                 outlets.alerts?.send(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage.rawValue): \(error)",
                     evidence: ["stage": error.stage.rawValue, "error": "\(error)", "reason": plan.reason.rawValue]))
             }
-            events.yield(.applyFinished(report.coreOutcome(rendered: text)))
+            events.yield(.applyFinished(report.coreOutcome(rendered: outputs)))
         }
     }
 

@@ -9,7 +9,7 @@ import PicketRender
 /// never replaces a good one.
 public struct RuntimeSetup: Sendable {
     public let configuration: PicketConfiguration
-    public let renderer: UpstreamRenderer
+    public let renderer: OutputRenderer
     public let applier: NginxApplier
     /// The Docker engine's socket, when some app discovers containers.
     public let dockerSocket: String?
@@ -19,7 +19,7 @@ public struct RuntimeSetup: Sendable {
     public let warnings: [Diagnostic]
 
     public init(
-        configuration: PicketConfiguration, renderer: UpstreamRenderer, dockerSocket: String? = nil,
+        configuration: PicketConfiguration, renderer: OutputRenderer, dockerSocket: String? = nil,
         source: ConfigSource = ConfigSource(file: ""), warnings: [Diagnostic] = []
     ) {
         self.configuration = configuration
@@ -31,8 +31,8 @@ public struct RuntimeSetup: Sendable {
     }
 
     /// Loads and checks the config at `path`; `checkNginx` also verifies that nginx.conf includes the
-    /// output (off for `picket validate` on a machine without that nginx). Every problem is located:
-    /// `FILE:LINE:COL: key.path: message`.
+    /// outputs in their blocks (off for `picket validate` on a machine without that nginx). Every
+    /// problem is located: `FILE:LINE:COL: key.path: message`.
     public static func load(path: String, checkNginx: Bool = true) throws(SetupError) -> RuntimeSetup {
         let loaded: LoadedConfig
         do {
@@ -41,7 +41,10 @@ public struct RuntimeSetup: Sendable {
             throw SetupError(lines: error.diagnostics.map(\.description))
         }
         let configuration = loaded.configuration
-        let renderer = try template(configuration.nginx.template, source: loaded.source)
+        let renderer = OutputRenderer(
+            settings: configuration.nginx,
+            http: try template(configuration.nginx.template, key: "nginx.template", builtIn: .builtIn, source: loaded.source),
+            stream: try template(configuration.nginx.streamTemplate, key: "nginx.stream_template", builtIn: .builtInStream, source: loaded.source))
         var dockerSocket: String?
         if !configuration.dockerApps.isEmpty {
             switch configuration.docker.socketPath(environment: ProcessInfo.processInfo.environment) {
@@ -57,31 +60,38 @@ public struct RuntimeSetup: Sendable {
 
     /// The renderer for the configured template (read safely: a FIFO or a directory is refused, not
     /// waited on), or the built-in one.
-    private static func template(_ path: String?, source: ConfigSource) throws(SetupError) -> UpstreamRenderer {
-        guard let path else { return UpstreamRenderer.builtIn }
+    private static func template(_ path: String?, key: String, builtIn: UpstreamRenderer, source: ConfigSource) throws(SetupError) -> UpstreamRenderer {
+        guard let path else { return builtIn }
         let bytes: [UInt8]?
         do {
             bytes = try AtomicFile.read(path)
         } catch {
-            throw SetupError(lines: [source.diagnostic("nginx.template", error.description).description])
+            throw SetupError(lines: [source.diagnostic(key, error.description).description])
         }
-        guard let bytes else { throw SetupError(lines: [source.diagnostic("nginx.template", "\(path) does not exist").description]) }
+        guard let bytes else { throw SetupError(lines: [source.diagnostic(key, "\(path) does not exist").description]) }
         do {
             return try UpstreamRenderer(text: String(decoding: bytes, as: UTF8.self), name: path)
         } catch {
-            let diagnostic = Diagnostic(file: path, line: error.line, column: error.column, keyPath: "nginx.template", message: error.detail)
+            let diagnostic = Diagnostic(file: path, line: error.line, column: error.column, keyPath: key, message: error.detail)
             throw SetupError(lines: [diagnostic.description])
         }
     }
 
-    /// Checks that nginx's main config includes Picket's output (so a staged copy can be validated).
+    /// Checks that nginx's main config includes each output inside its own block (so a staged copy can
+    /// be validated, and nginx reads http upstreams in http {} and stream upstreams in stream {}). A
+    /// misplaced include is reported where it is in nginx.conf, a missing one at the config's key.
     public func verifyNginx() throws(SetupError) {
-        do {
-            try applier.verifySetup()
-        } catch {
-            let key = source.wrote("nginx.main_config") ? "nginx.main_config" : "nginx.output"
-            throw SetupError(lines: [source.diagnostic(key, error.description).description])
-        }
+        let required = Set(configuration.apps.map(\.context))
+        let problems = applier.includeProblems(required: required.isEmpty ? [.http] : required)
+        guard !problems.isEmpty else { return }
+        throw SetupError(lines: problems.map { problem in
+            let key = problem.context == .stream ? "nginx.stream_output" : "nginx.output"
+            if let line = problem.line, let column = problem.column {
+                return Diagnostic(file: problem.file, line: line, column: column, keyPath: key, message: problem.message).description
+            }
+            let at = source.wrote("nginx.main_config") ? "nginx.main_config" : key
+            return source.diagnostic(at, problem.message).description
+        })
     }
 }
 

@@ -4,8 +4,13 @@ import PicketRuntime
 
 struct Render: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the upstream file Picket would write.",
-        discussion: "By default every non-drained instance is taken as healthy (a container only while it runs and Docker does not report it unhealthy); --probe checks each backend once first and leaves out those that fail. Docker-backed apps include the containers Docker lists now.")
+        abstract: "Print the upstream files Picket would write.",
+        discussion: """
+            By default every non-drained instance is taken as healthy (a container only while it runs and Docker does not \
+            report it unhealthy); --probe checks each backend once first and leaves out those that fail. Docker-backed apps \
+            include the containers Docker lists now. With one output the file is printed as is; with several (stream apps, \
+            output_per_app) each follows a '# file: PATH' line.
+            """)
 
     @OptionGroup var config: ConfigOption
 
@@ -23,6 +28,8 @@ struct Render: AsyncParsableCommand {
             let passed = Set(results.filter { $0.outcome.passed }.map(\.backend))
             set = UpstreamSet(apps: discovered.apps) { id, instance in !instance.drain && passed.contains(id) ? .serving(rampStep: nil) : .out }
         }
-        FileDescriptorWriter.write(setup.renderer.render(set), to: 1)
+        let files = setup.renderer.render(set).files
+        let text = files.count == 1 ? files[0].text : files.map { "# file: \($0.path)\n\($0.text)" }.joined(separator: "\n")
+        FileDescriptorWriter.write(text, to: 1)
     }
 }

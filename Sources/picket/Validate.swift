@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PicketCore
 import PicketRuntime
 
 struct Validate: AsyncParsableCommand {
@@ -8,8 +9,10 @@ struct Validate: AsyncParsableCommand {
         discussion: """
             Prints every problem as FILE:LINE:COL: key.path: message and exits 1, or prints a one-line \
             summary and exits 0 (warnings, such as a status server beyond loopback, go to standard error \
-            in the same form). The template is parsed, and when nginx.main_config exists on this machine \
-            it must include nginx.output. The same checks run on start and on SIGHUP.
+            in the same form). The templates are parsed, stream apps must use TCP (or no) health checks, and \
+            when nginx.main_config exists on this machine it must include nginx.output directly inside \
+            http {} and nginx.stream_output directly inside stream {} (a misplaced include is reported at \
+            its FILE:LINE:COL in nginx.conf). The same checks run on start and on SIGHUP.
             """)
 
     @OptionGroup var config: ConfigOption
@@ -26,6 +29,10 @@ struct Validate: AsyncParsableCommand {
         }
         for warning in setup.warnings { printError(warning.description) }
         let configuration = setup.configuration
-        print("\(config.config): OK: \(configuration.apps.count) apps, \(configuration.backendCount) backends; writes \(nginx.output), template \(nginx.template ?? "built-in")")
+        let stream = configuration.apps.filter { $0.context == .stream }.count
+        let writes = [nginx.output, nginx.streamOutput].compactMap { $0 } + (nginx.outputPerApp.map { ["one file per app in \($0)"] } ?? [])
+        print(
+            "\(config.config): OK: \(configuration.apps.count) apps, \(configuration.backendCount) backends\(stream > 0 ? " (\(stream) stream apps)" : ""); writes \(writes.joined(separator: ", ")), template \(nginx.template ?? "built-in")"
+        )
     }
 }

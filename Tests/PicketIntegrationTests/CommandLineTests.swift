@@ -37,6 +37,25 @@ import Testing
         #expect(result.output.contains("OK: 1 apps, 2 backends"))
     }
 
+    @Test func validateReportsAnOutputIncludedInTheWrongBlockAtItsPlaceInNginxConf() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picket-cli-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "events {}\nhttp {\n    include upstreams.conf;\n    include stream.conf;\n}\n".write(toFile: "\(directory)/nginx.conf", atomically: true, encoding: .utf8)
+        let path = try config("""
+            nginx: {output: \(directory)/upstreams.conf, stream_output: \(directory)/stream.conf, main_config: \(directory)/nginx.conf}
+            apps:
+              - {name: web, instances: [127.0.0.1:8001]}
+              - {name: redis, nginx: {context: stream}, instances: [127.0.0.1:6379]}
+            """)
+        defer { unlink(path) }
+        let result = await picket("validate", "--config", path)
+        #expect(result.status == 1)
+        #expect(result.output.contains(
+            "\(directory)/nginx.conf:4:5: nginx.stream_output: include stream.conf is inside http {}, but that file holds stream upstreams: include it directly inside stream {}"),
+            "\(result.output)")
+    }
+
     @Test func checkPrintsATableAndFailsWhenABackendFails() async throws {
         let backend = try await ScriptedBackend(name: "a", group: MultiThreadedEventLoopGroup.singleton)
         let dead = "127.0.0.1:\(freePort())"

@@ -9,17 +9,36 @@ public final class NginxPrefix: @unchecked Sendable {
     public var confPath: String { "\(root)/conf/nginx.conf" }
     public var outputPath: String { "\(root)/conf/picket/upstreams.conf" }
     public var pidPath: String { "\(root)/logs/nginx.pid" }
+    public var streamOutputPath: String { "\(root)/conf/picket/stream.conf" }
+    /// The loopback port of the `stream {}` server that relays TCP to the `stream` upstream, if any.
+    public let streamPort: Int?
 
     public static var binary: String { NginxBinary.path }
 
     /// `passiveSocket` adds nginx/passive.conf's access log, sending to that unix socket; `nextUpstream`
-    /// is the `proxy_next_upstream` line's value.
-    public init(port: Int, upstream: String = "web", passiveSocket: String? = nil, nextUpstream: String = "off") throws {
+    /// is the `proxy_next_upstream` line's value. `stream` adds a `stream {}` block that includes
+    /// `streamOutputPath` and relays a loopback port to that upstream (the stream module loaded as
+    /// nginx/stream-module.sh says).
+    public init(port: Int, upstream: String = "web", passiveSocket: String? = nil, nextUpstream: String = "off", stream: (upstream: String, port: Int)? = nil) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-nginx-\(UUID().uuidString.prefix(8))").path
         self.port = port
+        streamPort = stream?.port
         try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "\(root)/logs", withIntermediateDirectories: true)
+        let streamBlock = try stream.map { stream in
+            (try Self.streamModuleLine()) + """
+            stream {
+                include picket/stream.conf;
+                proxy_connect_timeout 1s;
+                server {
+                    listen 127.0.0.1:\(stream.port);
+                    proxy_pass \(stream.upstream);
+                }
+            }
+            """
+        } ?? ""
         let conf = """
+            \(streamBlock)
             worker_processes 1;
             pid logs/nginx.pid;
             error_log logs/error.log notice;
@@ -40,9 +59,25 @@ public final class NginxPrefix: @unchecked Sendable {
         try conf.write(toFile: confPath, atomically: true, encoding: .utf8)
     }
 
+    /// The `load_module` line this nginx needs for `stream {}` (empty when it is built in), from the
+    /// repository's nginx/stream-module.sh, which the demo's run-nginx.sh uses too.
+    public static func streamModuleLine() throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [repository.appendingPathComponent("nginx/stream-module.sh").path, binary]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw NginxFailed(argv: ["nginx/stream-module.sh"], output: "no stream module for \(binary)") }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
     /// The repository's nginx/passive.conf, sending to `socket`.
     static func passiveSnippet(socket: String) -> String {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let snippet = (try? String(contentsOf: repository.appendingPathComponent("nginx/passive.conf"), encoding: .utf8)) ?? ""
         return snippet.replacingOccurrences(of: "unix:/run/picket/passive.sock", with: "unix:\(socket)")
     }
@@ -53,6 +88,7 @@ public final class NginxPrefix: @unchecked Sendable {
         nginx:
           main_config: \(confPath)
           output: \(outputPath)
+        \(streamPort == nil ? "" : "  stream_output: \(streamOutputPath)\n")
           test_command: [\(Self.binary), -p, \(root), -q, -t, -c, "{config}"]
           pid_file: \(pidPath)
           coalesce: {quiet: 20ms, max: 100ms}
@@ -96,13 +132,7 @@ public func freePort() -> Int {
     while true {
         let port = Int.random(in: 20_000..<32_000)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let bound = withLoopback(port) { bind(fd, $0, $1) }
         close(fd)
         if bound == 0 { return port }
     }
@@ -117,4 +147,15 @@ public func eventually(timeout: Duration, every interval: Duration = .millisecon
         try? await Task.sleep(for: interval)
     }
     return try await condition()
+}
+
+/// Calls `body` with 127.0.0.1:`port` as a socket address and its length (for bind and connect).
+public func withLoopback(_ port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
 }
