@@ -22,7 +22,8 @@ trap cleanup EXIT
 cleanup
 rm -rf "$prefix"
 nginx/run-nginx.sh "$prefix" layout
-sed -i 's/127.0.0.1:8080/127.0.0.1:8280/' "$prefix/conf/nginx.conf"
+# Only the http app is measured here: nginx.conf's stream {} (the demo's TCP app) goes.
+sed -i -e 's/127.0.0.1:8080/127.0.0.1:8280/' -e '/^stream {/,/^}/d' "$prefix/conf/nginx.conf"
 cat >"$prefix/picket.yaml" <<YAML
 nginx:
   main_config: $prefix/conf/nginx.conf

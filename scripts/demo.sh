@@ -5,7 +5,8 @@
 # With a Docker engine (started here if none answers and we are root; see scripts/docker-env.sh), the
 # backends are busybox httpd containers: one is killed, Picket ejects, restarts and readmits it; one is
 # paused (a hang), Picket does the same. Without Docker, plain processes: one dies and is ejected, and
-# is readmitted when it returns.
+# is readmitted when it returns. Beside them, a TCP app in nginx's stream {}: two echo servers on
+# 127.0.0.1:6381-6382, reached through nginx on 127.0.0.1:6380; one stops and leaves stream.conf.
 #   scripts/demo.sh          the story, then everything is stopped
 #   scripts/demo.sh --keep   the story, then keeps running until Ctrl-C (try: kill a backend yourself)
 set -euo pipefail
@@ -17,6 +18,7 @@ source scripts/install-deps.sh
 prefix=/tmp/picket-demo
 backends=/tmp/picket-demo-backends
 ports=(8101 8102 8103)
+echo_pids=()
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 docker_demo=false
@@ -30,6 +32,7 @@ cleanup() {
   [ -n "${picket_pid:-}" ] && kill "$picket_pid" 2>/dev/null && wait "$picket_pid" 2>/dev/null || true
   [ -f "$prefix/logs/nginx.pid" ] && nginx/run-nginx.sh "$prefix" stop 2>/dev/null || true
   for port in "${ports[@]}"; do pkill -f "busybox httpd -f -p 127.0.0.1:$port" 2>/dev/null || true; done
+  for pid in "${echo_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   if $docker_demo; then docker rm -f web-1 web-2 web-3 >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
@@ -47,6 +50,34 @@ start_backend() {
   echo "hello from backend $port" >"$backends/$port/index.html"
   echo ok >"$backends/$port/health"
   busybox httpd -f -p "127.0.0.1:$port" -h "$backends/$port" &
+}
+
+# A TCP echo server on a loopback port that says which one answered: the stream app's backends.
+start_echo() {
+  python3 -c '
+import socketserver, sys
+port = sys.argv[1]
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self):
+        try:
+            for line in self.rfile:
+                self.wfile.write(("echo " + port + ": ").encode() + line)
+        except OSError:
+            pass
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("127.0.0.1", int(port)), Echo).serve_forever()
+' "$1" &
+  echo_pids+=($!)
+}
+
+# Four lines through nginx's stream port, each on a connection of its own; counts who echoed.
+lines() {
+  for _ in 1 2 3 4; do
+    exec 4<>/dev/tcp/127.0.0.1/6380 || { echo "(connection failed)"; continue; }
+    printf 'ping\n' >&4
+    timeout 2 head -n 1 <&4
+    exec 4<&-
+  done | sort | uniq -c
 }
 
 # One GET through nginx with bash's /dev/tcp (no HTTP client needed); prints the response body.
@@ -75,6 +106,8 @@ if $docker_demo; then
 else
   for port in "${ports[@]}"; do start_backend "$port"; done
 fi
+start_echo 6381
+start_echo 6382
 
 say "picket validate"
 $picket validate --config "$config"
@@ -82,7 +115,7 @@ $picket validate --config "$config"
 say "starting picket (its log follows, live)"
 $picket run --config "$config" &
 picket_pid=$!
-for _ in $(seq 50); do [ -f "$prefix/conf/picket/upstreams.conf" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -f "$prefix/conf/picket/upstreams.conf" ] && [ -f "$prefix/conf/picket/stream.conf" ] && break; sleep 0.1; done
 nginx/run-nginx.sh "$prefix" start
 sleep 3
 
@@ -115,8 +148,16 @@ else
   requests
 fi
 
+say "a TCP app in stream {}: nginx relays 127.0.0.1:6380 to two echo servers"
+lines
+say "stopping echo server 6382: picket takes it out of stream.conf, in the same kind of validated swap"
+kill "${echo_pids[1]}"
+sleep 3
+cat "$prefix/conf/picket/stream.conf"
+lines
+
 if $keep; then
-  say "still running: nginx on 127.0.0.1:8080, backends on ${ports[*]}; Ctrl-C stops everything"
+  say "still running: nginx on 127.0.0.1:8080 (http) and 127.0.0.1:6380 (stream), backends on ${ports[*]}; Ctrl-C stops everything"
   wait "$picket_pid"
 else
   say "done; stopping picket (it leaves the last good file in place), nginx and the backends"

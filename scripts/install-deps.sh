@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs, on Debian, what Picket's demo and tests need and the machine lacks: nginx (the real thing the
-# tests drive), busybox-static (its httpd plays the backends, in containers too) and docker.io (the
+# Installs, on Debian, what Picket's demo and tests need and the machine lacks: nginx and its stream module
+# (the real thing the tests drive), busybox-static (its httpd plays the backends, in containers too) and docker.io (the
 # engine Picket recovers containers through). Swift itself must already be
 # installed (Swift 6 or newer, https://www.swift.org/install/linux/); this script only checks for it.
 set -euo pipefail
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# nginx's stream module (stream {} apps: TCP/UDP behind Picket), a module of its own on Debian.
+dpkg -s libnginx-mod-stream >/dev/null 2>&1 || missing+=(libnginx-mod-stream)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 # GRDB (Picket's state database) builds against the system SQLite.
