@@ -257,8 +257,11 @@ public struct Reconciler: Sendable {
             confirmDrains(plan.upstreams, now: now)
             return dueEffects(now: now)
         case .rejected(let app, let message):
+            // When nginx refuses even the app's last accepted upstream, the fault is not the app's
+            // change (a template, the rest of nginx.conf): that backs off like any failure instead of
+            // alternating between the two upstreams at every coalescing window.
             if let refused = plan.upstreams.upstreams.first(where: { $0.name == app }), rejectedUpstreams[app] != refused,
-                applied?.upstreams.contains(where: { $0.name == app }) == true
+                let accepted = applied?.upstreams.first(where: { $0.name == app }), accepted != refused
             {
                 rejectedUpstreams[app] = refused
                 coalescer.noteChange(at: now)

@@ -212,6 +212,23 @@ import PicketCore
             "a changed upstream for the app is tried again")
     }
 
+    /// A template that renders invalid config refuses the app's old upstream as much as its new one;
+    /// with another app's change pending, the set would otherwise alternate between the two at every
+    /// coalescing window, an `nginx -t` each time.
+    @Test func whenNginxRefusesEvenAnAppsLastAcceptedUpstreamApplyingBacksOffInsteadOfAlternating() {
+        var world = Harness(apps: [app(three), app(["127.0.1.1:80"], name: "other")])
+        world.run(for: .seconds(2))
+        let accepted = world.core.applied
+        world.judge = { _ in .rejected(app: try! AppName(validating: "other"), "unknown directive \"bogus\"") }
+        world.reload([app(Array(three.prefix(2))), app(["127.0.1.1:80", "127.0.1.2:80"], name: "other")])
+        let before = world.applies.count
+        world.run(for: .seconds(5))
+        let retries = world.observations.compactMap { if case .applyRetryScheduled(_, let d) = $0 { return d } else { return nil } }
+        #expect(world.applies.count - before < 8, "a few attempts in 5 s, not one per coalescing window: \(world.applies.count - before)")
+        #expect(retries.count >= 2 && retries[1] > retries[0], "a growing backoff: \(retries)")
+        #expect(world.core.applied == accepted)
+    }
+
     @Test func resyncsPeriodicallyEvenWithoutChanges() {
         let settings = ControllerSettings(resyncInterval: .seconds(10))
         var world = Harness(apps: [app(three)], settings: settings)
