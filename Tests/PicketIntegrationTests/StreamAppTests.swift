@@ -32,8 +32,8 @@ import Testing
         }
 
         /// `drained` drains the http app's second instance and the stream app's `b` in one edit.
-        func config(drained: Bool) -> String {
-            nginx.picketSection() + """
+        func config(drained: Bool, streamTemplate: String? = nil) -> String {
+            nginx.picketSection(streamTemplate: streamTemplate) + """
                 status: {enabled: false}
                 state: {enabled: false}
                 apps:
@@ -110,6 +110,27 @@ import Testing
             try await Task.sleep(for: .milliseconds(500))
             #expect(deployment.nginx.reloadCount == reloads + 1, "both files changed with one reload")
             #expect(Set(deployment.answers()) == ["a ping"])
+        }
+    }
+
+    /// `keepalive` is an http directive: nginx refuses it in a stream upstream.
+    @Test func aStreamTemplateThatRendersInvalidConfigLeavesBothFilesAsTheyWere() async throws {
+        try await Deployment.with { deployment in
+            #expect(try await deployment.start())
+            try await Task.sleep(for: .milliseconds(500))
+            let before = [deployment.nginx.output, deployment.streamFile], reloads = deployment.nginx.reloadCount
+            let template = "\(deployment.nginx.root)/stream.mustache"
+            try "{{% CONTENT_TYPE: TEXT}}\nupstream {{name}} {\n{{#servers}}\n    server {{address}};\n{{/servers}}\n    keepalive 4;\n}\n"
+                .write(toFile: template, atomically: true, encoding: .utf8)
+            try deployment.config(drained: true, streamTemplate: template).write(toFile: deployment.configPath, atomically: true, encoding: .utf8)
+            kill(getpid(), SIGHUP)
+            #expect(await eventually(timeout: .seconds(5)) { deployment.picket.logContains("config reloaded") })
+            #expect(await eventually(timeout: .seconds(5)) { deployment.picket.count("upstream apply failed at validate") >= 2 }, "\(deployment.picket.log)")
+            try await Task.sleep(for: .seconds(1))
+            #expect([deployment.nginx.output, deployment.streamFile] == before, "the http change waits with the stream file: neither changes")
+            #expect(deployment.nginx.reloadCount == reloads)
+            #expect(deployment.picket.count("upstream apply failed at validate") < 8, "attempts back off: \(deployment.picket.count("upstream apply failed at validate"))")
+            #expect(Set(deployment.answers()) == ["a ping", "b ping"], "nginx runs the last good pair")
         }
     }
 

@@ -83,7 +83,7 @@ public final class NginxPrefix: @unchecked Sendable {
     }
 
     /// The `nginx:` section of a Picket config that manages this nginx.
-    public func picketSection(template: String? = nil) -> String {
+    public func picketSection(template: String? = nil, streamTemplate: String? = nil) -> String {
         """
         nginx:
           main_config: \(confPath)
@@ -92,7 +92,7 @@ public final class NginxPrefix: @unchecked Sendable {
           test_command: [\(Self.binary), -p, \(root), -q, -t, -c, "{config}"]
           pid_file: \(pidPath)
           coalesce: {quiet: 20ms, max: 100ms}
-        \(template.map { "  template: \($0)\n" } ?? "")
+        \(template.map { "  template: \($0)\n" } ?? "")\(streamTemplate.map { "  stream_template: \($0)\n" } ?? "")
         """
     }
 
