@@ -10,6 +10,8 @@ import Foundation
 ///   picket-bench history [BACKENDS] [HOURS]   a synthetic day of check history in a real state database:
 ///                                                      its size, the writer's CPU, a 24 h report's time
 ///   picket-bench apply [UPSTREAMS] [SERVERS]   render + atomic swap time for a large upstream file
+///   picket-bench applyset [APPS] [SERVERS]    one change applied whole (nginx -t included) with one http
+///                                                      file, http + stream files, one file per app
 @main
 enum Bench {
     static func main() async {
@@ -48,8 +50,12 @@ enum Bench {
             let upstreams = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
             let servers = arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10
             try ApplyBench(upstreams: upstreams, servers: servers).run()
+        case "applyset":
+            let apps = arguments.count > 1 ? Int(arguments[1]) ?? 200 : 200
+            let servers = arguments.count > 2 ? Int(arguments[2]) ?? 4 : 4
+            try await OutputSetBench(apps: apps, servers: servers).run()
         default:
-            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | versus [BACKENDS] [SECONDS] [reuse] | history [BACKENDS] [HOURS] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM]")
+            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | versus [BACKENDS] [SECONDS] [reuse] | history [BACKENDS] [HOURS] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM] | applyset [APPS] [SERVERS_PER_APP]")
         }
     }
 }
