@@ -31,9 +31,10 @@ import Testing
             try config(drained: false).write(toFile: configPath, atomically: true, encoding: .utf8)
         }
 
-        /// `drained` drains the http app's second instance and the stream app's `b` in one edit.
-        func config(drained: Bool, streamTemplate: String? = nil) -> String {
-            nginx.picketSection(streamTemplate: streamTemplate) + """
+        /// `drained` drains the http app's second instance and the stream app's `b` in one edit; `spare`
+        /// adds an http app on the second web backend; `nginx` holds further keys of `nginx:`.
+        func config(drained: Bool, spare: Bool = false, nginx more: [String] = []) -> String {
+            nginx.picketSection(more: more) + """
                 status: {enabled: false}
                 state: {enabled: false}
                 apps:
@@ -45,7 +46,7 @@ import Testing
                     balance: least_conn
                     health_check: {interval: 200ms, timeout: 150ms, failure_threshold: 1}
                     instances: [\(echoes[0].address), {address: "\(echoes[1].address)", drain: \(drained)}]
-                """
+                """ + (spare ? "\n  - {name: spare, health_check: {path: /health, interval: 200ms}, instances: [\(webs[1].address)]}\n" : "")
         }
 
         /// Runs `body` against a fresh deployment and always shuts it down.
@@ -122,7 +123,7 @@ import Testing
             let template = "\(deployment.nginx.root)/stream.mustache"
             try "{{% CONTENT_TYPE: TEXT}}\nupstream {{name}} {\n{{#servers}}\n    server {{address}};\n{{/servers}}\n    keepalive 4;\n}\n"
                 .write(toFile: template, atomically: true, encoding: .utf8)
-            try deployment.config(drained: true, streamTemplate: template).write(toFile: deployment.configPath, atomically: true, encoding: .utf8)
+            try deployment.config(drained: true, nginx: ["stream_template: \(template)"]).write(toFile: deployment.configPath, atomically: true, encoding: .utf8)
             kill(getpid(), SIGHUP)
             #expect(await eventually(timeout: .seconds(5)) { deployment.picket.logContains("config reloaded") })
             #expect(await eventually(timeout: .seconds(5)) { deployment.picket.count("upstream apply failed at validate") >= 2 }, "\(deployment.picket.log)")
@@ -131,6 +132,29 @@ import Testing
             #expect(deployment.nginx.reloadCount == reloads)
             #expect(deployment.picket.count("upstream apply failed at validate") < 8, "attempts back off: \(deployment.picket.count("upstream apply failed at validate"))")
             #expect(Set(deployment.answers()) == ["a ping", "b ping"], "nginx runs the last good pair")
+        }
+    }
+
+    @Test func withAFilePerAppTheAppsAreIncludedInTheirContextAndAnAppThatGoesLosesItsFile() async throws {
+        try await Deployment.with { deployment in
+            let directory = "\(deployment.nginx.root)/conf/picket/apps"
+            try deployment.config(drained: false, spare: true, nginx: ["output_per_app: \(directory)"])
+                .write(toFile: deployment.configPath, atomically: true, encoding: .utf8)
+            #expect(try await deployment.start(), "\(deployment.picket.log)")
+            let files = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            #expect(files == ["web.conf", "spare.conf", "cache.conf"], "\(files)")
+            #expect(deployment.streamFile.hasSuffix("include \(directory)/cache.conf;\n"))
+            #expect(deployment.nginx.output.contains("include \(directory)/web.conf;\ninclude \(directory)/spare.conf;\n"))
+            #expect(Set(deployment.answers()) == ["a ping", "b ping"], "nginx reads the stream app through its file")
+            let reloads = deployment.nginx.reloadCount
+
+            try deployment.config(drained: false, nginx: ["output_per_app: \(directory)"]).write(toFile: deployment.configPath, atomically: true, encoding: .utf8)
+            kill(getpid(), SIGHUP)
+            #expect(await eventually(timeout: .seconds(5)) { !FileManager.default.fileExists(atPath: "\(directory)/spare.conf") })
+            #expect(!deployment.nginx.output.contains("spare"))
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(deployment.nginx.reloadCount == reloads + 1)
+            #expect(await deployment.nginx.routed(4).allSatisfy { $0.hasPrefix("backend web") }, "the http app still routes through its own file")
         }
     }
 

@@ -83,7 +83,8 @@ public final class NginxPrefix: @unchecked Sendable {
     }
 
     /// The `nginx:` section of a Picket config that manages this nginx.
-    public func picketSection(template: String? = nil, streamTemplate: String? = nil) -> String {
+    /// `more` holds further keys of `nginx:`, e.g. `["stream_template: PATH"]`.
+    public func picketSection(template: String? = nil, more: [String] = []) -> String {
         """
         nginx:
           main_config: \(confPath)
@@ -92,7 +93,7 @@ public final class NginxPrefix: @unchecked Sendable {
           test_command: [\(Self.binary), -p, \(root), -q, -t, -c, "{config}"]
           pid_file: \(pidPath)
           coalesce: {quiet: 20ms, max: 100ms}
-        \(template.map { "  template: \($0)\n" } ?? "")\(streamTemplate.map { "  stream_template: \($0)\n" } ?? "")
+        \(template.map { "  template: \($0)\n" } ?? "")\(more.map { "  \($0)\n" }.joined())
         """
     }
 
