@@ -65,10 +65,10 @@ public struct StagedConfig: Sendable {
             let target = resolve(path)
             let matching = includes.filter { resolve($0.argument) == target }
             for include in matching where include.blocks != [context.rawValue] {
-                let place = include.blocks.isEmpty ? "at the top level" : include.blocks.map { "\($0) {}" }.joined(separator: " > ")
+                let place = include.blocks.isEmpty ? "at the top level" : "inside " + include.blocks.map { "\($0) {}" }.joined(separator: " > ")
                 problems.append(IncludeProblem(
                     context: context, file: mainConfig, line: include.line, column: include.column,
-                    message: "include \(include.argument) is \(place == "at the top level" ? place : "inside \(place)"), but that file holds \(context.rawValue) upstreams: include it directly inside \(context.rawValue) {}"))
+                    message: "include \(include.argument) is \(place), but that file holds \(context.rawValue) upstreams: include it directly inside \(context.rawValue) {}"))
             }
             if matching.isEmpty, required.contains(context) {
                 problems.append(IncludeProblem(
