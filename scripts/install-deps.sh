@@ -12,6 +12,8 @@ dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 # GRDB (Picket's state database) builds against the system SQLite.
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
+# A kill -9 test holds Picket's renames back with strace to land between the two files of a swap.
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 # The systemd unit in examples/ is checked with systemd-analyze verify.
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # The metrics test checks /metrics with the reference Prometheus text-format parser.

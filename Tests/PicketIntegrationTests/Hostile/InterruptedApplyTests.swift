@@ -80,6 +80,51 @@ import Testing
         for backend in backends { try? await backend.stop() }
     }
 
+    /// A real `kill -9` between the two renames of an http and a stream file: the binary runs under
+    /// strace, which holds every rename back 300 ms on entry, and is killed once the first file of the
+    /// pair is in place. The next start must find the journal and finish the pair.
+    @Test func killedBetweenTheRenamesOfAnHttpAndAStreamFileTheNextStartFinishesThePair() async throws {
+        try await StreamAppTests.Deployment.with { deployment in
+            let nginx = deployment.nginx
+            let first = try ChildProcess.picket(["run", "--config", deployment.configPath], logPath: "\(nginx.root)/picket-first.log")
+            #expect(await eventually(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: nginx.streamOutputPath) })
+            try await nginx.start()
+            #expect(await eventually(timeout: .seconds(10)) { first.logContains("first round of checks complete") })
+            await first.stop()
+            let old = (http: nginx.output, stream: deployment.streamFile)
+            let (web2, b) = (deployment.webs[1].address, deployment.echoes[1].address)
+            #expect(old.http.contains("server \(web2) ") && old.stream.contains("server \(b) "))
+
+            try deployment.config(drained: true).write(toFile: deployment.configPath, atomically: true, encoding: .utf8)
+            let rename = "rename,renameat,renameat2"
+            let traced = try ChildProcess(
+                ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=\(rename)", "-e", "inject=\(rename):delay_enter=300000", ChildProcess.binary, "run",
+                 "--config", deployment.configPath], logPath: "\(nginx.root)/picket-traced.log")
+            let journal = "\(nginx.root)/conf/picket/.upstreams.conf.picket-swap"
+            let halfway = await eventually(timeout: .seconds(30), every: .milliseconds(2)) {
+                FileManager.default.fileExists(atPath: journal) && nginx.output != old.http
+            }
+            let children = (try? String(contentsOfFile: "/proc/\(traced.pid)/task/\(traced.pid)/children", encoding: .utf8)) ?? ""
+            for child in children.split(separator: " ").compactMap({ pid_t($0) }) { kill(child, SIGKILL) }
+            await traced.stop()
+            #expect(halfway, "\(traced.log)")
+            #expect(!nginx.output.contains("server \(web2) "), "the http file is the new one")
+            #expect(deployment.streamFile == old.stream, "the stream file is still the old one: a mixed pair, with its journal")
+            #expect(FileManager.default.fileExists(atPath: journal))
+            let reloads = nginx.reloadCount
+
+            let last = try ChildProcess.picket(["run", "--config", deployment.configPath], logPath: "\(nginx.root)/picket-last.log")
+            #expect(await eventually(timeout: .seconds(10)) { last.logContains("finished the swap an interrupted apply left half done") }, "\(last.log)")
+            #expect(!deployment.streamFile.contains("server \(b) "), "the pair is whole: the new stream file joined the new http file")
+            #expect(!FileManager.default.fileExists(atPath: journal))
+            #expect(await eventually(timeout: .seconds(5)) { nginx.reloadCount > reloads })
+            let valid = await CommandRunner.run([NginxPrefix.binary, "-p", nginx.root, "-q", "-t", "-c", nginx.confPath], timeout: .seconds(10))
+            #expect(valid.succeeded, "\(valid.summary)")
+            #expect(await eventually(timeout: .seconds(5)) { Set(deployment.answers(4)) == ["a ping"] }, "nginx's new workers route by the new pair")
+            await last.stop()
+        }
+    }
+
     @Test func aStalePidFileNeverMakesPicketSignalAStrangerAndReadinessSaysWhy() async throws {
         let stranger = try ChildProcess(["/bin/sleep", "60"], logPath: "/dev/null")
         let deployment = try await Deployment(
