@@ -75,6 +75,10 @@ public enum ConfigLoader {
             if !names.insert(app.name).inserted {
                 reader.report(node.mapping?[Node("name")] ?? node, "apps[\(index)].name", "duplicate app name '\(app.name)'")
             }
+            if let file = nginx.appOutput(app.name), file == nginx.output || file == nginx.streamOutput {
+                reader.report(node.mapping?[Node("name")] ?? node, "apps[\(index)].name",
+                    "with nginx.output_per_app this app's file would be \(file), which is already an output: rename the app or pick another directory")
+            }
             if app.context == .stream, nginx.streamOutput == nil {
                 reader.report(node.mapping?[Node("nginx")] ?? node, "apps[\(index)].nginx.context",
                     "a stream app needs nginx.stream_output: the file nginx.conf includes inside stream {}")

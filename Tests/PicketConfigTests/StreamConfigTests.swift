@@ -69,6 +69,16 @@ import Testing
         #expect(found.contains { $0.contains("nginx.stream_output: must differ from nginx.output") }, "\(found)")
     }
 
+    @Test func anAppsOwnFileMayNotBeAnOutput() {
+        let found = problems("""
+            nginx: {output: /tmp/p/upstreams.conf, output_per_app: /tmp/p}
+            apps: [{name: upstreams, instances: [127.0.0.1:80]}]
+            """)
+        #expect(found.contains {
+            $0.hasPrefix("picket.yaml:2:15: apps[0].name: with nginx.output_per_app this app's file would be /tmp/p/upstreams.conf, which is already an output")
+        }, "\(found)")
+    }
+
     @Test func randomBalancingIsReadInBothForms() throws {
         let config = try parse("""
             nginx: {output: /tmp/u.conf}
