@@ -1,7 +1,7 @@
 /// The `include` directives of an nginx config text, each with the blocks around it and its place.
 ///
-/// A small tokenizer of nginx's syntax (words, quoted strings with escapes, `#` comments, `{`, `}` and
-/// `;`), enough to know that an include sits inside `stream {}` rather than `http {}` and to rewrite its
+/// A small tokenizer of nginx's syntax (words, `${variable}` inside them, quoted strings with escapes,
+/// `#` comments, `{`, `}` and `;`), enough to know that an include sits inside `stream {}` rather than `http {}` and to rewrite its
 /// argument in place, wherever the line breaks fall.
 struct IncludeScan {
     struct Include {
@@ -68,7 +68,14 @@ struct IncludeScan {
                     }
                     if index < text.endIndex { advance() }
                 } else {
-                    while index < text.endIndex, !text[index].isWhitespace, !"{};".contains(text[index]) {
+                    while index < text.endIndex, !text[index].isWhitespace, !"{};".contains(text[index]) || (text[index] == "{" && word.last == "$") {
+                        if text[index] == "{" {
+                            while index < text.endIndex, text[index] != "}" {
+                                word.append(text[index])
+                                advance()
+                            }
+                            guard index < text.endIndex else { break }
+                        }
                         word.append(text[index])
                         advance()
                     }

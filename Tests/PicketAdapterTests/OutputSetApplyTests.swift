@@ -136,7 +136,7 @@ import Testing
             events {}
             # include picket/stream.conf; in a comment does not count
             http {
-                server { listen 127.0.0.1:1; }
+                server { listen 127.0.0.1:1; location / { return 200 "${host}"; add_header X-Host ${host}; } }
                 include "picket/stream.conf";
             }
             stream { server { listen 127.0.0.1:2; proxy_pass cache; }
