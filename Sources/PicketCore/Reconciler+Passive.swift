@@ -20,6 +20,9 @@ extension Reconciler {
             }
             let ejection = passive.eject(rule, count: count, requests: requests, lastFailure: tally.lastFailure, spec: spec, now: now)
             modify(id, now: now) { $0.passive = passive }
+            // Due now, not after `coalesce.quiet`: a backend taking 200 req/s would fail 10 more users
+            // in 50 ms. Ejections from one batch still leave in one apply.
+            coalescer.noteUrgentChange(at: now)
             ejectedBackends.insert(id)
             effects.append(.record(.passiveEjection(id, ejection)))
         }

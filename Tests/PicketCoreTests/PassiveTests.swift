@@ -78,9 +78,10 @@ import PicketCore
         }
         #expect(ejection.rule == .consecutive5xx && ejection.count == 5 && ejection.lastFailure == error500)
         #expect(ejection.until - ejection.at == .seconds(30))
+        #expect(world.applies.count == before + 1 && world.applyTimes.last == ejection.at, "applied at once, without waiting for coalesce.quiet")
         world.run(for: .milliseconds(300))
         #expect(world.applies.count == before + 1)
-        #expect(world.lastServing == [a, c], "out of the file within one coalesced apply")
+        #expect(world.lastServing == [a, c], "out of the file within one apply")
         #expect(world.rotationChanges.last?.reason == .ejected(ejection))
     }
 

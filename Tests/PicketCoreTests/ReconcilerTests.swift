@@ -66,6 +66,17 @@ import PicketCore
         #expect(single.deadline == Instant.zero + .milliseconds(100))
     }
 
+    @Test func anUrgentChangeIsDueAtOnceAndTakesPendingChangesAlong() {
+        var coalescer = Coalescer(quiet: .milliseconds(100), max: .milliseconds(250))
+        coalescer.noteChange(at: .zero)
+        coalescer.noteUrgentChange(at: Instant.zero + .milliseconds(30))
+        coalescer.noteChange(at: Instant.zero + .milliseconds(40))
+        #expect(coalescer.deadline == Instant.zero + .milliseconds(30), "later changes do not postpone it")
+        coalescer.reset()
+        coalescer.noteChange(at: Instant.zero + .milliseconds(300))
+        #expect(coalescer.deadline == Instant.zero + .milliseconds(400), "after an apply, changes wait for quiet again")
+    }
+
     @Test func keepsProbingAnOpenCircuitAndReadmitsAfterTheHealthSuccessThreshold() {
         let circuit = CircuitSpec(failureThreshold: 5, recoveryTimeout: .seconds(30), jitter: 0)
         var world = Harness(apps: [app(three, circuit: circuit)])
