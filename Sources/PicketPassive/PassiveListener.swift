@@ -20,9 +20,11 @@ public final class PassiveListener: Sendable {
         descriptor = try Self.bind(endpoint)
         let descriptor = descriptor, stopped = stopped, loopbackOnly = endpoint.isUDP
         let thread = Thread {
+            // Named from inside: on Linux, a `Thread.name` set before `start()` never reaches the kernel,
+            // and `top -H` or a benchmark reading /proc could not tell this thread apart.
+            Thread.current.name = "picket-passive"
             Self.receive(descriptor, ingest: ingest, loopbackOnly: loopbackOnly, flush: flush, stopped: stopped, onReady: onReady)
         }
-        thread.name = "picket-passive"
         thread.start()
     }
 
