@@ -15,6 +15,8 @@ public final class PassiveIngest: Sendable {
         case accepted
         /// Well formed, but no attempt names a backend of a configured app.
         case unknownBackend = "unknown_backend"
+        /// The client closed the request before its only attempt was answered: nobody's failure.
+        case clientClosed = "client_closed"
         case notPicketFormat = "not_picket_format"
         case wrongFieldCount = "wrong_field_count"
         case malformed
@@ -65,7 +67,8 @@ public final class PassiveIngest: Sendable {
                     state.traffic[id, default: TrafficWindow()].add(attempt, second: second)
                 }
             }
-            state.results[known ? .accepted : .unknownBackend, default: 0] += 1
+            let result: Result = known ? .accepted : line.clientClosed && line.attempts.isEmpty ? .clientClosed : .unknownBackend
+            state.results[result, default: 0] += 1
         }
     }
 

@@ -30,6 +30,12 @@ public struct PassiveLine: Sendable {
 
     public let upstream: String
     public let attempts: [Attempt]
+    /// The client closed the request (`$status` 499) while its last attempt waited for an answer. That
+    /// attempt is left out of `attempts`: nginx logs it with no upstream status, which would read as a
+    /// failure of a server that did nothing wrong (a load generator stopping, users navigating away).
+    /// Envoy does not count client cancellations either; a server too slow to answer still fails by
+    /// nginx's own `proxy_read_timeout` (a 504).
+    public let clientClosed: Bool
 
     /// Parses one datagram.
     public static func parse(_ bytes: some Collection<UInt8>) throws(Problem) -> PassiveLine {
@@ -56,7 +62,9 @@ public struct PassiveLine: Sendable {
                 address: addresses[index], attempt: PassiveAttempt(status: status, connectFailed: connectText == "-", loggedAt: msec),
                 responseTime: response))
         }
-        return PassiveLine(upstream: upstream, attempts: attempts)
+        let clientClosed = text(fields[7]) == "499" && attempts.last?.attempt.status == nil
+        if clientClosed { attempts.removeLast() }
+        return PassiveLine(upstream: upstream, attempts: attempts, clientClosed: clientClosed)
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {

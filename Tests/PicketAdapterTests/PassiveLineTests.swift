@@ -68,6 +68,21 @@ import Testing
         #expect((results[.notPicketFormat] ?? 0) + (results[.wrongFieldCount] ?? 0) + (results[.malformed] ?? 0) > 0)
     }
 
+    /// As nginx 1.22 logged a client giving up after 0.5 s on a backend that takes 2 s to answer.
+    @Test func anAttemptTheClientAbandonedIsNotTheServersFailure() throws {
+        let abandoned = datagram("1796046104.302\tweb\t127.0.0.1:8001\t-\t0.000\t-\t0.499\t499\t0.499")
+        let line = try PassiveLine.parse(abandoned)
+        #expect(line.attempts.isEmpty && line.clientClosed)
+        let retried = try PassiveLine.parse(datagram("1.0\tweb\t127.0.0.1:8001, 127.0.0.1:8002\t502, -\t0.001, 0.000\t0.002, -\t0.002, 0.300\t499\t0.302"))
+        #expect(retried.attempts.map(\.address) == ["127.0.0.1:8001"], "the 502 before the retry still counts")
+        #expect(retried.attempts.first?.attempt.status == 502)
+        let ingest = PassiveIngest()
+        ingest.route([web])
+        for _ in 0..<10 { ingest.receive(abandoned) }
+        #expect(ingest.results[.clientClosed] == 10)
+        #expect(ingest.drain().isEmpty, "ten clients leaving eject nobody")
+    }
+
     @Test func unknownAppsAndServersAreCountedAndIgnored() {
         let ingest = PassiveIngest()
         ingest.route([web])
