@@ -9,9 +9,22 @@
 # the fault's end until a client request sent after it is answered 200 by backend 2, and until the file
 # lists it / the stats say UP); and where that time goes.
 #   scripts/bench-failover.sh [ROUNDS]      ROUNDS (argument or environment) defaults to 3; a case takes
-#                                           ~37 s, 6 cases a round; 8 rounds for figures worth comparing
-#   FAULTS=kill,pause,error  picks faults; BENCH_PORT_BASE=18300 moves every port (base+1..3 backends,
-#   +80 nginx, +81 HAProxy, +90 Picket's status server). Root only to install what is missing.
+#                                           ~37 s, faults × balancers cases a round; 8 rounds for figures
+#                                           worth comparing
+#   FAULTS=kill,pause,error  picks faults (default these three); error-traffic is the error fault with
+#   /health still answering 200, so only real traffic fails (issue 15: active checks never see it).
+#   BALANCERS=picket,haproxy  picks balancers (default these two); picket-passive is Picket with passive
+#   detection: nginx includes nginx/passive.conf, its access log goes to Picket's unix socket
+#   (`passive: {listen: unix:…}`), every passive rule at its default (consecutive_5xx 5, base_ejection_time
+#   30s, so an ejected backend is back only after the run); picket-passive-retry adds
+#   `proxy_next_upstream error timeout http_500 http_502 http_503 http_504` (nginx retries a 5xx on
+#   another server); haproxy-observe is HAProxy with its own passive check, `observe layer7 error-limit 5
+#   on-error mark-down`. They add a table: from the first 500 a client received to Picket's `ejected:`
+#   log line and out of rotation, and the datagrams read and lost. The figures of issue 15:
+#   FAULTS=error,error-traffic BALANCERS=picket,picket-passive,picket-passive-retry,haproxy,haproxy-observe
+#   BENCH_PORT_BASE=18300 moves every port (base+1..3 backends, +80 nginx, +81 HAProxy, +90 Picket's
+#   status server), BENCH_WORKDIR=/tmp/picket-bench-failover the per-case logs (emptied first), so two runs
+#   can share a machine. Root only to install what is missing.
 #
 # Matched between the two, everything else at each one's defaults:
 # - Checks: GET /health, a fresh connection each. Picket `interval: 1s, timeout: 1s, failure_threshold: 2,
@@ -46,7 +59,7 @@
 #   timeout + interval) is independent of where it began. A killed backend's fault ends when its
 #   successor listens.
 # Keep the machine otherwise idle if you can: other builds make the figures noisier, not one side slower
-# (the two balancers alternate within a round). Per-case logs stay in /tmp/picket-bench-failover.
+# (the balancers alternate within a round). Per-case logs stay in BENCH_WORKDIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-${ROUNDS:-3}}
@@ -65,6 +78,7 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 haproxy_bin=$(command -v haproxy || echo /usr/sbin/haproxy)
 echo "$("$haproxy_bin" -v | head -1); $("$nginx_bin" -v 2>&1); $(nproc) cores; $(uname -r)"
 exec python3 scripts/bench_failover.py run --rounds "$rounds" --faults "${FAULTS:-kill,pause,error}" \
+  --balancers "${BALANCERS:-picket,haproxy}" \
   --picket "$PWD/.build/release/picket" --nginx "$nginx_bin" --haproxy "$haproxy_bin" \
-  --run-nginx "$PWD/nginx/run-nginx.sh" --workdir /tmp/picket-bench-failover \
+  --run-nginx "$PWD/nginx/run-nginx.sh" --workdir "${BENCH_WORKDIR:-/tmp/picket-bench-failover}" \
   --backend-port $((base + 1)) --nginx-port $((base + 80)) --haproxy-port $((base + 81)) --status-port $((base + 90))

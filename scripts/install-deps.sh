@@ -18,7 +18,8 @@ command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # The metrics test checks /metrics with the reference Prometheus text-format parser.
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || missing+=(python3-prometheus-client)
-# Debian packages a caller needs beyond these, e.g. EXTRA_PACKAGES=haproxy for scripts/bench-failover.sh.
+# Debian packages a caller needs beyond these, e.g. EXTRA_PACKAGES=haproxy for scripts/bench-failover.sh,
+# EXTRA_PACKAGES=wrk for scripts/bench-passive-ingest.sh.
 for package in ${EXTRA_PACKAGES:-}; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
