@@ -94,6 +94,7 @@ class Backend:
         self.name, self.port, self.logdir = name, port, logdir
         self.address = f"127.0.0.1:{port}"
         self.checks = []
+        self.answers = []
         self.proc = None
         self.ready = None
 
@@ -114,6 +115,7 @@ class Backend:
                 ready.set()
             elif word == "check":
                 self.checks.append(float(rest[0]))
+                self.answers.append((float(rest[0]), rest[1] == "200"))
 
     def signal(self, sig):
         self.proc.send_signal(sig)
@@ -339,15 +341,19 @@ class PicketNginx(PicketPrefix):
             return {}
 
     def details(self, offset, fault_start, fault_end):
-        """Checks of the victim from Picket's state database, and from its log the apply durations and
-        when it logged backend 2's passive ejection."""
-        rows = []
+        """Checks of the victim from Picket's state database (or, from a store without the `checks` table,
+        as the victim answered them), and from Picket's log the apply durations and when it logged backend
+        2's passive ejection."""
+        checks = self.backends[1].answers
         db = os.path.join(self.prefix, "picket.state.db")
         if os.path.exists(db):
             with sqlite3.connect(db) as conn:
-                rows = conn.execute("SELECT at, passed FROM checks WHERE address = ? ORDER BY at",
-                                    (self.backends[1].address,)).fetchall()
-        checks = [(at - offset, bool(passed)) for at, passed in rows]
+                try:
+                    rows = conn.execute("SELECT at, passed FROM checks WHERE address = ? ORDER BY at",
+                                        (self.backends[1].address,)).fetchall()
+                    checks = [(at - offset, bool(passed)) for at, passed in rows]
+                except sqlite3.OperationalError:
+                    pass
         applies, marks = [], {}
         for line in self.log().splitlines():
             try:
