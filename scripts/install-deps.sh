@@ -16,6 +16,8 @@ dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 # The systemd unit in examples/ is checked with systemd-analyze verify.
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+# Prometheus' own linter checks a live /metrics.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 # The metrics test checks /metrics with the reference Prometheus text-format parser.
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 # Debian packages a caller needs beyond these, e.g. EXTRA_PACKAGES=haproxy for scripts/bench-failover.sh,

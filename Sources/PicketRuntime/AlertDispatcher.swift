@@ -123,7 +123,7 @@ private final class WebhookLane: Sendable {
         if accepted {
             wake.yield()
         } else {
-            metrics.webhook(url: webhook.url, result: "dropped")
+            metrics.webhook(url: webhook.url, result: .dropped)
         }
     }
 
@@ -145,18 +145,18 @@ private final class WebhookLane: Sendable {
                 do {
                     let response = try await transport.send(.POST, webhook.path, body: body, timeout: webhook.timeout)
                     if (200..<300).contains(response.status) {
-                        metrics.webhook(url: webhook.url, result: "delivered")
+                        metrics.webhook(url: webhook.url, result: .delivered)
                         return
                     }
                     failure = "answered \(response.status)"
                 } catch {
                     failure = "\(error)"
                 }
-                metrics.webhook(url: webhook.url, result: "failed_attempt")
+                metrics.webhook(url: webhook.url, result: .failedAttempt)
                 if attempt == maxRetries {
                     logger.warning("webhook \(webhook.url) gave up on \(alert.event) after \(attempt + 1) tries: \(failure)",
                         metadata: ["event": "webhook_failed", "url": "\(webhook.url)", "alert": "\(alert.event)"])
-                    metrics.webhook(url: webhook.url, result: "gave_up")
+                    metrics.webhook(url: webhook.url, result: .gaveUp)
                     return
                 }
                 try? await Task.sleep(for: backoff.delay(attempt: attempt, random: &random))

@@ -33,6 +33,7 @@ public final class Controller: Service {
     public func run() async throws {
         let (events, continuation) = AsyncStream.makeStream(of: ControllerEvent.self)
         let metrics = PicketMetrics()
+        metrics.configured(initialSetup.configuration)
         let alerts = initialSetup.configuration.alerts.webhooks.isEmpty
             ? nil : AlertDispatcher(settings: initialSetup.configuration.alerts, group: group, logger: logger, metrics: metrics)
         let docker = initialSetup.dockerSocket.map {

@@ -180,6 +180,7 @@ struct ControllerLoop {
                 return
             }
             setup = fresh
+            metrics.configured(fresh.configuration)
             for warning in fresh.warnings { logger.warning("config: \(warning)", metadata: ["event": "config_warning"]) }
             docker?.discovery.update(apps: fresh.configuration.dockerApps, resyncInterval: fresh.configuration.docker.resyncInterval)
             let probes = probeConcurrency(fresh.configuration.maxConcurrentProbes)
@@ -230,7 +231,10 @@ struct ControllerLoop {
             let report = await applier.apply(outputs)
             ApplyLog.log(plan, report, to: logger)
             outlets.metrics.apply(report)
-            if case .failed(let error) = report.outcome {
+            switch report.outcome {
+            case .applied, .unchanged:
+                outlets.metrics.fileApplied(text, at: Date().timeIntervalSince1970)
+            case .failed(let error):
                 outlets.alerts?.send(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage.rawValue): \(error)",
                     evidence: ["stage": error.stage.rawValue, "error": "\(error)", "reason": plan.reason.rawValue]))
             }

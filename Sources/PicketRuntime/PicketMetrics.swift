@@ -12,10 +12,12 @@ import Prometheus
 /// The probe latency histogram has sub-millisecond buckets: a healthy loopback check takes ~1 ms.
 final class PicketMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    private let factory: PrometheusMetricsFactory
+    let factory: PrometheusMetricsFactory
     private let seenDatagrams = NIOLockedValueBox<[PassiveIngest.Result: Int]>([:])
     private let probes: ProbeMetricHandles
     private let backends = BackendGauges()
+    /// The SHA-256 of the upstream file last applied, for `picket_upstream_file_info`.
+    let upstreamFileHash = NIOLockedValueBox<String?>(nil)
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -36,8 +38,12 @@ final class PicketMetrics: Sendable {
         probes = ProbeMetricHandles(factory: factory)
     }
 
-    /// The exposition text for `/metrics`.
-    func exposition() -> String { registry.emitToString() + backends.exposition() }
+    /// The exposition text for `/metrics`: the registry's families and the backends' gauges with their
+    /// help, the info metrics and the process metrics.
+    func exposition() -> String {
+        String(decoding: MetricHelp.annotate(registry.emitToBuffer() + Array(backends.exposition().utf8)), as: UTF8.self) + infoExposition
+            + (ProcessMetrics.current()?.exposition ?? "")
+    }
 
     func probe(_ report: ProbeReport, lag: Duration) {
         let app = report.backend.app
@@ -133,12 +139,12 @@ final class PicketMetrics: Sendable {
     }
 
     /// A status API request with a missing or wrong token.
-    func statusAuthFailure(_ reason: String) {
-        Counter(label: "picket_status_auth_failures_total", dimensions: [("reason", reason)], factory: factory).increment()
+    func statusAuthFailure(_ reason: AuthFailure) {
+        Counter(label: "picket_status_auth_failures_total", dimensions: [("reason", reason.rawValue)], factory: factory).increment()
     }
 
-    func webhook(url: String, result: String) {
-        Counter(label: "picket_webhook_deliveries_total", dimensions: [("url", url), ("result", result)], factory: factory).increment()
+    func webhook(url: String, result: WebhookResult) {
+        Counter(label: "picket_webhook_deliveries_total", dimensions: [("url", url), ("result", result.rawValue)], factory: factory).increment()
     }
 
     func persistence(up: Bool) {

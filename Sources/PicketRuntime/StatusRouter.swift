@@ -137,28 +137,28 @@ struct StatusRouter: Sendable {
         return response
     }
 
-    /// The refusal and its reason (`disabled`, `missing`, `wrong`), or nil when the token is right.
-    private func authorize(_ request: StatusRequest) -> (StatusResponse, String)? {
+    /// The refusal and its reason, or nil when the token is right.
+    private func authorize(_ request: StatusRequest) -> (StatusResponse, AuthFailure)? {
         guard let token else {
-            return (error(.forbidden, "operator actions are disabled: set status.token or PICKET_STATUS_TOKEN"), "disabled")
+            return (error(.forbidden, "operator actions are disabled: set status.token or PICKET_STATUS_TOKEN"), .disabled)
         }
         guard let header = request.authorization, header.hasPrefix("Bearer ") else {
             var response = error(.unauthorized, "this action needs 'Authorization: Bearer <token>'")
             response.headers.append(("WWW-Authenticate", "Bearer"))
-            return (response, "missing")
+            return (response, .missing)
         }
         let given = Array(header.dropFirst(7).utf8), expected = Array(token.utf8)
         var difference = given.count == expected.count ? 0 : 1
         for (a, b) in zip(given, expected) { difference |= Int(a ^ b) }
-        return difference == 0 ? nil : (error(.forbidden, "wrong token"), "wrong")
+        return difference == 0 ? nil : (error(.forbidden, "wrong token"), .wrong)
     }
 
-    private func refused(_ action: OperatorAction, on id: BackendID, from remote: String, _ reason: String) {
+    private func refused(_ action: OperatorAction, on id: BackendID, from remote: String, _ reason: AuthFailure) {
         metrics.statusAuthFailure(reason)
         guard let held = refusals.admit() else { return }
         let more = held > 0 ? " (\(held) more refused since the last such line)" : ""
-        logger.warning("audit: \(action.rawValue) \(id) from \(remote): refused, \(reason) token\(more)",
-            metadata: ["event": "audit_refused", "action": "\(action.rawValue)", "remote": "\(remote)", "reason": "\(reason)"])
+        logger.warning("audit: \(action.rawValue) \(id) from \(remote): refused, \(reason.rawValue) token\(more)",
+            metadata: ["event": "audit_refused", "action": "\(action.rawValue)", "remote": "\(remote)", "reason": "\(reason.rawValue)"])
     }
 
     private func appName(_ text: String) -> AppName? { try? AppName(validating: text) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PicketRuntime
 
 /// `picket`: health-checks nginx upstreams and keeps nginx's upstream file true to what it finds.
 @main
@@ -19,8 +20,4 @@ struct Picket: AsyncParsableCommand {
         version: PicketVersion.current,
         subcommands: [Run.self, Validate.self, Render.self, Check.self, Status.self, Why.self, Drain.self, Undrain.self, Reset.self, Report.self]
     )
-}
-
-enum PicketVersion {
-    static let current = "0.1.0"
 }

@@ -149,6 +149,41 @@ import Testing
     }
 }
 
+extension StatusAPITests {
+    @Test func metricsPassPromtoolWithHelpBuildInfoProcessMetricsAndTheFileHash() async throws {
+        try await withAPI { stack, api in
+            #expect(await eventually(timeout: .seconds(3)) { (try? await api.send(.GET, "/metrics").text.contains("picket_upstream_file_info")) == true })
+            let metrics = try await api.send(.GET, "/metrics").text
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("picket-metrics-\(UUID().uuidString).txt").path
+            try metrics.write(toFile: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let lint = await CommandRunner.run(["/bin/sh", "-c", "promtool check metrics < \"$0\"", file], timeout: .seconds(30))
+            #expect(lint.succeeded && lint.output.isEmpty, "promtool check metrics: \(lint.summary)")
+
+            let lines = metrics.split(separator: "\n").map(String.init)
+            func value(_ series: String) -> Double? {
+                lines.first { $0.hasPrefix(series + " ") }.flatMap { Double($0.dropFirst(series.count + 1)) }
+            }
+            #expect(value(#"picket_build_info{version="0.1.0"}"#) == 1)
+            for family in ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_max_fds", "process_start_time_seconds"] {
+                #expect((value(family) ?? 0) > 0, "\(family)")
+            }
+            let lastApply = try #require(value("picket_last_apply_success_timestamp_seconds"))
+            #expect(abs(lastApply - Date().timeIntervalSince1970) < 60)
+            let sha = await CommandRunner.run(["sha256sum", stack.nginx.outputPath], timeout: .seconds(10))
+            let hash = try #require(sha.output.split(separator: " ").first)
+            #expect(value(#"picket_upstream_file_info{sha256="\#(hash)"}"#) == 1, "the label is what sha256sum prints for the live file")
+            for series in [
+                "picket_config_validation_failures_total", #"picket_applies_total{result="failed_validate"}"#, #"picket_reloads_total{result="failed"}"#,
+                #"picket_upstream_rejections_total{app="web"}"#, #"picket_app_all_down{app="web"}"#, #"picket_probe_local_failures_total{fault="descriptors_exhausted"}"#,
+                "picket_event_stream_dropped_total", #"picket_status_auth_failures_total{reason="wrong"}"#,
+            ] {
+                #expect(value(series) == 0, "\(series) is exported at zero before its first event")
+            }
+        }
+    }
+}
+
 /// A client of the status server under test.
 struct StatusAPI {
     let port: Int
