@@ -133,7 +133,10 @@ let package = Package(
             path: "Tests/PicketTestSupport"
         ),
         .testTarget(name: "PicketCoreTests", dependencies: ["PicketCore"]),
-        .testTarget(name: "PicketConfigTests", dependencies: ["PicketConfig", "PicketCore", "PicketTestSupport"]),
+        .testTarget(
+            name: "PicketConfigTests",
+            dependencies: ["PicketConfig", "PicketCore", "PicketNginx", "PicketTestSupport", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(
             name: "PicketAdapterTests",
             dependencies: [

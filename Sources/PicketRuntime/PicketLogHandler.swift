@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PicketConfig
 
 /// Writes one line per log event, straight to a file descriptor with `write(2)`, so every line is out
 /// the moment it is logged, also when stdout is a pipe (`picket run | grep upstream`).
@@ -40,7 +41,7 @@ public struct PicketLogHandler: LogHandler {
             let message = event.message.description.replacingOccurrences(of: "\n", with: "\\n")
             line = "\(stamp) \(level.padding(toLength: 7, withPad: " ", startingAt: 0)) \(message)\n"
         case .json:
-            var fields: [String: String] = ["ts": Self.quote(stamp), "level": Self.quote(event.level.rawValue), "msg": Self.quote(event.message.description)]
+            var fields: [String: String] = ["ts": JSONValue.quote(stamp), "level": JSONValue.quote(event.level.rawValue), "msg": JSONValue.quote(event.message.description)]
             for (key, value) in merged { fields[key] = Self.json(value) }
             line = Self.json(fields) + "\n"
         }
@@ -49,7 +50,7 @@ public struct PicketLogHandler: LogHandler {
 
     /// An object from fields whose values are already JSON.
     static func json(_ fields: [String: String]) -> String {
-        let body = fields.keys.sorted().map { "\(quote($0)):\(fields[$0]!)" }
+        let body = fields.keys.sorted().map { "\(JSONValue.quote($0)):\(fields[$0]!)" }
         return "{" + body.joined(separator: ",") + "}"
     }
 
@@ -62,24 +63,8 @@ public struct PicketLogHandler: LogHandler {
         case .stringConvertible(let flag as Bool): return flag ? "true" : "false"
         case .dictionary(let dictionary): return json(dictionary.mapValues(json))
         case .array(let array): return "[" + array.map(json).joined(separator: ",") + "]"
-        case .string, .stringConvertible: return quote(value.description)
+        case .string, .stringConvertible: return JSONValue.quote(value.description)
         }
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     private static func timestamp() -> String {

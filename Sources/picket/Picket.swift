@@ -18,6 +18,8 @@ struct Picket: AsyncParsableCommand {
             talk to a running Picket's status server (--url, default http://127.0.0.1:9180).
             """,
         version: PicketVersion.current,
-        subcommands: [Run.self, Validate.self, Render.self, Check.self, Status.self, Why.self, Drain.self, Undrain.self, Reset.self, Report.self]
+        subcommands: [
+            Run.self, Validate.self, Render.self, Check.self, Status.self, Why.self, Drain.self, Undrain.self, Reset.self, Report.self, ConfigCommand.self,
+        ]
     )
 }

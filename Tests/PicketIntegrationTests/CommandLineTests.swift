@@ -1,4 +1,5 @@
 import Foundation
+import PicketConfig
 import PicketNginx
 import NIOPosix
 import PicketTestSupport
@@ -70,6 +71,13 @@ import Testing
         #expect(rendered.output.contains("server \(backend.address) "))
         #expect(!rendered.output.contains("server \(dead) "))
         try await backend.stop()
+    }
+
+    @Test func configSchemaPrintsTheJSONSchemaOfTheKeyTables() async throws {
+        let result = await picket("config", "schema")
+        #expect(result.succeeded)
+        #expect(result.output == ConfigSchema.jsonSchema.rendered() + "\n")
+        #expect(result.output.contains(#""expected_status_codes""#) && result.output.contains(#""$schema": "http://json-schema.org/draft-07/schema#""#))
     }
 
     @Test func statusWithNoPicketRunningSaysSoPlainly() async throws {

@@ -48,5 +48,5 @@ enum InstanceKeys {
     static let backup = ConfigKey("backup", .boolean, .value("false"), "a backup server (not with ip_hash or hash)")
     static let drain = ConfigKey("drain", .boolean, .value("false"), "out of rotation, still checked (applied on SIGHUP)")
 
-    static let section = ConfigSection("apps[].instances[]", [address, weight, backup, drain])
+    static let section = ConfigSection("apps[].instances[]", [address, weight, backup, drain], shorthand: address)
 }

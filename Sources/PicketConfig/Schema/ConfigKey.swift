@@ -37,6 +37,8 @@ public indirect enum ValueKind: Sendable {
     case command
     /// A list of values of one kind.
     case list(ValueKind)
+    /// One value of a kind, or a list of them.
+    case oneOrList(ValueKind)
     /// A mapping of names to text (headers, labels).
     case mapping
     /// A nested section with keys of its own.
@@ -58,6 +60,7 @@ public indirect enum ValueKind: Sendable {
         case .address: return "address"
         case .command: return "command (list of words)"
         case .list(let item): return "list of \(item.summary)"
+        case .oneOrList(let item): return "\(item.summary), or a list of them"
         case .mapping: return "mapping of names to text"
         case .section: return "section"
         case .sections: return "list of sections"
@@ -94,11 +97,15 @@ public struct ConfigSection: Sendable {
     /// Keys an earlier Picket took, each refused with what to write instead, so an old config fails
     /// `picket validate` with a way forward.
     public let retired: [String: String]
+    /// The key an item of a list of these sections may be written as alone (an instance as just its
+    /// address).
+    public let shorthand: ConfigKey?
 
-    public init(_ path: String, _ keys: [ConfigKey], retired: [String: String] = [:]) {
+    public init(_ path: String, _ keys: [ConfigKey], retired: [String: String] = [:], shorthand: ConfigKey? = nil) {
         self.path = path
         self.keys = keys
         self.retired = retired
+        self.shorthand = shorthand
     }
 
     public var names: [String] { keys.map(\.name) }

@@ -9,7 +9,7 @@ enum HealthCheckKeys {
     static let headers = ConfigKey("headers", .mapping, .none, "request headers (http)")
     static let body = ConfigKey("body", .text, .none, "a request body, for POST and PUT (http)")
     static let expectedStatusCodes = ConfigKey(
-        "expected_status_codes", .list(.text), .value("200-399"), "status codes (200) and ranges (\"300-399\") that pass, 100 to 599 (http)")
+        "expected_status_codes", .oneOrList(.text), .value("200-399"), "status codes (200) and ranges (\"300-399\") that pass, 100 to 599 (http)")
     static let expectedBody = ConfigKey("expected_body", .text, .none, "the response body must contain this (http)")
     static let probeData = ConfigKey("probe_data", .text, .none, "sent after connecting (tcp)")
     static let expectedResponse = ConfigKey("expected_response", .text, .none, "the reply must contain this (tcp); without it a connect is enough")
