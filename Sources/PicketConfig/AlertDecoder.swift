@@ -4,6 +4,8 @@ import Yams
 /// Reads the `alerts:` section.
 struct AlertDecoder {
     let reader: NodeReader
+    /// Where a relative `ca_file` is taken from: the config file's directory.
+    let baseDirectory: String
 
     func decode(_ node: Node?) -> AlertSettings {
         var settings = AlertSettings()
@@ -17,11 +19,28 @@ struct AlertDecoder {
                 if hook[OperationsKeys.url] == nil { reader.report(item, hook.path("url"), "a webhook needs a url") }
                 continue
             }
-            guard let url = URL(string: text), url.scheme == "http", let host = url.host, !host.isEmpty else {
-                reader.report(hook[OperationsKeys.url], hook.path("url"), "expected http://HOST[:PORT]/PATH (Picket sends plain HTTP; put a relay in front for HTTPS)")
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", let host = url.host, !host.isEmpty, url.user == nil else {
+                reader.report(hook[OperationsKeys.url], hook.path("url"), "expected http://HOST[:PORT]/PATH or https://HOST[:PORT]/PATH (no user or password)")
                 continue
             }
-            var webhook = Webhook(host: host, port: url.port ?? 80, path: url.path.isEmpty ? "/" : url.path + (url.query.map { "?\($0)" } ?? ""))
+            let tls = url.scheme == "https"
+            var webhook = Webhook(
+                host: host.trimmingCharacters(in: ["[", "]"]), port: url.port ?? (tls ? 443 : 80),
+                path: url.path.isEmpty ? "/" : url.path + (url.query.map { "?\($0)" } ?? ""), tls: tls)
+            if let node = hook[OperationsKeys.webhookHeaders] {
+                webhook.headers = reader.headers(node, hook.path("headers"))
+                for header in webhook.headers where Webhook.reservedHeaders.contains(header.name.lowercased()) {
+                    reader.report(node, hook.path("headers"), "'\(header.name)' is written by Picket itself")
+                }
+            }
+            if let secret = reader.string(hook, OperationsKeys.secret) {
+                if secret.count < 16 { reader.report(hook[OperationsKeys.secret], hook.path("secret"), "use at least 16 characters") }
+                webhook.secret = secret
+            }
+            if let caFile = reader.string(hook, OperationsKeys.caFile) {
+                if !tls { reader.report(hook[OperationsKeys.caFile], hook.path("ca_file"), "only applies to an https:// url") }
+                webhook.caFile = caFile.hasPrefix("/") ? caFile : "\(baseDirectory)/\(caFile)"
+            }
             let severities = Dictionary(uniqueKeysWithValues: AlertSeverity.allCases.map { ($0.rawValue, $0) })
             if let value = reader.choice(hook[OperationsKeys.minSeverity], hook.path("min_severity"), severities) { webhook.minSeverity = value }
             if let names = reader.stringList(hook[OperationsKeys.events], hook.path("events")) {

@@ -1,3 +1,5 @@
+import PicketCore
+
 /// Webhook alerts: where to send which events.
 public struct AlertSettings: Hashable, Sendable {
     public var webhooks: [Webhook]
@@ -12,26 +14,49 @@ public struct AlertSettings: Hashable, Sendable {
     }
 }
 
-/// One receiver: an `http://host:port/path` URL, the lowest severity it wants, and optionally which
-/// events (all when empty).
+/// One receiver: an `http://` or `https://` URL, the lowest severity it wants, and optionally which
+/// events (all when empty), extra request headers, and a secret that signs each body.
 public struct Webhook: Hashable, Sendable {
+    /// The header carrying `sha256=HEX`, the HMAC-SHA256 of the body under `secret`.
+    public static let signatureHeader = "X-Picket-Signature-256"
+    /// Headers Picket writes itself, refused in `headers`.
+    public static let reservedHeaders: Set<String> = ["host", "content-length", "content-type", "transfer-encoding", "connection", signatureHeader.lowercased()]
+
     public var host: String
     public var port: Int
     public var path: String
+    /// HTTPS: the receiver's certificate is verified (against `caFile`, or the system's CAs).
+    public var tls: Bool
     public var minSeverity: AlertSeverity
     public var events: Set<AlertKind>
     public var timeout: Duration
+    public var headers: [HeaderField]
+    /// Signs each body with HMAC-SHA256 (`X-Picket-Signature-256`), so a receiver can tell Picket sent it.
+    public var secret: String?
+    /// A PEM bundle of the CAs to trust instead of the system's (HTTPS only).
+    public var caFile: String?
 
-    public init(host: String, port: Int, path: String, minSeverity: AlertSeverity = .warning, events: Set<AlertKind> = [], timeout: Duration = .seconds(5)) {
+    public init(
+        host: String, port: Int, path: String, tls: Bool = false, minSeverity: AlertSeverity = .warning, events: Set<AlertKind> = [],
+        timeout: Duration = .seconds(5), headers: [HeaderField] = [], secret: String? = nil, caFile: String? = nil
+    ) {
         self.host = host
         self.port = port
         self.path = path
+        self.tls = tls
         self.minSeverity = minSeverity
         self.events = events
         self.timeout = timeout
+        self.headers = headers
+        self.secret = secret
+        self.caFile = caFile
     }
 
-    public var url: String { "http://\(host):\(port)\(path)" }
+    /// Without secrets: what logs and the metrics' `url` label show.
+    public var url: String {
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        return "\(tls ? "https" : "http")://\(bracketed):\(port)\(path)"
+    }
 
     public func wants(_ kind: AlertKind) -> Bool {
         kind.severity >= minSeverity && (events.isEmpty || events.contains(kind))

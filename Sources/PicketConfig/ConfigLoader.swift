@@ -42,7 +42,7 @@ public enum ConfigLoader {
         var (nginx, controller) = NginxDecoder(reader: reader, baseDirectory: baseDirectory).decode(top[ConfigSchema.nginx], owner: root)
         let docker = DockerDecoder(reader: reader).decodeSettings(top[ConfigSchema.docker], baseDirectory: baseDirectory, controller: &controller)
         let status = StatusDecoder(reader: reader).decode(top[ConfigSchema.status], environment: environment)
-        let alerts = AlertDecoder(reader: reader).decode(top[ConfigSchema.alerts])
+        let alerts = AlertDecoder(reader: reader, baseDirectory: baseDirectory).decode(top[ConfigSchema.alerts])
         let state = StateDecoder(reader: reader, baseDirectory: baseDirectory, file: file).decode(top[ConfigSchema.state])
         let passive = PassiveDecoder(reader: reader).decodeListener(top[ConfigSchema.passive])
         var maxConcurrent = 512

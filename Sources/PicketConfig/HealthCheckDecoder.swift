@@ -60,7 +60,7 @@ struct HealthCheckDecoder {
             }
         }
         if let headers = section[HealthCheckKeys.headers] {
-            check.headers = decodeHeaders(headers, section.path("headers"))
+            check.headers = reader.headers(headers, section.path("headers"))
         }
         check.body = reader.string(section, HealthCheckKeys.body, nonEmpty: false)
         check.expectedBody = reader.string(section, HealthCheckKeys.expectedBody)
@@ -79,25 +79,6 @@ struct HealthCheckDecoder {
             expectedResponse: reader.string(section, HealthCheckKeys.expectedResponse))
     }
 
-    private func decodeHeaders(_ node: Node, _ path: String) -> [HeaderField] {
-        guard let mapping = node.mapping else {
-            reader.report(node, path, "expected a mapping of header names to values")
-            return []
-        }
-        return mapping.compactMap { pair in
-            guard let name = reader.string(pair.key, path), let value = reader.string(pair.value, join(path, name), nonEmpty: false) else { return nil }
-            guard name.unicodeScalars.allSatisfy({ $0.isHeaderTokenCharacter }) else {
-                reader.report(pair.key, join(path, name), "is not a valid header name")
-                return nil
-            }
-            guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
-                reader.report(pair.value, join(path, name), "a header value may not hold line breaks")
-                return nil
-            }
-            return HeaderField(name: name, value: value)
-        }
-    }
-
     private func decodeStatusCodes(_ node: Node, _ path: String) -> StatusCodeSet? {
         let items = node.sequence.map(Array.init) ?? [node]
         var ranges: [ClosedRange<Int>] = []
@@ -112,13 +93,6 @@ struct HealthCheckDecoder {
             ranges.append(low...high)
         }
         return ranges.isEmpty ? nil : StatusCodeSet(ranges)
-    }
-}
-
-extension Unicode.Scalar {
-    fileprivate var isHeaderTokenCharacter: Bool {
-        guard isASCII, value > 32, value < 127 else { return false }
-        return !"()<>@,;:\\\"/[]?={}".unicodeScalars.contains(self)
     }
 }
 

@@ -2,9 +2,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A small HTTP/1.1 client on SwiftNIO's codec for the local services Picket talks to (the Docker
-/// engine on its unix socket, Picket's own status server): one connection per request, so no pooled
-/// connection can go stale across a restart of the other side.
+/// A small HTTP/1.1 client on SwiftNIO's codec for the services Picket talks to (the Docker engine on
+/// its unix socket, Picket's own status server, webhook receivers, over TLS when `tls` is given): one
+/// connection per request, so no pooled connection can go stale across a restart of the other side.
 ///
 /// Every request carries a `Host` header, and a body-less `POST` says `Content-Length: 0` (Docker
 /// rejects a chunked empty body).
@@ -25,11 +25,13 @@ public struct HTTPTransport: Sendable {
     public let endpoint: Endpoint
     let group: EventLoopGroup
     let host: String
+    public let tls: TLSClient?
 
-    public init(endpoint: Endpoint, group: EventLoopGroup, host: String = "localhost") {
+    public init(endpoint: Endpoint, group: EventLoopGroup, host: String = "localhost", tls: TLSClient? = nil) {
         self.endpoint = endpoint
         self.group = group
         self.host = host
+        self.tls = tls
     }
 
     /// Sends one request and collects the whole response, failing after `timeout`.
@@ -67,6 +69,7 @@ public struct HTTPTransport: Sendable {
         }
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
         if case ChannelError.connectTimeout = error { return "connect timed out" }
+        if let tls = TLSClient.reason(error) { return tls }
         return "\(error)"
     }
 
@@ -97,10 +100,12 @@ public struct HTTPTransport: Sendable {
     }
 
     private func connect(on loop: EventLoop, timeout: Duration, handler: @escaping @Sendable () -> ChannelHandler) async throws(HTTPTransportError) -> Channel {
+        let tls = tls, host = host
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(TimeAmount(timeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(tls.handler(for: host)) }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(handler())
                 }
@@ -179,7 +184,7 @@ private final class ResponseCollector: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        promise.fail(HTTPTransportError.unreachable(endpoint: "", reason: "\(error)"))
+        promise.fail(HTTPTransportError.unreachable(endpoint: "", reason: HTTPTransport.reason(error)))
         context.close(promise: nil)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import PicketConfig
 import PicketCore
+import PicketHTTPClient
 import PicketNginx
 import PicketRender
 
@@ -50,6 +51,14 @@ public struct RuntimeSetup: Sendable {
             switch configuration.docker.socketPath(environment: ProcessInfo.processInfo.environment) {
             case .success(let path): dockerSocket = path
             case .failure(let error): throw SetupError(lines: [loaded.source.diagnostic("docker.socket", error.description).description])
+            }
+        }
+        for (index, webhook) in configuration.alerts.webhooks.enumerated() where webhook.tls {
+            do {
+                _ = try TLSClient(caFile: webhook.caFile)
+            } catch {
+                let key = "alerts.webhooks[\(index)].\(webhook.caFile == nil ? "url" : "ca_file")"
+                throw SetupError(lines: [loaded.source.diagnostic(key, error.description).description])
             }
         }
         let setup = RuntimeSetup(

@@ -94,11 +94,29 @@ import Testing
         #expect(hook.wants(.appAllDown) && !hook.wants(.circuitOpened))
     }
 
+    @Test func readsAnHTTPSWebhookWithHeadersSecretAndCA() throws {
+        let config = try ConfigLoader.parse(
+            "nginx: {output: /tmp/u.conf}\nalerts: {webhooks: [{url: \"https://hooks.example:8443/p\", headers: {X-Team: ops}, secret: 0123456789abcdef, ca_file: ca.pem}]}\napps: [{name: web, instances: [127.0.0.1:8001]}]\n",
+            file: "picket.yaml", baseDirectory: "/etc/picket")
+        let hook = try #require(config.alerts.webhooks.first)
+        #expect(hook.tls && hook.host == "hooks.example" && hook.port == 8443 && hook.url == "https://hooks.example:8443/p")
+        #expect(hook.headers == [HeaderField(name: "X-Team", value: "ops")] && hook.secret == "0123456789abcdef" && hook.caFile == "/etc/picket/ca.pem")
+        let plain = try ConfigLoader.parse(
+            "nginx: {output: /tmp/u.conf}\nalerts: {webhooks: [{url: \"https://[::1]/p\"}]}\napps: [{name: web, instances: [127.0.0.1:8001]}]\n",
+            file: "picket.yaml", baseDirectory: "/etc/picket")
+        #expect(plain.alerts.webhooks.first?.port == 443 && plain.alerts.webhooks.first?.host == "::1" && plain.alerts.webhooks.first?.url == "https://[::1]:443/p")
+    }
+
     @Test(arguments: [
         ("status: {listen: unix:/run/picket.sock}", "status.listen: expected host:port"),
         ("status: {token: short}", "status.token: use at least 16 characters"),
         ("state: {retention: 10s}", "state.retention"),
-        ("alerts: {webhooks: [{url: \"https://x.example/hook\"}]}", "expected http://HOST[:PORT]/PATH"),
+        ("alerts: {webhooks: [{url: \"ftp://x.example/hook\"}]}", "expected http://HOST[:PORT]/PATH or https://HOST[:PORT]/PATH"),
+        ("alerts: {webhooks: [{url: \"https://user:pw@x.example/hook\"}]}", "(no user or password)"),
+        ("alerts: {webhooks: [{url: \"http://x/hook\", ca_file: /etc/ca.pem}]}", "alerts.webhooks[0].ca_file: only applies to an https:// url"),
+        ("alerts: {webhooks: [{url: \"https://x/hook\", secret: short}]}", "alerts.webhooks[0].secret: use at least 16 characters"),
+        ("alerts: {webhooks: [{url: \"https://x/hook\", headers: {Content-Length: 3}}]}", "'Content-Length' is written by Picket itself"),
+        ("alerts: {webhooks: [{url: \"https://x/hook\", headers: {X-Key: \"a\\nb\"}}]}", "a header value may not hold line breaks"),
         ("alerts: {webhooks: [{url: \"http://x/hook\", events: [circuit_open]}]}", "unknown event 'circuit_open' (did you mean 'circuit_opened'?)"),
         ("alerts: {webhooks: [{url: \"http://x/hook\", min_severity: loud}]}", "min_severity"),
     ])

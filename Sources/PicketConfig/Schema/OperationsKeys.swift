@@ -24,10 +24,14 @@ enum OperationsKeys {
 
     static let alerts = ConfigSection("alerts", [queueSize, maxRetries, webhooks])
 
-    static let url = ConfigKey("url", .text, .required, "http://HOST[:PORT]/PATH (plain HTTP)")
+    static let url = ConfigKey("url", .text, .required, "http://HOST[:PORT]/PATH, or https:// (the certificate is verified)")
     static let minSeverity = ConfigKey("min_severity", .choice(AlertSeverity.allCases.map(\.rawValue)), .value("warning"), "the lowest severity sent")
     static let events = ConfigKey("events", .list(.choice(AlertKind.allCases.map(\.rawValue))), .derived("all"), "which events are sent")
     static let timeout = ConfigKey("timeout", .duration(.milliseconds(100) ... .seconds(300)), .value("5s"), "each delivery attempt")
+    static let webhookHeaders = ConfigKey("headers", .mapping, .none, "extra request headers (an API key, a routing key)")
+    static let secret = ConfigKey(
+        "secret", .text, .none, "at least 16 characters: each body is signed, X-Picket-Signature-256: sha256=HMAC-SHA256(secret, body) in hex")
+    static let caFile = ConfigKey("ca_file", .path, .derived("the system's CAs"), "PEM bundle of the CAs to trust for an https:// receiver")
 
-    static let webhook = ConfigSection("alerts.webhooks[]", [url, minSeverity, events, timeout])
+    static let webhook = ConfigSection("alerts.webhooks[]", [url, minSeverity, events, timeout, webhookHeaders, secret, caFile])
 }

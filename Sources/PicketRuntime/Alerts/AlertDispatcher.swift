@@ -98,7 +98,16 @@ private final class WebhookLane: Sendable {
         self.webhook = webhook
         capacity = settings.queueSize
         maxRetries = settings.maxRetries
-        transport = HTTPTransport(endpoint: .tcp(host: webhook.host, port: webhook.port), group: group, host: webhook.host)
+        var tls: TLSClient?
+        if webhook.tls {
+            do {
+                tls = try TLSClient(caFile: webhook.caFile)
+            } catch {
+                logger.error("webhook \(webhook.url): \(error); its deliveries fail until the config is fixed",
+                    metadata: ["event": "webhook_tls_failed", "url": "\(webhook.url)"])
+            }
+        }
+        transport = HTTPTransport(endpoint: .tcp(host: webhook.host, port: webhook.port), group: group, host: webhook.host, tls: tls)
         self.logger = logger
         self.metrics = metrics
         let (stream, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -139,11 +148,13 @@ private final class WebhookLane: Sendable {
         return { alert in
             var random = RandomSource(seed: .random(in: 1...UInt64.max))
             let body = StatusJSON.encode(alert)
+            let headers = WebhookSignature.headers(for: webhook, body: body)
             for attempt in 0...maxRetries {
                 if Task.isCancelled { return }
                 var failure: String
                 do {
-                    let response = try await transport.send(.POST, webhook.path, body: body, timeout: webhook.timeout)
+                    guard !webhook.tls || transport.tls != nil else { throw HTTPTransportError.unreachable(endpoint: webhook.url, reason: "no TLS set up") }
+                    let response = try await transport.send(.POST, webhook.path, body: body, headers: headers, timeout: webhook.timeout)
                     if (200..<300).contains(response.status) {
                         metrics.webhook(url: webhook.url, result: .delivered)
                         return
