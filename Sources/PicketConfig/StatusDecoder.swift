@@ -39,6 +39,7 @@ struct StatusDecoder {
                 reader.report(section[OperationsKeys.listen], section.path("listen"), error.description)
             }
         }
+        if let value = reader.int(section, OperationsKeys.maxEventClients) { settings.maxEventClients = value }
         if let token = reader.string(section, OperationsKeys.token) {
             if let problem = StatusSettings.tokenProblem(token) { reader.report(section[OperationsKeys.token], section.path("token"), problem) }
             settings.token = token
@@ -49,8 +50,8 @@ struct StatusDecoder {
     private func exposure(_ settings: StatusSettings) -> String {
         let actions = settings.token == nil
             ? "drain, undrain and reset are refused (no token is set)" : "drain, undrain and reset need the token"
-        return "warning: listens beyond loopback on \(settings.host):\(settings.port): GET /healthz, /readyz, /metrics and /v1/apps "
-            + "(every backend's address, health, last checks and reports) are open to anyone who can reach it; \(actions). "
+        return "warning: listens beyond loopback on \(settings.host):\(settings.port): GET /healthz, /readyz, /metrics, /v1/apps and /v1/events "
+            + "(every backend's address, health, last checks, reports and log events) are open to anyone who can reach it; \(actions). "
             + "Keep it on 127.0.0.1 or behind a firewall"
     }
 }

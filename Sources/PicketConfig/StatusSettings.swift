@@ -8,12 +8,16 @@ public struct StatusSettings: Hashable, Sendable {
     /// The bearer token operator actions need: `PICKET_STATUS_TOKEN` from the environment when set,
     /// else `status.token`. Without either, drain/undrain/reset are refused.
     public var token: String?
+    /// At most this many clients follow `GET /v1/events` at once (a dashboard page holds one); 0 turns
+    /// the stream off.
+    public var maxEventClients: Int
 
-    public init(enabled: Bool = true, host: String = "127.0.0.1", port: Int = 9180, token: String? = nil) {
+    public init(enabled: Bool = true, host: String = "127.0.0.1", port: Int = 9180, token: String? = nil, maxEventClients: Int = 8) {
         self.enabled = enabled
         self.host = host
         self.port = port
         self.token = token
+        self.maxEventClients = maxEventClients
     }
 
     /// The one rule for a token, wherever it comes from: long enough not to be guessed, and only

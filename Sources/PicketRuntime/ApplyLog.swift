@@ -2,20 +2,20 @@ import Logging
 import PicketCore
 import PicketNginx
 
-/// Log lines for applies: one `upstream` line per server that joins or leaves, then one for the result.
+/// Log lines for applies: one `upstream` line per server that joins or leaves, then one for the result,
+/// which also lists the changes (`upstream_changes`), so that the JSON line, and the event stream, carry
+/// the whole diff in one event.
 enum ApplyLog {
     static func log(_ plan: ApplyPlan, _ report: NginxApplier.Report, to logger: Logger) {
         var metadata: Logger.Metadata = [
             "event": "apply", "reason": "\(plan.reason.rawValue)", "changes": .stringConvertible(plan.changes.count),
             "bytes": .stringConvertible(report.bytes), "files": .stringConvertible(report.files), "duration_ms": .stringConvertible(milliseconds(report.total)),
         ]
+        if !plan.changes.isEmpty { metadata["upstream_changes"] = .array(plan.changes.map(changeMetadata).map(Logger.MetadataValue.dictionary)) }
         switch report.outcome {
         case .applied:
             for change in plan.changes {
-                logger.notice("upstream \(change.app) \(change.line)", metadata: [
-                    "event": "upstream_change", "app": "\(change.app)", "backend": "\(change.address)",
-                    "change": "\(change.direction == .added ? "added" : "removed")", "reason": "\(change.reasonWords)",
-                ])
+                logger.notice("upstream \(change.app) \(change.line)", metadata: changeMetadata(change).merging(["event": "upstream_change"]) { $1 })
             }
             metadata["validate_ms"] = .stringConvertible(milliseconds(report.validation))
             metadata["reload_ms"] = .stringConvertible(milliseconds(report.reload))
@@ -34,6 +34,10 @@ enum ApplyLog {
             let kept = error.stage.touchedLiveFile ? "the previous file was restored" : "the live file was not touched"
             logger.error("upstream apply failed at \(error.stage.rawValue) (\(plan.changes.count) changes pending): \(error); \(kept)", metadata: metadata)
         }
+    }
+
+    private static func changeMetadata(_ change: UpstreamChange) -> Logger.Metadata {
+        ["app": "\(change.app)", "backend": "\(change.address)", "change": "\(change.direction == .added ? "added" : "removed")", "reason": "\(change.reasonWords)"]
     }
 
     static func bootstrap(_ report: NginxApplier.Report, outputs: [String], to logger: Logger) {

@@ -34,11 +34,15 @@ public final class Controller: Service {
         let (events, continuation) = AsyncStream.makeStream(of: ControllerEvent.self)
         let metrics = PicketMetrics()
         metrics.configured(initialSetup.configuration)
-        let alerts = initialSetup.configuration.alerts.webhooks.isEmpty
-            ? nil : AlertDispatcher(settings: initialSetup.configuration.alerts, group: group, logger: logger, metrics: metrics)
+        let hub = EventHub(maxClients: initialSetup.configuration.status.maxEventClients, metrics: metrics, logger: self.logger)
+        let logger = self.logger.tapped(by: hub)
+        let alerts = Alerting(
+            dispatcher: initialSetup.configuration.alerts.webhooks.isEmpty
+                ? nil : AlertDispatcher(settings: initialSetup.configuration.alerts, group: group, logger: logger, metrics: metrics),
+            logger: logger)
         let docker = initialSetup.dockerSocket.map {
             DockerShell(socketPath: $0, configuration: initialSetup.configuration, group: group, logger: logger, events: continuation) { reason in
-                alerts?.send(Alert(.dockerEngineDown, message: "Docker engine unreachable: \(reason)", evidence: ["error": reason]))
+                alerts.raise(Alert(.dockerEngineDown, message: "Docker engine unreachable: \(reason)", evidence: ["error": reason]))
             }
         }
         for warning in initialSetup.warnings { logger.warning("config: \(warning)", metadata: ["event": "config_warning"]) }
@@ -56,9 +60,9 @@ public final class Controller: Service {
         let persistence = try? opened?.get()
         var persistenceFailure: String?
         if case .failure(let error)? = opened { persistenceFailure = error.description }
-        let passive = await startPassive(events: continuation)
+        let passive = await startPassive(events: continuation, logger: logger)
         let outlets = ControllerOutlets(
-            docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts,
+            docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts, events: hub,
             passive: passive?.ingest)
         let budget = DescriptorBudget.current
         var loop = try ControllerLoop(
@@ -66,7 +70,8 @@ public final class Controller: Service {
             budget: budget)
         let store = NIOLockedValueBox(persistence?.store)
         let status = await startStatusServer(
-            metrics: metrics, store: { store.withLockedValue { $0 } }, connections: StatusConnections(limit: budget.statusConnections), events: continuation)
+            metrics: metrics, store: { store.withLockedValue { $0 } }, connections: StatusConnections(limit: budget.statusConnections), events: continuation,
+            hub: hub, logger: logger)
         await loop.bootstrapIfNeeded()
         loop.start()
         let retry = Task { [initialSetup, logger, seed] in
@@ -95,15 +100,16 @@ public final class Controller: Service {
         discovery.cancel()
         retry.cancel()
         try? await status?.close()
+        hub.closeAll()
         passive?.listener.stop()
-        alerts?.stop()
+        alerts.stop()
         await loop.stop()
         logger.notice("picket stopped; the last applied upstream file stays in place", metadata: ["event": "stopped"])
     }
 
     /// Passive detection listens where nginx sends its access log; when it cannot, Picket says so and
     /// goes on with active checks alone.
-    private func startPassive(events: AsyncStream<ControllerEvent>.Continuation) async -> (ingest: PassiveIngest, listener: PassiveListener)? {
+    private func startPassive(events: AsyncStream<ControllerEvent>.Continuation, logger: Logger) async -> (ingest: PassiveIngest, listener: PassiveListener)? {
         guard let endpoint = initialSetup.configuration.passive else { return nil }
         let ingest = PassiveIngest()
         do {
@@ -121,13 +127,13 @@ public final class Controller: Service {
     /// managing nginx.
     private func startStatusServer(
         metrics: PicketMetrics, store: @escaping @Sendable () -> StateStore?, connections: StatusConnections,
-        events: AsyncStream<ControllerEvent>.Continuation
+        events: AsyncStream<ControllerEvent>.Continuation, hub: EventHub, logger: Logger
     ) async -> Channel? {
         let settings = initialSetup.configuration.status
         guard settings.enabled else { return nil }
         let mailbox = ControllerMailbox(events: events)
         let router = StatusRouter(
-            token: settings.token, metrics: metrics, logger: logger,
+            token: settings.token, metrics: metrics, logger: logger, events: hub,
             store: store, ask: { await mailbox.ask($0) }, command: { await mailbox.command($0, $1) })
         do {
             let channel = try await StatusServer.start(host: settings.host, port: settings.port, group: group, connections: connections) {

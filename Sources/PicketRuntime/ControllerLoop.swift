@@ -207,7 +207,7 @@ struct ControllerLoop {
             case .record(let observation):
                 ObservationLog.log(observation, to: logger)
                 metrics.observe(observation)
-                outlets.alerts?.observe(observation)
+                if let alert = Alert(observation) { outlets.alerts.raise(alert) }
                 remember(observation)
                 if case .backendsChanged(let change) = observation {
                     recentChecks.forget(change.removed)
@@ -235,7 +235,7 @@ struct ControllerLoop {
             case .applied, .unchanged:
                 outlets.metrics.fileApplied(text, at: Date().timeIntervalSince1970)
             case .failed(let error):
-                outlets.alerts?.send(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage.rawValue): \(error)",
+                outlets.alerts.raise(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage.rawValue): \(error)",
                     evidence: ["stage": error.stage.rawValue, "error": "\(error)", "reason": plan.reason.rawValue]))
             }
             events.yield(.applyFinished(report.coreOutcome(rendered: outputs)))

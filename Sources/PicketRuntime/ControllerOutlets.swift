@@ -7,7 +7,10 @@ struct ControllerOutlets: Sendable {
     var persistence: Persistence?
     /// Why the state database could not be opened, when it could not.
     var persistenceFailure: String?
-    let alerts: AlertDispatcher?
+    /// Alerts: a log line each, and webhooks when configured.
+    let alerts: Alerting
+    /// Followers of `GET /v1/events`.
+    let events: EventHub
     /// nginx's access-log datagrams, folded per backend (passive detection), when configured.
     let passive: PassiveIngest?
 }

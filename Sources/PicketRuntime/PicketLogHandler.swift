@@ -41,11 +41,17 @@ public struct PicketLogHandler: LogHandler {
             let message = event.message.description.replacingOccurrences(of: "\n", with: "\\n")
             line = "\(stamp) \(level.padding(toLength: 7, withPad: " ", startingAt: 0)) \(message)\n"
         case .json:
-            var fields: [String: String] = ["ts": JSONValue.quote(stamp), "level": JSONValue.quote(event.level.rawValue), "msg": JSONValue.quote(event.message.description)]
-            for (key, value) in merged { fields[key] = Self.json(value) }
-            line = Self.json(fields) + "\n"
+            line = Self.jsonLine(stamp: stamp, level: event.level, message: event.message.description, metadata: merged) + "\n"
         }
         sink.write(line)
+    }
+
+    /// One line of the JSON format: `ts`, `level`, `msg` and every metadata key. The event stream
+    /// (`GET /v1/events`) sends the same object.
+    static func jsonLine(stamp: String, level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+        var fields: [String: String] = ["ts": JSONValue.quote(stamp), "level": JSONValue.quote(level.rawValue), "msg": JSONValue.quote(message)]
+        for (key, value) in metadata { fields[key] = json(value) }
+        return json(fields)
     }
 
     /// An object from fields whose values are already JSON.
@@ -67,7 +73,7 @@ public struct PicketLogHandler: LogHandler {
         }
     }
 
-    private static func timestamp() -> String {
+    static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var seconds = now.tv_sec

@@ -13,6 +13,8 @@ struct StatusRouter: Sendable {
     let token: String?
     let metrics: PicketMetrics
     let logger: Logger
+    /// Followers of `GET /v1/events`.
+    let events: EventHub
     /// Reports are read straight from the state database (WAL lets reads run beside the writer); it
     /// may open after start.
     let store: @Sendable () -> StateStore?
@@ -28,6 +30,9 @@ struct StatusRouter: Sendable {
         let parts = path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
         let get = request.method == .GET
         switch (parts.count, parts.first) {
+        case (2, "v1") where parts[1] == "events":
+            guard get else { return methodNotAllowed("GET") }
+            return stream(request)
         case (1, "healthz"):
             guard get else { return methodNotAllowed("GET") }
             guard await ask(.readiness) != nil else { return error(.serviceUnavailable, "the control loop did not answer within 2s") }
@@ -90,6 +95,20 @@ struct StatusRouter: Sendable {
         case .notFound(let message)?: return error(.notFound, message)
         case .readiness?, nil: return error(.serviceUnavailable, "the control loop did not answer within 2s")
         }
+    }
+
+    /// `GET /v1/events`: the log as Server-Sent Events, from the retained recent events on (or from
+    /// after `Last-Event-ID`); 503 when `status.max_event_clients` follow it already.
+    private func stream(_ request: StatusRequest) -> StatusResponse {
+        guard events.maxClients > 0 else { return error(.serviceUnavailable, "the event stream is off (status.max_event_clients: 0)") }
+        guard let subscription = events.subscribe(after: request.lastEventID.flatMap { UInt64($0) }) else {
+            var response = error(.serviceUnavailable, "\(events.maxClients) clients follow the event stream already (status.max_event_clients)")
+            response.headers.append(("Retry-After", "10"))
+            return response
+        }
+        return StatusResponse(
+            status: .ok, contentType: "text/event-stream; charset=utf-8", body: [], headers: [("Cache-Control", "no-store"), ("X-Accel-Buffering", "no")],
+            stream: EventStreamStart(subscription: subscription, hub: events))
     }
 
     /// `GET /v1/apps/{app}/report?window=24h`: the health report over the window (default 24h).

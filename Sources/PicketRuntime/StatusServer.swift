@@ -39,16 +39,26 @@ struct StatusRequest: Sendable {
     let method: HTTPMethod
     let uri: String
     let authorization: String?
+    /// The id of the last event a reconnecting `EventSource` got.
+    var lastEventID: String? = nil
     let remote: String
     let bodyTooLarge: Bool
 }
 
-/// One answer: status, JSON or text body, extra headers.
+/// One answer: status, JSON or text body, extra headers; or the start of an event stream, which
+/// keeps the connection open.
 struct StatusResponse: Sendable {
     let status: HTTPResponseStatus
     let contentType: String
     let body: [UInt8]
     var headers: [(String, String)] = []
+    var stream: EventStreamStart? = nil
+}
+
+/// The client an event stream response hands its connection to.
+struct EventStreamStart: Sendable {
+    let subscription: EventSubscription
+    let hub: EventHub
 }
 
 private final class StatusHTTPHandler: ChannelInboundHandler {
@@ -91,19 +101,49 @@ private final class StatusHTTPHandler: ChannelInboundHandler {
             connections.answering(context.channel)
             let request = StatusRequest(
                 method: head.method, uri: head.uri, authorization: head.headers.first(name: "Authorization"),
+                lastEventID: head.headers.first(name: "Last-Event-ID"),
                 remote: context.remoteAddress.map { "\($0.ipAddress ?? "unix"):\($0.port ?? 0)" } ?? "unknown", bodyTooLarge: bodyBytes > StatusServer.maxBody)
             let channel = context.channel
             let route = route
             Task {
                 let response = await route(request)
-                var headers = HTTPHeaders([
-                    ("Content-Type", response.contentType), ("Content-Length", "\(response.body.count)"), ("Connection", "close"),
-                ])
-                for (name, value) in response.headers { headers.add(name: name, value: value) }
-                channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)), promise: nil)
-                channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))), promise: nil)
-                channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in channel.close(promise: nil) }
+                StatusResponseWriter.write(response, remote: request.remote, on: channel)
             }
         }
+    }
+}
+
+/// Writes an answer: a whole one, then the connection is closed; or the head of an event stream, and
+/// the connection goes to an `EventStreamHandler`.
+private enum StatusResponseWriter {
+    static func write(_ response: StatusResponse, remote: String, on channel: Channel) {
+        if let stream = response.stream {
+            startStream(stream, response: response, remote: remote, on: channel)
+            return
+        }
+        var headers = HTTPHeaders([
+            ("Content-Type", response.contentType), ("Content-Length", "\(response.body.count)"), ("Connection", "close"),
+        ])
+        for (name, value) in response.headers { headers.add(name: name, value: value) }
+        channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)), promise: nil)
+        channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))), promise: nil)
+        channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// Answers with the stream's head (chunked, never cached, not buffered by a proxy in front) and
+    /// hands the connection to an `EventStreamHandler`.
+    private static func startStream(_ stream: EventStreamStart, response: StatusResponse, remote: String, on channel: Channel) {
+        var headers = HTTPHeaders([("Content-Type", response.contentType)])
+        for (name, value) in response.headers { headers.add(name: name, value: value) }
+        let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)
+        channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(EventStreamHandler.sendBuffer))
+            .flatMap { channel.writeAndFlush(HTTPServerResponsePart.head(head)) }
+            .flatMapThrowing {
+                try channel.pipeline.syncOperations.addHandler(EventStreamHandler(subscription: stream.subscription, hub: stream.hub, remote: remote))
+            }
+            .whenFailure { _ in
+                stream.hub.unsubscribe(stream.subscription)
+                channel.close(promise: nil)
+            }
     }
 }

@@ -76,6 +76,7 @@ import Testing
             #expect(delivered["event"] as? String == "circuit_opened")
             #expect(delivered["signature_ok"] as? Bool == true, "the receiver checks the HMAC-SHA256 of the body with the shared secret")
             #expect(delivered["team"] as? String == "platform")
+            #expect(stack.logContains("alert circuit_opened (warning): circuit opened for web/\(stack.backends[1].address)"))
         }
         await receiver.stop()
     }

@@ -4,12 +4,15 @@ enum OperationsKeys {
 
     static let probes = ConfigSection("probes", [maxConcurrent])
 
-    static let statusEnabled = ConfigKey("enabled", .boolean, .value("true"), "serve /healthz, /readyz, /metrics and /v1")
+    static let statusEnabled = ConfigKey("enabled", .boolean, .value("true"), "serve /healthz, /readyz, /metrics and /v1 (with /v1/events)")
     static let listen = ConfigKey("listen", .address, .value("127.0.0.1:9180"), "host:port; beyond loopback, reads are open to anyone who reaches it")
     static let token = ConfigKey(
         "token", .text, .none, "bearer token for drain/undrain/reset, at least 16 characters; PICKET_STATUS_TOKEN wins")
 
-    static let status = ConfigSection("status", [statusEnabled, listen, token])
+    static let maxEventClients = ConfigKey(
+        "max_event_clients", .integer(0...64), .value("8"), "clients of GET /v1/events at once (each open dashboard is one); 0 turns the stream off")
+
+    static let status = ConfigSection("status", [statusEnabled, listen, token, maxEventClients])
 
     static let stateEnabled = ConfigKey("enabled", .boolean, .value("true"), "remember backend state across restarts")
     static let statePath = ConfigKey("path", .path, .derived("beside the config: picket.yaml → picket.state.db"), "the SQLite database")

@@ -28,6 +28,9 @@ enum MetricHelp {
         "picket_status_auth_failures_total": "Status API operator requests refused for the token, by reason: missing, wrong, disabled.",
         "picket_webhook_deliveries_total": "Webhook delivery outcomes, by URL and result: delivered, failed_attempt, gave_up, dropped.",
         "picket_persistence_up": "1 while the state database is written successfully, else 0.",
+        "picket_event_stream_clients": "Clients following GET /v1/events now.",
+        "picket_event_stream_dropped_total": "Events not delivered to a slow /v1/events client (its buffer was full); the client is told how many.",
+        "picket_event_stream_cut_off_total": "/v1/events clients disconnected because they accepted nothing while events waited.",
     ]
 
     /// The registry's exposition with a `# HELP` line before each family's `# TYPE` line.

@@ -23,6 +23,9 @@ extension PicketMetrics {
         for reason in AuthFailure.allCases { counter("picket_status_auth_failures_total", [("reason", reason.rawValue)]) }
         for fault in LocalFault.allCases { counter("picket_probe_local_failures_total", [("fault", fault.rawValue)]) }
         _ = Meter(label: "picket_last_apply_success_timestamp_seconds", dimensions: [], factory: factory)
+        _ = Meter(label: "picket_event_stream_clients", dimensions: [], factory: factory)
+        counter("picket_event_stream_dropped_total")
+        counter("picket_event_stream_cut_off_total")
         for app in configuration.apps {
             let name = ("app", app.name.description)
             _ = Meter(label: "picket_app_all_down", dimensions: [name], factory: factory)
@@ -82,3 +85,16 @@ enum WebhookResult: String, CaseIterable, Sendable {
     case dropped
 }
 
+extension PicketMetrics {
+    func eventClients(_ count: Int) {
+        Meter(label: "picket_event_stream_clients", dimensions: [], factory: factory).set(Double(count))
+    }
+
+    func eventsDropped(_ count: Int) {
+        Counter(label: "picket_event_stream_dropped_total", dimensions: [], factory: factory).increment(by: count)
+    }
+
+    func eventClientCutOff() {
+        Counter(label: "picket_event_stream_cut_off_total", dimensions: [], factory: factory).increment()
+    }
+}
