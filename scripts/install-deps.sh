@@ -22,6 +22,8 @@ command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 /usr/bin/python3 -c "import jsonschema" >/dev/null 2>&1 || missing+=(python3-jsonschema)
 # The HTTPS webhook test makes its test CA with openssl.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The dashboard test drives a real headless Chromium (the DevTools protocol over a pipe, from Python).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # The metrics test checks /metrics with the reference Prometheus text-format parser.
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || missing+=(python3-prometheus-client)
 # Debian packages a caller needs beyond these, e.g. EXTRA_PACKAGES=haproxy for scripts/bench-failover.sh,

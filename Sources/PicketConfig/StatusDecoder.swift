@@ -50,7 +50,7 @@ struct StatusDecoder {
     private func exposure(_ settings: StatusSettings) -> String {
         let actions = settings.token == nil
             ? "drain, undrain and reset are refused (no token is set)" : "drain, undrain and reset need the token"
-        return "warning: listens beyond loopback on \(settings.host):\(settings.port): GET /healthz, /readyz, /metrics, /v1/apps and /v1/events "
+        return "warning: listens beyond loopback on \(settings.host):\(settings.port): the dashboard, GET /healthz, /readyz, /metrics, /v1/apps, /v1/overview and /v1/events "
             + "(every backend's address, health, last checks, reports and log events) are open to anyone who can reach it; \(actions). "
             + "Keep it on 127.0.0.1 or behind a firewall"
     }

@@ -139,6 +139,7 @@ public struct HTTPTransport: Sendable {
 /// A whole response.
 public struct HTTPResponse: Sendable {
     public let status: Int
+    public var headers = HTTPHeaders()
     public let body: [UInt8]
 
     public var text: String { String(decoding: body, as: UTF8.self) }
@@ -165,6 +166,7 @@ private final class ResponseCollector: ChannelInboundHandler {
 
     private let promise: EventLoopPromise<HTTPResponse>
     private var status = 0
+    private var headers = HTTPHeaders()
     private var body = ByteBuffer()
 
     init(promise: EventLoopPromise<HTTPResponse>) {
@@ -175,10 +177,11 @@ private final class ResponseCollector: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             status = Int(head.status.code)
+            headers = head.headers
         case .body(var part):
             body.writeBuffer(&part)
         case .end:
-            promise.succeed(HTTPResponse(status: status, body: Array(buffer: body)))
+            promise.succeed(HTTPResponse(status: status, headers: headers, body: Array(buffer: body)))
             context.close(promise: nil)
         }
     }

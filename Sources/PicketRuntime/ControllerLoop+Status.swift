@@ -6,6 +6,8 @@ import PicketCore
 extension ControllerLoop {
     func answer(_ query: StatusQuery, now: Instant) -> StatusAnswer {
         switch query {
+        case .overview:
+            return overview(now: now)
         case .readiness:
             return readinessAnswer(now: now)
         case .apps:
@@ -16,15 +18,26 @@ extension ControllerLoop {
             })
         case .app(let name):
             guard let app = core.apps.first(where: { $0.name == name }) else { return .notFound("no app '\(name)'") }
-            let backends = core.backends.filter { $0.id.app == name }.map { document(for: $0, now: now) }
-            return .app(AppDocument(
-                name: name.description, balance: app.balance.description, whenAllDown: app.whenAllDown.rawValue, docker: app.docker != nil,
-                backends: backends))
+            return .app(document(for: app, backends: core.backends, now: now))
         case .backend(let id):
             guard core.apps.contains(where: { $0.name == id.app }) else { return .notFound("no app '\(id.app)'") }
             guard let backend = core.backends.first(where: { $0.id == id }) else { return .notFound("no backend '\(id.address)' in app '\(id.app)'") }
             return .backend(document(for: backend, now: now))
         }
+    }
+
+    /// The dashboard's document: every backend with only its last check, so that a page that asks
+    /// every few seconds costs little even with thousands of backends.
+    func overview(now: Instant) -> StatusAnswer {
+        guard case .readiness(let ready, let reason) = readinessAnswer(now: now) else { preconditionFailure() }
+        let date = Date()
+        let backends = core.backends
+        return .overview(OverviewDocument(
+            version: PicketVersion.current, startedAt: ISO8601DateFormatter().string(from: activity.startedAt),
+            uptimeSeconds: (date.timeIntervalSince(activity.startedAt) * 10).rounded() / 10, ready: ready, readiness: reason,
+            lastApply: activity.lastApply.map { ApplyDocument($0.outcome, at: $0.at, now: date) }, reloads: activity.reloads,
+            checksPerSecond: (activity.checksPerSecond(at: now) * 10).rounded() / 10, eventClients: outlets.events.clientCount,
+            apps: core.apps.map { document(for: $0, backends: backends, now: now, checks: 1) }))
     }
 
     mutating func execute(_ action: OperatorAction, on id: BackendID, now: Instant) -> OperatorAnswer {
@@ -46,10 +59,16 @@ extension ControllerLoop {
         return .done(document(for: backend, now: now))
     }
 
-    private func document(for backend: BackendSnapshot, now: Instant) -> BackendDocument {
+    private func document(for app: AppSpec, backends: [BackendSnapshot], now: Instant, checks: Int = RecentChecks.kept) -> AppDocument {
+        AppDocument(
+            name: app.name.description, balance: app.balance.description, whenAllDown: app.whenAllDown.rawValue, docker: app.docker != nil,
+            backends: backends.filter { $0.id.app == app.name }.map { document(for: $0, now: now, checks: checks) })
+    }
+
+    private func document(for backend: BackendSnapshot, now: Instant, checks: Int = RecentChecks.kept) -> BackendDocument {
         let traffic = outlets.passive?.traffic(backend.id)
         return BackendDocument(
             backend, why: Why.text(backend, now: now) + (traffic.map { "; live traffic: \(Why.traffic($0))" } ?? ""),
-            checks: recentChecks.documents(for: backend.id), traffic: traffic, now: now)
+            checks: recentChecks.documents(for: backend.id, limit: checks), traffic: traffic, now: now)
     }
 }

@@ -15,6 +15,8 @@ struct ControllerLoop {
     var recentChecks = RecentChecks()
     /// What `/readyz` says beyond the core's own facts: failing applies, probes Picket could not make.
     var readiness = Readiness()
+    /// What the dashboard's header says: start, last apply, reloads, checks per second.
+    var activity = Activity()
     /// Where the loop's news goes besides the log: metrics, the state database, alerts, Docker.
     var outlets: ControllerOutlets
     var metrics: PicketMetrics { outlets.metrics }
@@ -91,6 +93,7 @@ struct ControllerLoop {
         case .probes(let batch):
             var effects: [Effect] = []
             let date = Date()
+            activity.checked(batch.count, at: now)
             for (report, timing) in batch {
                 if let warning = lag.record(timing, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
                 recentChecks.record(report, at: date)
@@ -114,6 +117,7 @@ struct ControllerLoop {
         case .applyFinished(let outcome):
             applyTask = nil
             readiness.applyFinished(outcome, at: now)
+            activity.applyFinished(outcome, at: Date())
             perform(core.applyFinished(outcome, now: now))
         case .reloadRequested:
             reloadConfig(now: now)

@@ -13,9 +13,9 @@ struct RecentChecks {
         checks[report.backend, default: []].append((date, report.outcome), keepingLast: Self.kept)
     }
 
-    /// Newest first.
-    func documents(for id: BackendID) -> [CheckDocument] {
-        (checks[id] ?? []).reversed().map { CheckDocument($0.1, at: $0.0) }
+    /// Newest first, at most `limit`.
+    func documents(for id: BackendID, limit: Int = kept) -> [CheckDocument] {
+        (checks[id] ?? []).reversed().prefix(limit).map { CheckDocument($0.1, at: $0.0) }
     }
 
     /// Drops backends that no longer exist.

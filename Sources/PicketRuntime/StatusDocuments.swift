@@ -31,6 +31,8 @@ public struct BackendDocument: Codable, Sendable {
     public let drain: String
     public let consecutiveSuccesses: Int
     public let consecutiveFailures: Int
+    /// What the counts move toward: passes to come back, failures to go out, failures to open the circuit.
+    public let thresholds: ThresholdsDocument?
     /// Re-ejections soon after a readmission still counted against it (flap damping).
     public let flaps: Int
     /// While it ramps up after rejoining (slow start): the weight step, of `slow_start_steps`.
@@ -44,6 +46,12 @@ public struct BackendDocument: Codable, Sendable {
     public let lastChecks: [CheckDocument]
     /// Live traffic through nginx over the last ten seconds (passive detection), when nginx reports it.
     public let traffic: TrafficSummary?
+}
+
+public struct ThresholdsDocument: Codable, Sendable {
+    public let success: Int
+    public let failure: Int
+    public let circuit: Int
 }
 
 public struct CheckDocument: Codable, Sendable {
@@ -99,6 +107,9 @@ extension BackendDocument {
         drain = backend.instance.drain ? DrainSource.config.rawValue : (backend.operatorDrained ? DrainSource.operator.rawValue : "none")
         consecutiveSuccesses = backend.state.consecutiveSuccesses
         consecutiveFailures = backend.state.consecutiveFailures
+        thresholds = ThresholdsDocument(
+            success: backend.check.successThreshold, failure: min(backend.check.failureThreshold, backend.circuit.failureThreshold),
+            circuit: backend.circuit.failureThreshold)
         flaps = backend.state.flaps
         slowStartStep = backend.rampStep
         sinceSeconds = ((now - backend.state.since).milliseconds).rounded() / 1000

@@ -7,6 +7,8 @@ enum StatusQuery: Sendable {
     case apps
     case app(AppName)
     case backend(BackendID)
+    /// Picket's own state and every app, for the dashboard.
+    case overview
 }
 
 enum StatusAnswer: Sendable {
@@ -14,6 +16,7 @@ enum StatusAnswer: Sendable {
     case apps([AppSummary])
     case app(AppDocument)
     case backend(BackendDocument)
+    case overview(OverviewDocument)
     case notFound(String)
 }
 

@@ -30,9 +30,15 @@ struct StatusRouter: Sendable {
         let parts = path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
         let get = request.method == .GET
         switch (parts.count, parts.first) {
+        case (0, _), (1, "dashboard.css"), (1, "dashboard.js"):
+            guard get else { return methodNotAllowed("GET") }
+            return Dashboard.asset(parts.first ?? "")
         case (2, "v1") where parts[1] == "events":
             guard get else { return methodNotAllowed("GET") }
             return stream(request)
+        case (2, "v1") where parts[1] == "overview":
+            guard get else { return methodNotAllowed("GET") }
+            return await read(.overview)
         case (1, "healthz"):
             guard get else { return methodNotAllowed("GET") }
             guard await ask(.readiness) != nil else { return error(.serviceUnavailable, "the control loop did not answer within 2s") }
@@ -92,6 +98,7 @@ struct StatusRouter: Sendable {
         case .apps(let apps)?: return json(.ok, ["apps": apps])
         case .app(let app)?: return json(.ok, app)
         case .backend(let backend)?: return json(.ok, backend)
+        case .overview(let overview)?: return json(.ok, overview)
         case .notFound(let message)?: return error(.notFound, message)
         case .readiness?, nil: return error(.serviceUnavailable, "the control loop did not answer within 2s")
         }

@@ -101,7 +101,7 @@ import Testing
         let open = try ConfigLoader.read(app + "status: {listen: 0.0.0.0:9180}\n", file: "picket.yaml", baseDirectory: "/etc/picket")
         let warning = try #require(open.warnings.first)
         #expect(warning.description.hasPrefix("picket.yaml:5:18: status.listen: warning: listens beyond loopback on 0.0.0.0:9180"))
-        #expect(warning.message.contains("GET /healthz, /readyz, /metrics, /v1/apps and /v1/events") && warning.message.contains("refused (no token is set)"))
+        #expect(warning.message.contains("the dashboard, GET /healthz, /readyz, /metrics, /v1/apps, /v1/overview and /v1/events") && warning.message.contains("refused (no token is set)"))
         for loopback in ["127.0.0.1:9180", "\"[::1]:9180\"", "localhost:9180", "127.0.0.2:1"] {
             let quiet = try ConfigLoader.read(app + "status: {listen: \(loopback)}\n", file: "picket.yaml", baseDirectory: "/etc/picket")
             #expect(quiet.warnings.isEmpty, "\(loopback)")

@@ -4,7 +4,7 @@ enum OperationsKeys {
 
     static let probes = ConfigSection("probes", [maxConcurrent])
 
-    static let statusEnabled = ConfigKey("enabled", .boolean, .value("true"), "serve /healthz, /readyz, /metrics and /v1 (with /v1/events)")
+    static let statusEnabled = ConfigKey("enabled", .boolean, .value("true"), "serve the dashboard, /healthz, /readyz, /metrics and /v1")
     static let listen = ConfigKey("listen", .address, .value("127.0.0.1:9180"), "host:port; beyond loopback, reads are open to anyone who reaches it")
     static let token = ConfigKey(
         "token", .text, .none, "bearer token for drain/undrain/reset, at least 16 characters; PICKET_STATUS_TOKEN wins")
