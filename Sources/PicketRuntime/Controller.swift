@@ -34,7 +34,11 @@ public final class Controller: Service {
         let (events, continuation) = AsyncStream.makeStream(of: ControllerEvent.self)
         let metrics = PicketMetrics()
         metrics.configured(initialSetup.configuration)
-        let hub = EventHub(maxClients: initialSetup.configuration.status.maxEventClients, metrics: metrics, logger: self.logger)
+        let budget = DescriptorBudget.current
+        // Event streams hold their connections for as long as they follow: at most half of the status
+        // connections the descriptor budget allows, so /healthz and the API always have room.
+        let hub = EventHub(
+            maxClients: min(initialSetup.configuration.status.maxEventClients, budget.statusConnections / 2), metrics: metrics, logger: self.logger)
         let logger = self.logger.tapped(by: hub)
         let alerts = Alerting(
             dispatcher: initialSetup.configuration.alerts.webhooks.isEmpty
@@ -64,7 +68,6 @@ public final class Controller: Service {
         let outlets = ControllerOutlets(
             docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts, events: hub,
             passive: passive?.ingest)
-        let budget = DescriptorBudget.current
         var loop = try ControllerLoop(
             setup: initialSetup, configPath: configPath, logger: logger, events: continuation, outlets: outlets, seed: seed,
             budget: budget)

@@ -3,7 +3,8 @@
 "use strict";
 
 const POLL_MS = 5000;           // last checks and counts change with every probe: refresh this often
-const MIN_REFRESH_MS = 250;     // events trigger a refresh at most this often
+const MIN_REFRESH_MS = 250;     // events trigger a refresh at most this often, and never more than a
+                                // fifth of the time goes to refreshing (a large fleet's document is big)
 const FEED_LENGTH = 200;        // events kept in the feed; older ones are removed from the page
 
 let token = null;               // the operator token: in this variable only, never stored
@@ -12,6 +13,7 @@ let fetchedAt = 0;
 let refreshing = false;
 let refreshAgain = false;
 let lastRefresh = 0;
+let lastDuration = 0;
 const rows = new Map();         // "app/backend" -> row elements
 const sections = new Map();     // app -> section elements
 
@@ -212,7 +214,7 @@ async function refresh() {
   if (refreshing) { refreshAgain = true; return; }
   refreshing = true;
   try {
-    const wait = lastRefresh + MIN_REFRESH_MS - Date.now();
+    const wait = lastRefresh + Math.max(MIN_REFRESH_MS, 4 * lastDuration) - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     lastRefresh = Date.now();
     const response = await fetch("v1/overview", { cache: "no-store" });
@@ -220,6 +222,7 @@ async function refresh() {
     overview = await response.json();
     fetchedAt = Date.now();
     render();
+    lastDuration = Date.now() - lastRefresh;
   } catch (error) {
     notice(`Picket did not answer: ${error.message}`, true);
   } finally {

@@ -31,6 +31,10 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        guard context.channel.isActive else {
+            hub.unsubscribe(subscription)
+            return
+        }
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
         subscription.attach(
