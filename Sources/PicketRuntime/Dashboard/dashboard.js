@@ -15,6 +15,7 @@ let refreshAgain = false;
 let lastRefresh = 0;
 let lastDuration = 0;
 const rows = new Map();         // "app/backend" -> row elements
+const buttons = new Map();      // "app/backend" -> its drain button
 const sections = new Map();     // app -> section elements
 
 const $ = (id) => document.getElementById(id);
@@ -114,17 +115,22 @@ function trafficCell(b) {
   return el("td", { class: "num" }, `${rate} req/s`, el("div", { class: "small" }, `${errors} % 5xx${p99}`));
 }
 
+// Each backend keeps one button across refreshes: a refresh that replaced it between the press and the
+// release of the mouse would swallow the click.
 function actionCell(b) {
-  const drained = b.drain === "operator";
-  const button = el("button", { class: "drain", type: "button", "data-action": drained ? "undrain" : "drain" }, drained ? "Undrain" : "Drain");
-  if (b.drain === "config") {
-    button.disabled = true;
-    button.title = "drained in the config file: change it there and send SIGHUP";
-  } else if (!token) {
-    button.disabled = true;
-    button.title = "enter the operator token above to drain or undrain";
+  const key = `${b.app}/${b.address}`;
+  let button = buttons.get(key);
+  if (!button) {
+    button = el("button", { class: "drain", type: "button" });
+    button.addEventListener("click", () => act(b.app, b.address, button.dataset.action));
+    buttons.set(key, button);
   }
-  button.addEventListener("click", () => act(b.app, b.address, button.dataset.action));
+  const drained = b.drain === "operator";
+  button.dataset.action = drained ? "undrain" : "drain";
+  button.textContent = drained ? "Undrain" : "Drain";
+  button.disabled = b.drain === "config" || !token;
+  button.title = b.drain === "config" ? "drained in the config file: change it there and send SIGHUP"
+    : (token ? "" : "enter the operator token above to drain or undrain");
   return el("td", {}, button);
 }
 
@@ -133,13 +139,27 @@ function columns(app) {
   return { container: app.backends.some((b) => b.container), traffic: app.backends.some((b) => b.traffic) };
 }
 
+// Flap damping and slow start, shown only while they hold the backend back.
+function dampingChips(b) {
+  const chips = [];
+  if (b.flaps > 0) {
+    chips.push(el("span", { class: "chip flaps", title: "re-ejected soon after returning: it must pass longer to return (circuit.hold_down)" },
+      `${b.flaps} flap${b.flaps === 1 ? "" : "s"}`));
+  }
+  if (b.slow_start_step !== null && b.slow_start_step !== undefined) {
+    chips.push(el("span", { class: "chip slow-start", title: "ramping up to its full weight after rejoining (slow_start)" },
+      `slow start, step ${b.slow_start_step}`));
+  }
+  return chips;
+}
+
 function rowFor(b, shown) {
   const since = b.since_seconds;
   const rotation = b.in_rotation ? el("span", { class: "chip in" }, "in") : el("span", { class: "chip out" }, "out");
   return el("tr", { class: "backend " + stateClass(b), "data-backend": `${b.app}/${b.address}`, "data-rotation": b.in_rotation ? "in" : "out" },
     el("td", {}, b.address),
     el("td", { class: "state" }, rotation, el("span", { class: "chip" }, b.phase), el("span", { class: "chip" }, `circuit ${b.circuit.replace("_", "-")}`),
-      el("div", { class: "small reason" }, b.rotation_reason)),
+      ...dampingChips(b), el("div", { class: "small reason" }, b.rotation_reason)),
     el("td", { class: "num since", "data-since": String(since) }, duration(since + elapsed())),
     progressCell(b),
     checkCell(b),
@@ -197,7 +217,7 @@ function render() {
       rows.set(key, fresh);
     }
   }
-  for (const [key, row] of rows) if (!seenRows.has(key)) { row.remove(); rows.delete(key); }
+  for (const [key, row] of rows) if (!seenRows.has(key)) { row.remove(); rows.delete(key); buttons.delete(key); }
   for (const [name, section] of sections) if (!seenApps.has(name)) { section.remove(); sections.delete(name); }
   main.replaceChildren(...ordered);
 }
