@@ -13,7 +13,7 @@ final class BrowserDriver {
     init() async throws {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("picket-browser-\(UUID().uuidString.prefix(8)).log").path
         let process = try ChildProcess(["/usr/bin/python3", Self.script, "chromium"], logPath: log)
-        guard await eventually(timeout: .seconds(30), { process.logContains("browser control on ") }),
+        guard await eventually(timeout: .seconds(60), { process.logContains("browser control on ") }),
             let port = process.log.split(separator: "\n").first.flatMap({ Int($0.split(separator: " ").last ?? "") })
         else {
             await process.stop()

@@ -103,6 +103,18 @@ import Testing
         #expect(complaints.isEmpty, "systemd-analyze verify warns: \(complaints)")
     }
 
+    @Test func shellCompletionsAreGeneratedForBashZshAndFishAndBashParsesItsOwn() async throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let result = await picket("--generate-completion-script", shell)
+            #expect(result.succeeded && result.output.contains("drain") && result.output.contains("undrain"), "\(shell): \(result.summary)")
+        }
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("picket-completion-\(UUID().uuidString.prefix(8)).bash").path
+        try await picket("--generate-completion-script", "bash").output.write(toFile: script, atomically: true, encoding: .utf8)
+        defer { unlink(script) }
+        let parsed = await CommandRunner.run(["/bin/bash", "-n", script], timeout: .seconds(30))
+        #expect(parsed.succeeded, "bash -n: \(parsed.summary)")
+    }
+
     @Test func withoutConfigTheDefaultPathIsReadAndNamed() async throws {
         let result = await CommandRunner.run(["/usr/bin/env", "PICKET_CONFIG=/nonexistent/picket.yaml", Self.binary, "validate"], timeout: .seconds(30))
         #expect(result.status == 1)
