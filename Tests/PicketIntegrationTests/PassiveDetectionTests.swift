@@ -73,6 +73,8 @@ import Testing
         let stack = try await PassiveStack(health: Self.quietHealth, passive: "{consecutive_5xx: 5, base_ejection_time: 6s}")
         defer { Task { await stack.shutdown() } }
         let b = stack.backends[1]
+        let events = EventStreamClient(port: stack.api.port)
+        defer { events.stop() }
         b.trafficBehaviour = .answer(status: 500, body: "broken\n")
         let ejectedLine = "backend web/\(b.address) ejected: "
         var errors = 0, sent = 0
@@ -92,6 +94,9 @@ import Testing
         #expect((document.object["why"] as? String)?.contains("ejected by live traffic") == true)
         #expect((document.object["traffic"] as? [String: Any])?["requests"] as? Int ?? 0 >= 5)
         #expect(await stack.metric("picket_passive_ejections_total{app=\"web\",rule=\"consecutive_5xx\"}") == 1)
+        #expect(await eventually(timeout: .seconds(10)) {
+            events.first("passive_ejection") { $0["backend"] as? String == b.address && $0["rule"] as? String == "consecutive_5xx" } != nil
+        }, "the event stream (and so the dashboard) shows the ejection: \(events.events.map(\.name))")
 
         b.trafficBehaviour = nil
         #expect(await eventually(timeout: .seconds(10)) { stack.nginx.output.contains(b.address) }, "readmitted after its ejection time, its checks passing")
