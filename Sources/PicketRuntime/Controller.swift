@@ -35,11 +35,14 @@ public final class Controller: Service {
         let metrics = PicketMetrics()
         metrics.configured(initialSetup.configuration)
         let budget = DescriptorBudget.current
-        // Event streams hold their connections for as long as they follow: at most half of the status
-        // connections the descriptor budget allows, so /healthz and the API always have room.
-        let hub = EventHub(
-            maxClients: min(initialSetup.configuration.status.maxEventClients, budget.statusConnections / 2), metrics: metrics, logger: self.logger)
+        let configuredClients = initialSetup.configuration.status.maxEventClients
+        let hub = EventHub(maxClients: budget.eventClients(configured: configuredClients), metrics: metrics, logger: self.logger)
         let logger = self.logger.tapped(by: hub)
+        if hub.maxClients < configuredClients {
+            logger.warning(
+                "status.max_event_clients is \(configuredClients) but the open-file limit \(budget.limit) leaves room for \(budget.statusConnections) status connections; at most \(hub.maxClients) follow the event stream, so that /healthz and the API keep room",
+                metadata: ["event": "event_clients_budget", "configured": "\(configuredClients)", "allowed": "\(hub.maxClients)"])
+        }
         let alerts = Alerting(
             dispatcher: initialSetup.configuration.alerts.webhooks.isEmpty
                 ? nil : AlertDispatcher(settings: initialSetup.configuration.alerts, group: group, logger: logger, metrics: metrics),

@@ -23,4 +23,9 @@ struct DescriptorBudget: Hashable, Sendable {
     /// Keep-alive connections (`health_check.reuse_connection`) kept between checks: what is left once
     /// `probes` checks are in flight.
     func idleConnections(probes: Int) -> Int { max(0, limit - Self.reserve - statusConnections - probes) }
+
+    /// Clients of `GET /v1/events` at once: the configured number, or half the status connections when
+    /// that is less. A follower holds its connection for as long as it follows, and `/healthz`, `/readyz`
+    /// and the API must always find room.
+    func eventClients(configured: Int) -> Int { min(configured, statusConnections / 2) }
 }

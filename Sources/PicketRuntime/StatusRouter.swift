@@ -105,11 +105,12 @@ struct StatusRouter: Sendable {
     }
 
     /// `GET /v1/events`: the log as Server-Sent Events, from the retained recent events on (or from
-    /// after `Last-Event-ID`); 503 when `status.max_event_clients` follow it already.
+    /// after `Last-Event-ID`); 503 when as many clients follow it as the hub admits (`status.max_event_clients`,
+    /// fewer under a low open-file limit).
     private func stream(_ request: StatusRequest) -> StatusResponse {
         guard events.maxClients > 0 else { return error(.serviceUnavailable, "the event stream is off (status.max_event_clients: 0)") }
         guard let subscription = events.subscribe(after: request.lastEventID.flatMap { UInt64($0) }) else {
-            var response = error(.serviceUnavailable, "\(events.maxClients) clients follow the event stream already (status.max_event_clients)")
+            var response = error(.serviceUnavailable, "\(events.maxClients) clients follow the event stream already (status.max_event_clients, within the open-file limit)")
             response.headers.append(("Retry-After", "10"))
             return response
         }

@@ -49,4 +49,11 @@ import Testing
         hub.unsubscribe(back)
         #expect(ids(hub.subscribe(after: 9_999)) == (51...150).map(String.init), "an id from before a restart replays everything retained")
     }
+
+    @Test func eventClientsNeverTakeMoreThanHalfTheStatusConnectionsTheOpenFileLimitAllows() {
+        #expect(DescriptorBudget(limit: 1024).eventClients(configured: 8) == 8)
+        #expect(DescriptorBudget(limit: 96).eventClients(configured: 8) == 2, "(96 - 64) / 8 = 4 status connections, 2 of them for the stream")
+        #expect(DescriptorBudget(limit: 1_048_576).eventClients(configured: 64) == 64)
+        #expect(DescriptorBudget(limit: 1024).eventClients(configured: 0) == 0, "0 keeps the stream off")
+    }
 }

@@ -4,8 +4,13 @@ import PicketTestSupport
 import Testing
 
 /// `GET /v1/events` against a real nginx and real backends.
+///
+/// Waits that are no goal of their own (a client connected, a log line written) poll for up to `patience`, for
+/// a loaded 2-core machine; the goals of issue 16 keep their bounds: an event reaches a client within 1 s
+/// of its log line, and an ejection is not held up by a client that never reads.
 @Suite(.serialized) struct EventStreamTests {
     static let token = "test-token-0123456789"
+    static let patience = Duration.seconds(30)
 
     func withStream(_ body: (Stack, StatusAPI) async throws -> Void) async throws {
         let port = freePort()
@@ -19,10 +24,10 @@ import Testing
         try await withStream { stack, api in
             let client = EventStreamClient(port: api.port)
             defer { client.stop() }
-            #expect(await eventually(timeout: .seconds(3)) { client.first("first_round") != nil }, "a new client gets the recent events first")
+            #expect(await eventually(timeout: Self.patience) { client.first("first_round") != nil }, "a new client gets the recent events first")
             let c = stack.backends[2].address
             try await stack.backends[2].stop()
-            #expect(await eventually(timeout: .seconds(3)) { stack.logContains("backend web/\(c) leaves rotation") })
+            #expect(await eventually(timeout: Self.patience) { stack.logContains("backend web/\(c) leaves rotation") })
             #expect(await eventually(timeout: .seconds(1)) { client.first("rotation_left") { $0["backend"] as? String == c } != nil },
                 "the rotation change reaches the client within 1 s of the log line")
             let left = try #require(client.first("rotation_left") { $0["backend"] as? String == c })
@@ -33,7 +38,7 @@ import Testing
             if let stamped = (left.object["ts"] as? String).flatMap(formatter.date(from:)) {
                 print("event stream: rotation_left read \(Int((left.receivedAt.timeIntervalSince(stamped) * 1000).rounded())) ms after it was logged")
             }
-            #expect(await eventually(timeout: .seconds(2)) {
+            #expect(await eventually(timeout: Self.patience) {
                 client.first("apply") { ($0["upstream_changes"] as? [[String: Any]])?.contains { $0["backend"] as? String == c && $0["change"] as? String == "removed" } == true } != nil
             }, "the apply event carries its upstream changes")
             let apply = try #require(client.first("apply") { $0["result"] as? String == "applied" && $0["upstream_changes"] != nil })
@@ -47,7 +52,7 @@ import Testing
         try await withStream { stack, api in
             let clients = (0..<3).map { _ in EventStreamClient(port: api.port) }
             defer { clients.forEach { $0.stop() } }
-            #expect(await eventually(timeout: .seconds(3)) { clients.allSatisfy { !$0.events.isEmpty } })
+            #expect(await eventually(timeout: Self.patience) { clients.allSatisfy { !$0.events.isEmpty } })
             let refused = try await api.send(.GET, "/v1/events")
             #expect(refused.status == 503 && refused.text.contains("3 clients follow the event stream already"), "\(refused.text)")
             let metrics = try await api.send(.GET, "/metrics").text
@@ -60,7 +65,7 @@ import Testing
             let silent = try SilentClient(port: api.port)
             let reader = EventStreamClient(port: api.port)
             defer { reader.stop() }
-            #expect(await eventually(timeout: .seconds(3)) {
+            #expect(await eventually(timeout: Self.patience) {
                 (try? await api.send(.GET, "/metrics").text.contains("picket_event_stream_clients 2")) == true
             })
             // Each refused drain of an unknown backend is one audit line, so one event: enough of them to
@@ -73,14 +78,14 @@ import Testing
             let interval = Duration.milliseconds(500), failureThreshold = 2
             #expect(await eventually(timeout: interval * failureThreshold + .seconds(1)) { !stack.nginx.output.contains(b.address) },
                 "the ejection is not held up by the client that never reads")
-            #expect(await eventually(timeout: .seconds(2)) { reader.first("rotation_left") { $0["backend"] as? String == b.address } != nil },
+            #expect(await eventually(timeout: Self.patience) { reader.first("rotation_left") { $0["backend"] as? String == b.address } != nil },
                 "a client that reads still gets the rotation change")
             _ = await flood.value
-            #expect(await eventually(timeout: .seconds(15)) { stack.logContains("event stream client 127.0.0.1:") && stack.logContains("cut off") },
+            #expect(await eventually(timeout: Self.patience) { stack.logContains("event stream client 127.0.0.1:") && stack.logContains("cut off") },
                 "\(stack.log.suffix(5))")
             let metrics = try await api.send(.GET, "/metrics").text
             #expect(metrics.contains("picket_event_stream_cut_off_total 1"), "\(metrics)")
-            #expect(await eventually(timeout: .seconds(3)) { (try? await api.send(.GET, "/metrics").text.contains("picket_event_stream_clients 1")) == true })
+            #expect(await eventually(timeout: Self.patience) { (try? await api.send(.GET, "/metrics").text.contains("picket_event_stream_clients 1")) == true })
             withExtendedLifetime(silent) {}
         }
     }
