@@ -5,9 +5,12 @@
 # minute and never reads (cut off after 5 s), /v1/overview is read 10 times a second (a page reads it
 # every 5 s) and a backend is drained and undrained 5 times a second. Prints Picket's resident memory
 # and the stream's counters every SAMPLE seconds, then compares the second half of the run with the
-# first and gives the event stream's delivery latency.
-#   scripts/bench-dashboard.sh [MINUTES] [SAMPLE_SECONDS]     (defaults: 10, 30)
-# Uses PICKET (default .build/release/picket, else .build/debug/picket). Loopback only.
+# first and gives the event stream's delivery latency. With PAGE=1 the dashboard itself is open the
+# whole time in a headless Chromium (Debian's `chromium`, driven as the tests drive it), and each sample
+# adds the page's JavaScript heap, its DOM nodes and the events in its feed.
+#   [PAGE=1] scripts/bench-dashboard.sh [MINUTES] [SAMPLE_SECONDS]     (defaults: 10, 30)
+# Uses PICKET (default .build/release/picket, else .build/debug/picket) and ports from PORT_BASE (29100).
+# Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-10}
@@ -19,10 +22,15 @@ picket=${PICKET:-}
 work=$(mktemp -d /tmp/picket-bench-dashboard-XXXXXX)
 prefix=$work/nginx
 token=bench-dashboard-token-0123
-status=127.0.0.1:29180
-ports=(29101 29102 29103)
+base=${PORT_BASE:-29100}        # nginx on base-20, backends on base+1..3, Picket's status on base+80
+status=127.0.0.1:$((base + 80))
+ports=($((base + 1)) $((base + 2)) $((base + 3)))
 pids=()
+page=${PAGE:-0}
+browser_port=
+browser() { curl -s -X POST --data-binary "$1" "http://127.0.0.1:$browser_port/"; }
 cleanup() {
+  [ -n "$browser_port" ] && browser '{"method": "quit"}' >/dev/null 2>&1
   for pid in "${pids[@]}"; do pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
   [ -f "$prefix/logs/nginx.pid" ] && nginx/run-nginx.sh "$prefix" stop 2>/dev/null || true
   wait 2>/dev/null || true
@@ -37,7 +45,7 @@ backend() {
 }
 
 nginx/run-nginx.sh "$prefix" layout
-sed -i 's/127.0.0.1:8080/127.0.0.1:29080/' "$prefix/conf/nginx.conf"
+sed -i "s/127.0.0.1:8080/127.0.0.1:$((base - 20))/" "$prefix/conf/nginx.conf"
 for port in "${ports[@]}"; do pids+=("$(backend "$port")"); done
 cat >"$work/picket.yaml" <<YAML
 nginx:
@@ -74,19 +82,36 @@ with open(sys.argv[2], "w", buffering=1) as out:
             if logged > started:
                 out.write(f"{(time.time() - logged) * 1000:.1f}\n")
 ' "$status" "$work/latency.txt" & pids+=($!)
-(while :; do curl -s "http://$status/v1/overview" >/dev/null; sleep 0.1; done) & pids+=($!)
+# The loops' stderr goes nowhere: bash would say "Terminated" for each child stopped at the end.
+(while :; do curl -s "http://$status/v1/overview" >/dev/null; sleep 0.1; done) 2>/dev/null & pids+=($!)
 (while :; do
   for action in drain undrain; do curl -s -X POST -H "Authorization: Bearer $token" "http://$status/v1/apps/web/backends/127.0.0.1:${ports[0]}/$action" >/dev/null; sleep 0.2; done
-done) & pids+=($!)
+done) 2>/dev/null & pids+=($!)
 (while :; do
-  python3 -c "import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024); s.connect(('127.0.0.1', ${status##*:})); s.sendall(b'GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n'); time.sleep(58)" 2>/dev/null
-done) & pids+=($!)
+  python3 -c "import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024); s.connect(('127.0.0.1', ${status##*:})); s.sendall(b'GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n'); time.sleep(58)"
+done) 2>/dev/null & pids+=($!)
 (flapping=$(backend "${ports[2]}"); while :; do
   sleep 2; kill "$flapping" 2>/dev/null; sleep 2; flapping=$(backend "${ports[2]}")
-done) & pids+=($!)
+done) 2>/dev/null & pids+=($!)
+if [ "$page" = 1 ]; then
+  command -v chromium >/dev/null || { echo "bench-dashboard: PAGE=1 needs chromium (scripts/install-deps.sh installs it)" >&2; exit 1; }
+  python3 Tests/PicketIntegrationTests/Scripts/browser.py chromium >"$work/browser.log" 2>&1 & pids+=($!)
+  for _ in $(seq 600); do browser_port=$(awk '/browser control on/ { print $4 }' "$work/browser.log"); [ -n "$browser_port" ] && break; sleep 0.1; done
+  [ -n "$browser_port" ] || { echo "bench-dashboard: the browser did not start: $(cat "$work/browser.log")" >&2; exit 1; }
+  browser "{\"method\": \"open\", \"url\": \"http://$status/\"}" >/dev/null
+fi
 
 metric() { grep -E "^$1 " <<<"$2" | awk '{print $2}' | head -1; }
-printf '%8s %8s %14s %8s %8s %15s\n' elapsed rss_mib event_clients applies cut_off dropped_events
+# The page's heap (precise: browser.py starts Chromium with --enable-precise-memory-info), after a
+# collection when Chromium allows one, its DOM and its feed.
+page_sample() {
+  browser '{"method": "eval", "expression": "(window.gc && gc(), [(performance.memory.usedJSHeapSize / 1048576).toFixed(1), document.getElementsByTagName(\"*\").length, document.querySelectorAll(\"#events > li\").length].join(\" \"))"}' |
+    python3 -c 'import json, sys; print(json.load(sys.stdin).get("value") or "- - -")'
+}
+header=(elapsed rss_mib event_clients applies cut_off dropped_events)
+format='%8s %8s %14s %8s %8s %15s'
+[ "$page" = 1 ] && header+=(page_heap_mib page_nodes page_events) && format+=' %14s %11s %12s'
+printf "$format\n" "${header[@]}"
 start=$(date +%s)
 first=() second=()
 end=$((start + minutes * 60))
@@ -97,8 +122,11 @@ while [ "$(date +%s)" -lt "$end" ]; do
   rss=$(metric process_resident_memory_bytes "$m")
   mib=$(awk -v b="$rss" 'BEGIN { printf "%.1f", b / 1048576 }')
   events=$(curl -s "http://$status/v1/overview" | python3 -c "import json, sys; print(json.load(sys.stdin)['event_clients'])")
-  printf '%7ss %8s %14s %8s %8s %15s\n' $((now - start)) "$mib" "$events" "$(metric 'picket_applies_total\{result="applied"\}' "$m")" \
-    "$(metric picket_event_stream_cut_off_total "$m")" "$(metric picket_event_stream_dropped_total "$m")"
+  row=("$((now - start))s" "$mib" "$events" "$(metric 'picket_applies_total\{result="applied"\}' "$m")" \
+    "$(metric picket_event_stream_cut_off_total "$m")" "$(metric picket_event_stream_dropped_total "$m")")
+  # shellcheck disable=SC2207
+  [ "$page" = 1 ] && row+=($(page_sample))
+  printf "$format\n" "${row[@]}"
   if [ $((now - start)) -le $((minutes * 30)) ]; then first+=("$mib"); else second+=("$mib"); fi
 done
 mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { if (NR) printf "%.1f", s / NR }'; }
