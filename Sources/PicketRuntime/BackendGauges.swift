@@ -44,7 +44,7 @@ final class BackendGauges: Sendable {
     }
 
     /// A label value as the text format wants it: backslash, double quote and line feed escaped.
-    private static func escaped(_ value: String) -> String {
+    static func escaped(_ value: String) -> String {
         guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
         return value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }

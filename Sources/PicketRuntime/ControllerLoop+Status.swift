@@ -61,7 +61,7 @@ extension ControllerLoop {
 
     private func document(for app: AppSpec, backends: [BackendSnapshot], now: Instant, checks: Int = RecentChecks.kept) -> AppDocument {
         AppDocument(
-            name: app.name.description, balance: app.balance.description, whenAllDown: app.whenAllDown.rawValue, docker: app.docker != nil,
+            name: app.name.description, context: app.context.rawValue, balance: app.balance.description, whenAllDown: app.whenAllDown.rawValue, docker: app.docker != nil,
             backends: backends.filter { $0.id.app == app.name }.map { document(for: $0, now: now, checks: checks) })
     }
 

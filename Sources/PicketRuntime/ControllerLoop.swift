@@ -237,7 +237,7 @@ struct ControllerLoop {
             outlets.metrics.apply(report)
             switch report.outcome {
             case .applied, .unchanged:
-                outlets.metrics.fileApplied(text, at: Date().timeIntervalSince1970)
+                outlets.metrics.fileApplied(outputs, at: Date().timeIntervalSince1970)
             case .failed(let error):
                 outlets.alerts.raise(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage.rawValue): \(error)",
                     evidence: ["stage": error.stage.rawValue, "error": "\(error)", "reason": plan.reason.rawValue]))

@@ -16,8 +16,8 @@ final class PicketMetrics: Sendable {
     private let seenDatagrams = NIOLockedValueBox<[PassiveIngest.Result: Int]>([:])
     private let probes: ProbeMetricHandles
     private let backends = BackendGauges()
-    /// The SHA-256 of the upstream file last applied, for `picket_upstream_file_info`.
-    let upstreamFileHash = NIOLockedValueBox<String?>(nil)
+    /// The SHA-256 of each output file last applied, by path, for `picket_upstream_file_info`.
+    let upstreamFileHashes = NIOLockedValueBox<[String: String]>([:])
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)

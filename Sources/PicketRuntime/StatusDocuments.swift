@@ -13,6 +13,8 @@ public struct AppSummary: Codable, Sendable {
 
 public struct AppDocument: Codable, Sendable {
     public let name: String
+    /// The nginx block its upstream lives in: `http` or `stream`.
+    public let context: String
     public let balance: String
     public let whenAllDown: String
     public let docker: Bool

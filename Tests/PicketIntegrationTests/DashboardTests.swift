@@ -31,6 +31,7 @@ import Testing
                 })
                 #expect(await eventually(timeout: Self.patience) { (try? await browser.eval("document.getElementById('live').textContent")) as? String == "live" })
                 #expect(try await browser.eval("document.getElementById('version').textContent") as? String == "v0.1.0")
+                #expect((try await browser.eval("document.querySelector('section[data-app=\"web\"] .context').textContent") as? String)?.hasPrefix("nginx http {}") == true)
                 _ = try await browser.eval("window.notReloaded = true")
                 #expect(
                     try await browser.eval("dampingChips({flaps: 2, slow_start_step: 1}).map(e => e.textContent).join('|')") as? String

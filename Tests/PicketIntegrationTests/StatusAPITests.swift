@@ -172,7 +172,7 @@ extension StatusAPITests {
             #expect(abs(lastApply - Date().timeIntervalSince1970) < 60)
             let sha = await CommandRunner.run(["sha256sum", stack.nginx.outputPath], timeout: .seconds(10))
             let hash = try #require(sha.output.split(separator: " ").first)
-            #expect(value(#"picket_upstream_file_info{sha256="\#(hash)"}"#) == 1, "the label is what sha256sum prints for the live file")
+            #expect(value(#"picket_upstream_file_info{path="\#(stack.nginx.outputPath)",sha256="\#(hash)"}"#) == 1, "the label is what sha256sum prints for the live file")
             for series in [
                 "picket_config_validation_failures_total", #"picket_applies_total{result="failed_validate"}"#, #"picket_reloads_total{result="failed"}"#,
                 #"picket_upstream_rejections_total{app="web"}"#, #"picket_app_all_down{app="web"}"#, #"picket_probe_local_failures_total{fault="descriptors_exhausted"}"#,

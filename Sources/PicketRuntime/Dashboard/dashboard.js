@@ -169,12 +169,13 @@ function rowFor(b, shown) {
     actionCell(b));
 }
 
+// A section is built again when its columns or its header's facts change (a SIGHUP can change them).
 function sectionFor(app, shown) {
-  const layout = `${shown.container}/${shown.traffic}`;
+  const layout = [shown.container, shown.traffic, app.context, app.balance, app.when_all_down, app.docker].join("/");
   let section = sections.get(app.name);
   if (!section || section.dataset.layout !== layout) {
     const head = el("div", { class: "head" }, el("h2", {}, app.name), el("span", { class: "small counts" }),
-      el("span", { class: "small" }, `balance ${app.balance}, when all down: ${app.when_all_down}` + (app.docker ? ", containers from Docker" : "")));
+      el("span", { class: "small context" }, `nginx ${app.context} {}, balance ${app.balance}, when all down: ${app.when_all_down}` + (app.docker ? ", containers from Docker" : "")));
     const names = ["backend", "state", "in state for", "progress", "last check", "why"]
       .concat(shown.container ? ["container"] : [], shown.traffic ? ["live traffic"] : [], [""]);
     const table = el("table", {}, el("thead", {}, el("tr", {}, ...names.map((name) => el("th", {}, name)))), el("tbody"));

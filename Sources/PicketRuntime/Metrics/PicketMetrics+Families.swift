@@ -47,9 +47,9 @@ extension PicketMetrics {
     }
 
     /// An apply left the live file as `text` (written and reloaded, or already the same bytes).
-    func fileApplied(_ text: String, at epochSeconds: Double) {
-        let hash = SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
-        upstreamFileHash.withLockedValue { $0 = hash }
+    func fileApplied(_ outputs: OutputSet, at epochSeconds: Double) {
+        let hashes = outputs.files.map { ($0.path, SHA256.hash(data: Array($0.text.utf8)).map { String(format: "%02x", $0) }.joined()) }
+        upstreamFileHashes.withLockedValue { $0 = Dictionary(hashes) { _, last in last } }
         Meter(label: "picket_last_apply_success_timestamp_seconds", dimensions: [], factory: factory).set(epochSeconds)
     }
 
@@ -58,9 +58,11 @@ extension PicketMetrics {
     var infoExposition: String {
         var text = "# HELP picket_build_info Picket's version.\n# TYPE picket_build_info gauge\n"
             + "picket_build_info{version=\"\(PicketVersion.current)\"} 1\n"
-        if let hash = upstreamFileHash.withLockedValue({ $0 }) {
-            text += "# HELP picket_upstream_file_info The upstream file last applied, by its SHA-256 (as sha256sum prints it).\n"
-                + "# TYPE picket_upstream_file_info gauge\npicket_upstream_file_info{sha256=\"\(hash)\"} 1\n"
+        let files = upstreamFileHashes.withLockedValue { $0 }.sorted { $0.key < $1.key }
+        if !files.isEmpty {
+            text += "# HELP picket_upstream_file_info Each output file last applied, by path and SHA-256 (as sha256sum prints it).\n"
+                + "# TYPE picket_upstream_file_info gauge\n"
+            for (path, hash) in files { text += "picket_upstream_file_info{path=\"\(BackendGauges.escaped(path))\",sha256=\"\(hash)\"} 1\n" }
         }
         return text
     }
