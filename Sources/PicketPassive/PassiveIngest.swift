@@ -106,4 +106,10 @@ public final class PassiveIngest: Sendable {
     public func traffic(_ id: BackendID, second: Int = Int(Date().timeIntervalSince1970)) -> TrafficSummary? {
         state.withLockedValue { $0.traffic[id]?.summary(at: second) }
     }
+
+    /// Every backend's traffic over the last ten seconds, taken under one lock for a `/metrics` scrape;
+    /// backends without any are left out.
+    public func traffic(second: Int = Int(Date().timeIntervalSince1970)) -> [BackendID: TrafficSummary] {
+        state.withLockedValue { $0.traffic.compactMapValues { $0.summary(at: second) } }
+    }
 }

@@ -68,6 +68,7 @@ public final class Controller: Service {
         var persistenceFailure: String?
         if case .failure(let error)? = opened { persistenceFailure = error.description }
         let passive = await startPassive(events: continuation, logger: logger)
+        if let ingest = passive?.ingest { metrics.watchTraffic(ingest) }
         let outlets = ControllerOutlets(
             docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts, events: hub,
             passive: passive?.ingest)

@@ -18,6 +18,8 @@ final class PicketMetrics: Sendable {
     private let backends = BackendGauges()
     /// The SHA-256 of each output file last applied, by path, for `picket_upstream_file_info`.
     let upstreamFileHashes = NIOLockedValueBox<[String: String]>([:])
+    /// Where the per-backend traffic gauges come from, once passive detection listens.
+    private let traffic = NIOLockedValueBox<PassiveIngest?>(nil)
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -41,8 +43,14 @@ final class PicketMetrics: Sendable {
     /// The exposition text for `/metrics`: the registry's families and the backends' gauges with their
     /// help, the info metrics and the process metrics.
     func exposition() -> String {
-        String(decoding: MetricHelp.annotate(registry.emitToBuffer() + Array(backends.exposition().utf8)), as: UTF8.self) + infoExposition
+        let gauges = backends.exposition(traffic: traffic.withLockedValue { $0 }?.traffic() ?? [:])
+        return String(decoding: MetricHelp.annotate(registry.emitToBuffer() + Array(gauges.utf8)), as: UTF8.self) + infoExposition
             + (ProcessMetrics.current()?.exposition ?? "")
+    }
+
+    /// Adds each backend's live traffic from `ingest` to `/metrics`.
+    func watchTraffic(_ ingest: PassiveIngest) {
+        traffic.withLockedValue { $0 = ingest }
     }
 
     func probe(_ report: ProbeReport, lag: Duration) {

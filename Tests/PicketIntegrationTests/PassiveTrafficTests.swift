@@ -1,0 +1,51 @@
+import Foundation
+import NIOCore
+import PicketNginx
+import PicketTestSupport
+import Testing
+
+/// What passive detection makes of real requests through a real nginx, as `/metrics` shows it: each
+/// backend's live traffic.
+@Suite(.serialized) struct PassiveTrafficTests {
+    typealias PassiveStack = PassiveDetectionTests.PassiveStack
+
+    /// Every rule off: the traffic is only measured.
+    static let measureOnly = "{consecutive_5xx: 0, consecutive_gateway_failure: 0, consecutive_connect_failure: 0, failure_percentage: 0}"
+
+    @Test func metricsShowEachBackendsRequestRateErrorRatesAndResponseTimePercentiles() async throws {
+        let stack = try await PassiveStack(health: PassiveDetectionTests.quietHealth, passive: Self.measureOnly)
+        defer { Task { await stack.shutdown() } }
+        let (a, b, c) = (stack.backends[0], stack.backends[1], stack.backends[2])
+        a.trafficBehaviour = .answer(status: 500, body: "broken\n")
+        b.trafficBehaviour = .delay(.milliseconds(40), status: 200, body: "slow\n")
+        let statuses = await stack.traffic(30)
+        #expect(statuses.filter { $0 == 500 }.count == 10, "round robin: a answered a third: \(statuses)")
+        func series(_ name: String, _ backend: ScriptedBackend, _ extra: String = "") -> String {
+            "\(name){app=\"web\",backend=\"\(backend.address)\"\(extra)}"
+        }
+        let allCounted = await eventually(timeout: .seconds(3)) {
+            var total = 0.0
+            for backend in stack.backends { total += await stack.metric(series("picket_backend_requests_per_second", backend) + " ") ?? 0 }
+            return total >= 3
+        }
+        #expect(allCounted, "30 requests over a ten-second window: 3 per second in all")
+        for backend in stack.backends {
+            #expect(await stack.metric(series("picket_backend_requests_per_second", backend) + " ") == 1, "10 requests each")
+        }
+        #expect(await stack.metric(series("picket_backend_error_ratio", a, ",class=\"server_error\"") + " ") == 1)
+        #expect(await stack.metric(series("picket_backend_error_ratio", a, ",class=\"gateway\"") + " ") == 0, "a 500 is no gateway failure")
+        #expect(await stack.metric(series("picket_backend_error_ratio", b, ",class=\"server_error\"") + " ") == 0)
+        let slow = await stack.metric(series("picket_backend_upstream_response_seconds", b, ",percentile=\"p50\"") + " ") ?? 0
+        #expect((0.036...0.06).contains(slow), "b's median is its 40 ms delay, within a bucket: \(slow)")
+        let fast = await stack.metric(series("picket_backend_upstream_response_seconds", c, ",percentile=\"p99\"") + " ") ?? 1
+        #expect(fast < 0.02, "c answers at once: \(fast)")
+        let text = try await stack.api.send(.GET, "/metrics").text
+        #expect(text.contains("# HELP picket_backend_upstream_response_seconds "))
+        #expect(text.contains("# TYPE picket_backend_error_ratio gauge"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("picket-metrics-\(UUID().uuidString).txt").path
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let lint = await CommandRunner.run(["/bin/sh", "-c", "promtool check metrics < \"$0\"", file], timeout: .seconds(30))
+        #expect(lint.succeeded && lint.output.isEmpty, "promtool check metrics: \(lint.summary)")
+    }
+}
