@@ -146,22 +146,15 @@ import Testing
     @Test func garbageDatagramsOnlyMoveTheDropCounters() async throws {
         let stack = try await PassiveStack(health: Self.quietHealth, passive: "{consecutive_5xx: 3}")
         defer { Task { await stack.shutdown() } }
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (index, byte) in stack.socket.utf8.enumerated() { raw[index] = byte } }
+        let sender = DatagramSender(to: stack.socket)
+        defer { sender.close() }
         var random = SystemRandomNumberGenerator()
         let templates = ["picket1\t1.0\tweb\t\(stack.backends[0].address)\t200\t0.001\t0.001\t0.001\t200\t0.001", "", "picket1", "<13>garbage"]
         for index in 0..<2_000 {
             var bytes = Array(templates[index % templates.count].utf8)
             if !bytes.isEmpty { bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
             if index % 7 == 0 { bytes = (0..<Int.random(in: 0..<3000, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) } }
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
-                    bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, target, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-                }
-            }
+            _ = sender.send(bytes)
         }
         var dropped = 0.0
         _ = await eventually(timeout: .seconds(3)) {
