@@ -14,12 +14,12 @@ import Testing
         let api: StatusAPI
         let socket: String
 
-        init(health: String, passive: String, nextUpstream: String = "off") async throws {
+        init(health: String, passive: String, nextUpstream: String = "off", readTimeout: String = "3s") async throws {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-passive-\(UUID().uuidString.prefix(8))").path
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             chmod(root, 0o755)
             socket = "\(root)/passive.sock"
-            nginx = try NginxPrefix(port: freePort(), passiveSocket: socket, nextUpstream: nextUpstream)
+            nginx = try NginxPrefix(port: freePort(), passiveSocket: socket, nextUpstream: nextUpstream, readTimeout: readTimeout)
             var started: [ScriptedBackend] = []
             for name in ["a", "b", "c"] { started.append(try await ScriptedBackend(name: name, group: MultiThreadedEventLoopGroup.singleton)) }
             backends = started

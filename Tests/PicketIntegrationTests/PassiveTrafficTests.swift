@@ -5,7 +5,7 @@ import PicketTestSupport
 import Testing
 
 /// What passive detection makes of real requests through a real nginx, as `/metrics` shows it: each
-/// backend's live traffic.
+/// backend's live traffic, and an upstream that accepts but never answers counted as what it is.
 @Suite(.serialized) struct PassiveTrafficTests {
     typealias PassiveStack = PassiveDetectionTests.PassiveStack
 
@@ -47,5 +47,32 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: file) }
         let lint = await CommandRunner.run(["/bin/sh", "-c", "promtool check metrics < \"$0\"", file], timeout: .seconds(30))
         #expect(lint.succeeded && lint.output.isEmpty, "promtool check metrics: \(lint.summary)")
+    }
+
+    /// nginx connects, then gives up after `proxy_read_timeout` and logs a 504 for that server: a
+    /// gateway failure (and a 5xx), not a connection it could not make. One is enough to eject: nginx's
+    /// own `max_fails` (1) counts a timeout and sends b nothing more for `fail_timeout`.
+    @Test func anUpstreamThatNeverAnswersWithinTheReadTimeoutCountsAsGatewayFailures() async throws {
+        let stack = try await PassiveStack(
+            health: PassiveDetectionTests.quietHealth, passive: "{consecutive_gateway_failure: 1, base_ejection_time: 30s}", readTimeout: "300ms")
+        defer { Task { await stack.shutdown() } }
+        let b = stack.backends[1]
+        b.trafficBehaviour = .hang
+        let ejectedLine = "backend web/\(b.address) ejected: "
+        var timedOut = 0, sent = 0
+        while !stack.picket.logContains(ejectedLine), sent < 30 {
+            timedOut += await stack.traffic(1).filter { $0 == 504 }.count
+            sent += 1
+        }
+        #expect(timedOut >= 1, "nginx answered 504 for b's requests: \(timedOut) of \(sent)")
+        #expect(await eventually(timeout: .seconds(3)) {
+            await stack.metric("picket_passive_ejections_total{app=\"web\",rule=\"consecutive_gateway_failure\"}") == 1
+        }, "\(stack.picket.log.filter { $0.contains(b.address) })")
+        let gateway = await stack.metric("picket_backend_error_ratio{app=\"web\",backend=\"\(b.address)\",class=\"gateway\"} ")
+        let connect = await stack.metric("picket_backend_error_ratio{app=\"web\",backend=\"\(b.address)\",class=\"connect\"} ")
+        #expect(gateway == 1, "every attempt at b timed out")
+        #expect(connect == 0, "nginx did connect to b")
+        let waited = await stack.metric("picket_backend_upstream_response_seconds{app=\"web\",backend=\"\(b.address)\",percentile=\"p50\"} ") ?? 0
+        #expect((0.27...0.4).contains(waited), "each attempt lasted the read timeout: \(waited)")
     }
 }

@@ -16,10 +16,10 @@ public final class NginxPrefix: @unchecked Sendable {
     public static var binary: String { NginxBinary.path }
 
     /// `passiveSocket` adds nginx/passive.conf's access log, sending to that unix socket; `nextUpstream`
-    /// is the `proxy_next_upstream` line's value. `stream` adds a `stream {}` block that includes
-    /// `streamOutputPath` and relays a loopback port to that upstream (the stream module loaded as
-    /// nginx/stream-module.sh says).
-    public init(port: Int, upstream: String = "web", passiveSocket: String? = nil, nextUpstream: String = "off", stream: (upstream: String, port: Int)? = nil) throws {
+    /// is the `proxy_next_upstream` line's value and `readTimeout` the `proxy_read_timeout`'s. `stream`
+    /// adds a `stream {}` block that includes `streamOutputPath` and relays a loopback port to that
+    /// upstream (the stream module loaded as nginx/stream-module.sh says).
+    public init(port: Int, upstream: String = "web", passiveSocket: String? = nil, nextUpstream: String = "off", readTimeout: String = "3s", stream: (upstream: String, port: Int)? = nil) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-nginx-\(UUID().uuidString.prefix(8))").path
         self.port = port
         streamPort = stream?.port
@@ -47,7 +47,7 @@ public final class NginxPrefix: @unchecked Sendable {
                 \(passiveSocket == nil ? "access_log off;" : "")
                 include picket/upstreams.conf;
                 proxy_connect_timeout 1s;
-                proxy_read_timeout 3s;
+                proxy_read_timeout \(readTimeout);
                 proxy_next_upstream \(nextUpstream);
             \(passiveSocket.map { Self.passiveSnippet(socket: $0) } ?? "")
                 server {
