@@ -58,21 +58,79 @@ import Testing
         defer { Task { await stack.shutdown() } }
         let b = stack.backends[1]
         b.trafficBehaviour = .hang
-        let ejectedLine = "backend web/\(b.address) ejected: "
-        var timedOut = 0, sent = 0
-        while !stack.picket.logContains(ejectedLine), sent < 30 {
-            timedOut += await stack.traffic(1).filter { $0 == 504 }.count
-            sent += 1
-        }
-        #expect(timedOut >= 1, "nginx answered 504 for b's requests: \(timedOut) of \(sent)")
-        #expect(await eventually(timeout: .seconds(3)) {
-            await stack.metric("picket_passive_ejections_total{app=\"web\",rule=\"consecutive_gateway_failure\"}") == 1
-        }, "\(stack.picket.log.filter { $0.contains(b.address) })")
+        await Self.expectTimeoutsEject(b, by: "consecutive_gateway_failure", in: stack, sending: 30)
         let gateway = await stack.metric("picket_backend_error_ratio{app=\"web\",backend=\"\(b.address)\",class=\"gateway\"} ")
         let connect = await stack.metric("picket_backend_error_ratio{app=\"web\",backend=\"\(b.address)\",class=\"connect\"} ")
         #expect(gateway == 1, "every attempt at b timed out")
         #expect(connect == 0, "nginx did connect to b")
         let waited = await stack.metric("picket_backend_upstream_response_seconds{app=\"web\",backend=\"\(b.address)\",percentile=\"p50\"} ") ?? 0
         #expect((0.27...0.4).contains(waited), "each attempt lasted the read timeout: \(waited)")
+    }
+
+    /// nginx cannot even connect within `proxy_connect_timeout` (1 s): the server's accept queue is full,
+    /// so the kernel drops nginx's SYN. nginx logs a 504 with a connect time of `-`: a connection it
+    /// could not make, the local-origin failure `consecutive_connect_failure` counts.
+    @Test func aConnectionThatTimesOutCountsAsOneNginxCouldNotMake() async throws {
+        let stack = try await PassiveStack(
+            health: "{path: /health, interval: 60s, timeout: 500ms}", passive: "{consecutive_connect_failure: 1, base_ejection_time: 30s}")
+        defer { Task { await stack.shutdown() } }
+        let b = stack.backends[1]
+        try await b.stop()
+        let listener = try FullAcceptQueue(port: b.port)
+        defer { listener.close() }
+        await Self.expectTimeoutsEject(b, by: "consecutive_connect_failure", in: stack, sending: 9)
+        #expect(await stack.metric("picket_backend_error_ratio{app=\"web\",backend=\"\(b.address)\",class=\"connect\"} ") == 1)
+    }
+
+    /// Sends requests one by one (at most `count`) until `backend` is ejected; nginx must have answered
+    /// at least one with its 504 and the ejection must name `rule`.
+    static func expectTimeoutsEject(_ backend: ScriptedBackend, by rule: String, in stack: PassiveStack, sending count: Int) async {
+        var timedOut = 0, sent = 0
+        while !stack.picket.logContains("backend web/\(backend.address) ejected: "), sent < count {
+            timedOut += await stack.traffic(1).filter { $0 == 504 }.count
+            sent += 1
+        }
+        #expect(timedOut >= 1, "nginx answered 504 for \(backend.address)'s requests: \(timedOut) of \(sent)")
+        #expect(await eventually(timeout: .seconds(3)) {
+            await stack.metric("picket_passive_ejections_total{app=\"web\",rule=\"\(rule)\"}") == 1
+        }, "\(stack.picket.log.filter { $0.contains(backend.address) })")
+    }
+
+    /// A loopback listener that never accepts, its accept queue filled by two connections of its own:
+    /// every further SYN is dropped and the connecting side waits for its timeout.
+    final class FullAcceptQueue {
+        private var descriptors: [Int32] = []
+
+        struct Failed: Error {}
+
+        init(port: Int) throws {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            descriptors.append(server)
+            var one: Int32 = 1
+            setsockopt(server, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0, listen(server, 0) == 0 else {
+                close()
+                throw Failed()
+            }
+            for _ in 0..<2 {
+                let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                descriptors.append(client)
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+        }
+
+        func close() {
+            for fd in descriptors { Glibc.close(fd) }
+            descriptors = []
+        }
     }
 }
