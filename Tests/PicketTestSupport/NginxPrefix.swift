@@ -60,8 +60,13 @@ public final class NginxPrefix: @unchecked Sendable {
     }
 
     /// The `load_module` line this nginx needs for `stream {}` (empty when it is built in), from the
-    /// repository's nginx/stream-module.sh, which the demo's run-nginx.sh uses too.
+    /// repository's nginx/stream-module.sh, which the demo's run-nginx.sh uses too. Found once per
+    /// process: Foundation's `Process.run` once crashed in memcpy with many tests spawning at once.
     public static func streamModuleLine() throws -> String {
+        try streamModule.get()
+    }
+
+    private static let streamModule = Result<String, any Error> {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [repository.appendingPathComponent("nginx/stream-module.sh").path, binary]
