@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, on Debian, what Picket's demo and tests need and the machine lacks: nginx and its stream module
-# (the real thing the tests drive), busybox-static (its httpd plays the backends, in containers too) and docker.io (the
-# engine Picket recovers containers through). Swift itself must already be
+# (the real thing the tests drive, with TLS and HTTP/2), busybox-static (its httpd plays the backends, in
+# containers too), python3-grpcio and openssl (gRPC and TLS peers) and docker.io (the engine Picket
+# recovers containers through). Swift itself must already be
 # installed (Swift 6 or newer, https://www.swift.org/install/linux/); this script only checks for it.
 set -euo pipefail
 missing=()
@@ -26,6 +27,9 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # The metrics test checks /metrics with the reference Prometheus text-format parser.
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || missing+=(python3-prometheus-client)
+# The gRPC tests run a real gRPC server with the health service (scripts/grpc_health_server.py) and
+# make real gRPC calls through nginx with Debian's grpcio; the TLS tests make their certificates with openssl.
+/usr/bin/python3 -c "import grpc" >/dev/null 2>&1 || missing+=(python3-grpcio)
 # Debian packages a caller needs beyond these, e.g. EXTRA_PACKAGES=haproxy for scripts/bench-failover.sh,
 # EXTRA_PACKAGES=wrk for scripts/bench-passive-ingest.sh.
 for package in ${EXTRA_PACKAGES:-}; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done

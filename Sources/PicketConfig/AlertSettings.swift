@@ -80,10 +80,12 @@ public enum AlertKind: String, Hashable, Sendable, CaseIterable {
     case dockerEngineDown = "docker_engine_down"
     case appAllDown = "app_all_down"
     case backendEjected = "backend_ejected"
+    /// A TLS backend's certificate has fewer days left than its check's `tls.expiry_warning_days`.
+    case tlsCertExpiring = "tls_cert_expiring"
 
     public var severity: AlertSeverity {
         switch self {
-        case .circuitOpened, .backendEjected: return .warning
+        case .circuitOpened, .backendEjected, .tlsCertExpiring: return .warning
         case .backendQuarantined, .recoveryFailed, .nginxApplyFailed, .dockerEngineDown: return .error
         case .appAllDown: return .critical
         }

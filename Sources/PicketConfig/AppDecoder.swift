@@ -6,6 +6,7 @@ struct AppDecoder {
     static let policies = Dictionary(uniqueKeysWithValues: AllDownPolicy.allCases.map { ($0.rawValue, $0) })
 
     let reader: NodeReader
+    let baseDirectory: String
 
     func decode(_ node: Node, _ path: String, defaults: Section?) -> AppSpec? {
         guard let section = reader.section(node, path, AppKeys.section) else { return nil }
@@ -24,7 +25,8 @@ struct AppDecoder {
             do { name = try AppName(validating: text) } catch { reader.report(nameNode, section.path("name"), error.description) }
         }
         let context = decodeContext(reader.section(section, AppKeys.nginx))
-        let check = HealthCheckDecoder(reader: reader).decode(merged(AppKeys.healthCheck), section.path("health_check"), context: context)
+        let check = HealthCheckDecoder(reader: reader, baseDirectory: baseDirectory).decode(
+            merged(AppKeys.healthCheck), section.path("health_check"), own: section[AppKeys.healthCheck], context: context)
         let circuit = CircuitDecoder(reader: reader).decode(merged(AppKeys.circuitBreaker), section.path("circuit_breaker"))
         let pairs = AppKeys.shared.compactMap { key in merged(key).map { (Node(key.name), $0) } }
         let shared = decodeShared(Section(mapping: Node.Mapping(pairs), path: path, node: node))
@@ -65,7 +67,7 @@ struct AppDecoder {
 
     /// Checks the values `defaults:` gives, under their own key path, before any app uses them.
     func validateDefaults(_ defaults: Section) {
-        _ = HealthCheckDecoder(reader: reader).decode(defaults[AppKeys.healthCheck], defaults.path("health_check"))
+        _ = HealthCheckDecoder(reader: reader, baseDirectory: baseDirectory).decode(defaults[AppKeys.healthCheck], defaults.path("health_check"), own: nil)
         _ = CircuitDecoder(reader: reader).decode(defaults[AppKeys.circuitBreaker], defaults.path("circuit_breaker"))
         _ = decodeShared(defaults)
     }

@@ -6,17 +6,21 @@ struct HealthCheckDecoder {
     static let methods = ["GET", "HEAD", "POST", "PUT"]
 
     let reader: NodeReader
+    /// Relative TLS file paths are taken from here (the config file's directory).
+    let baseDirectory: String
 
-    /// A stream app's backends speak whatever protocol nginx relays at layer 4, so its check is a TCP
-    /// connect (or exchange) unless it says otherwise, and an HTTP check is refused.
-    func decode(_ node: Node?, _ path: String, context: NginxContext = .http) -> HealthCheckSpec {
+    /// `own`: the app's own `health_check:` (without `defaults:`). A key that does not apply to the
+    /// check's type is an error where the app writes it; from `defaults:` (shared by apps of every
+    /// type) it is left out. A stream app's backends speak whatever protocol nginx relays at layer 4,
+    /// so its check is a TCP connect (or exchange) unless it says otherwise, and an HTTP check is refused.
+    func decode(_ node: Node?, _ path: String, own: Node?, context: NginxContext = .http) -> HealthCheckSpec {
         var spec = HealthCheckSpec()
         if context == .stream { spec.kind = .tcp(TCPCheck()) }
         guard let section = reader.section(node, path, HealthCheckKeys.section) else { return spec }
-        let type = reader.choice(section, HealthCheckKeys.type) ?? (context == .stream ? "tcp" : "http")
-        if context == .stream, type == "http" {
+        let type = reader.choice(section, HealthCheckKeys.type).flatMap(CheckType.init(rawValue:)) ?? (context == .stream ? .tcp : .http)
+        if context == .stream, type == .http || type == .https {
             reader.report(section[HealthCheckKeys.type], section.path("type"),
-                "a stream app is checked with type: tcp (or enabled: false): nginx relays its connections at layer 4, not HTTP requests")
+                "a stream app is checked with type: tcp or grpc (or enabled: false): nginx relays its connections at layer 4, not HTTP requests")
         }
         if let value = reader.bool(section, HealthCheckKeys.enabled) { spec.enabled = value }
         if let value = reader.int(section, HealthCheckKeys.port) { spec.port = value }
@@ -42,15 +46,30 @@ struct HealthCheckDecoder {
             reader.report(section[HealthCheckKeys.timeout], section.path("timeout"),
                 "the timeout (\(spec.timeout.shortDescription)) must not exceed the interval (\(spec.interval.shortDescription))")
         }
-        spec.kind = type == "tcp" ? .tcp(decodeTCP(section)) : .http(decodeHTTP(section))
+        for (key, types) in HealthCheckKeys.typeSpecific where own?.mapping?[Node(key.name)] != nil && !types.contains(type) {
+            reader.report(section[key], section.path(key.name), "only applies to type: \(types.map(\.rawValue).joined(separator: ", "))")
+        }
+        switch type {
+        case .http, .https: spec.kind = .http(decodeHTTP(section))
+        case .tcp: spec.kind = .tcp(decodeTCP(section))
+        case .grpc: spec.kind = .grpc(decodeGRPC(section))
+        }
+        let tls = TLSDecoder(reader: reader, baseDirectory: baseDirectory).decode(section)
+        if type.allowsTLS { spec.tls = tls ?? (type == .https ? TLSSpec() : nil) }
         return spec
+    }
+
+    private func decodeGRPC(_ section: Section) -> GRPCCheck {
+        var check = GRPCCheck()
+        if let service = reader.string(section, HealthCheckKeys.grpcService, nonEmpty: false) { check.service = service }
+        if let headers = section[HealthCheckKeys.headers] {
+            check.metadata = decodeHeaders(headers, section.path("headers"))
+        }
+        return check
     }
 
     private func decodeHTTP(_ section: Section) -> HTTPCheck {
         var check = HTTPCheck()
-        for key in HealthCheckKeys.tcpOnly where section[key] != nil {
-            reader.report(section[key], section.path(key.name), "only applies to type: tcp")
-        }
         if let method = reader.choice(section, HealthCheckKeys.method) { check.method = method }
         if let path = reader.string(section, HealthCheckKeys.path) {
             if HTTPCheck.isValidPath(path) {
@@ -71,10 +90,7 @@ struct HealthCheckDecoder {
     }
 
     private func decodeTCP(_ section: Section) -> TCPCheck {
-        for key in HealthCheckKeys.httpOnly where section[key] != nil {
-            reader.report(section[key], section.path(key.name), "only applies to type: http")
-        }
-        return TCPCheck(
+        TCPCheck(
             probeData: reader.string(section, HealthCheckKeys.probeData),
             expectedResponse: reader.string(section, HealthCheckKeys.expectedResponse))
     }

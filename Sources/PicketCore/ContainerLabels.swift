@@ -5,11 +5,23 @@ public enum ContainerLabels {
     public static let weight = "picket.weight"
     public static let backup = "picket.backup"
     public static let healthPath = "picket.health.path"
+    public static let healthType = "picket.health.type"
+
+    /// What a container's labels change about its app's health check.
+    public struct CheckOverrides: Hashable, Sendable {
+        public var path: String?
+        public var type: CheckType?
+
+        public init(path: String? = nil, type: CheckType? = nil) {
+            self.path = path
+            self.type = type
+        }
+    }
 
     /// The instance for a container listening on `host`, or why its labels cannot be used.
     public static func instance(
         labels: [String: String], host: String, source: DockerSource
-    ) -> Result<(InstanceSpec, healthPath: String?), LabelError> {
+    ) -> Result<(InstanceSpec, CheckOverrides), LabelError> {
         var port = source.port
         if let text = labels[Self.port] {
             guard let value = Int(text), (1...65535).contains(value) else {
@@ -44,7 +56,14 @@ public enum ContainerLabels {
         if let path, !HTTPCheck.isValidPath(path) {
             return .failure(LabelError(label: Self.healthPath, value: path, reason: "must be an absolute path without spaces or control characters"))
         }
-        return .success((instance, path))
+        var type: CheckType?
+        if let text = labels[Self.healthType] {
+            guard let value = CheckType(rawValue: text) else {
+                return .failure(LabelError(label: Self.healthType, value: text, reason: "must be one of \(CheckType.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+            type = value
+        }
+        return .success((instance, CheckOverrides(path: path, type: type)))
     }
 }
 

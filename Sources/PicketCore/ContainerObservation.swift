@@ -13,16 +13,16 @@ public struct ContainerObservation: Hashable, Sendable {
     public var id: String
     public var name: String
     public var instance: InstanceSpec
-    /// Overrides the app's HTTP check path for this container (label `picket.health.path`).
-    public var healthPath: String?
+    /// What this container's labels change about its app's check (`picket.health.path`, `.type`).
+    public var checkOverrides: ContainerLabels.CheckOverrides
     public var state: RunState
     public var health: Health?
 
-    public init(id: String, name: String, instance: InstanceSpec, healthPath: String? = nil, state: RunState, health: Health? = nil) {
+    public init(id: String, name: String, instance: InstanceSpec, checkOverrides: ContainerLabels.CheckOverrides = .init(), state: RunState, health: Health? = nil) {
         self.id = id
         self.name = name
         self.instance = instance
-        self.healthPath = healthPath
+        self.checkOverrides = checkOverrides
         self.state = state
         self.health = health
     }

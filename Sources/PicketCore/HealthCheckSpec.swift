@@ -12,9 +12,12 @@ public struct HealthCheckSpec: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
         case http(HTTPCheck)
         case tcp(TCPCheck)
+        case grpc(GRPCCheck)
     }
 
     public var kind: Kind
+    /// Speak TLS to the backend: always for `https`, optional for `grpc` and `tcp`, never for `http`.
+    public var tls: TLSSpec?
     public var enabled: Bool
     /// Probe this port instead of the instance's traffic port.
     public var port: Int?
@@ -42,6 +45,7 @@ public struct HealthCheckSpec: Hashable, Sendable {
 
     public init(
         kind: Kind = .http(HTTPCheck()),
+        tls: TLSSpec? = nil,
         enabled: Bool = true,
         port: Int? = nil,
         initialDelay: Duration = .zero,
@@ -58,6 +62,7 @@ public struct HealthCheckSpec: Hashable, Sendable {
         maxChecksPerConnection: Int = 10
     ) {
         self.kind = kind
+        self.tls = tls
         self.enabled = enabled
         self.port = port
         self.initialDelay = initialDelay
@@ -83,6 +88,41 @@ public struct HealthCheckSpec: Hashable, Sendable {
     /// Where to probe an instance: its own address, or the same host on the check's `port`.
     public func target(for address: ServerAddress) -> ServerAddress {
         port.map { address.withPort($0) } ?? address
+    }
+
+    /// The check type as configs and labels name it.
+    public var type: CheckType {
+        switch kind {
+        case .http: return tls == nil ? .http : .https
+        case .tcp: return .tcp
+        case .grpc: return .grpc
+        }
+    }
+
+    /// One container's check: its labels' type, then their path, over the app's check.
+    public func overridden(by overrides: ContainerLabels.CheckOverrides?) -> HealthCheckSpec {
+        withType(overrides?.type).withHTTPPath(overrides?.path)
+    }
+
+    /// The same check as another type (a container's `picket.health.type`): what both types share
+    /// (headers, TLS settings) carries over; `https` gets default TLS settings if it had none.
+    public func withType(_ type: CheckType?) -> HealthCheckSpec {
+        guard let type, type != self.type else { return self }
+        var copy = self
+        let headers: [HeaderField]
+        switch kind {
+        case .http(let http): headers = http.headers
+        case .grpc(let grpc): headers = grpc.metadata
+        case .tcp: headers = []
+        }
+        switch type {
+        case .http, .https:
+            if case .http = kind {} else { copy.kind = .http(HTTPCheck(headers: headers)) }
+            copy.tls = type == .http ? nil : (tls ?? TLSSpec())
+        case .tcp: copy.kind = .tcp(TCPCheck())
+        case .grpc: copy.kind = .grpc(GRPCCheck(metadata: headers))
+        }
+        return copy
     }
 
     /// The same check with another HTTP path (a container's `picket.health.path`); TCP checks have none.
@@ -137,6 +177,55 @@ public struct TCPCheck: Hashable, Sendable {
     public init(probeData: String? = nil, expectedResponse: String? = nil) {
         self.probeData = probeData
         self.expectedResponse = expectedResponse
+    }
+}
+
+/// The check types of `health_check.type` and the `picket.health.type` label.
+public enum CheckType: String, Hashable, Sendable, CaseIterable {
+    case http, https, tcp, grpc
+
+    /// Whether `health_check.tls` may be given (`https` always speaks TLS; `http` never does).
+    public var allowsTLS: Bool { self != .http }
+}
+
+/// A gRPC check: `grpc.health.v1.Health/Check` for `service` ("" is the whole server); it passes only
+/// on status OK with `SERVING`.
+public struct GRPCCheck: Hashable, Sendable {
+    public var service: String
+    /// Sent with the call as gRPC metadata (the check's `headers`).
+    public var metadata: [HeaderField]
+
+    public init(service: String = "", metadata: [HeaderField] = []) {
+        self.service = service
+        self.metadata = metadata
+    }
+}
+
+/// How a check speaks TLS. Files are paths, read by the probe adapter; the config loader checks that
+/// they can be read.
+public struct TLSSpec: Hashable, Sendable {
+    /// Verify the certificate chain and name; false accepts any certificate (still reported).
+    public var verify: Bool
+    /// Trust this CA bundle (PEM) instead of the system's.
+    public var caFile: String?
+    /// The SNI name and the name verified; nil: the instance's host.
+    public var serverName: String?
+    /// A client certificate and key (PEM) for servers that require one (mTLS).
+    public var clientCertificate: String?
+    public var clientKey: String?
+    /// Alert `tls_cert_expiring` when the backend's certificate has fewer days left than this.
+    public var expiryWarningDays: Int
+
+    public init(
+        verify: Bool = true, caFile: String? = nil, serverName: String? = nil, clientCertificate: String? = nil, clientKey: String? = nil,
+        expiryWarningDays: Int = 14
+    ) {
+        self.verify = verify
+        self.caFile = caFile
+        self.serverName = serverName
+        self.clientCertificate = clientCertificate
+        self.clientKey = clientKey
+        self.expiryWarningDays = expiryWarningDays
     }
 }
 

@@ -135,7 +135,7 @@ public struct Reconciler: Sendable {
                 let id = BackendID(app: app.name, address: instance.address)
                 kept.insert(id)
                 let container = containers[id]
-                let check = app.healthCheck.withHTTPPath(container?.healthPath)
+                let check = app.healthCheck.overridden(by: container?.checkOverrides)
                 if let record = records[id] {
                     if record.instance.drain != instance.drain {
                         if instance.drain { drained.append(id) } else { undrained.append(id) }

@@ -13,8 +13,8 @@ extension ContainerSummary {
             host = ip
         }
         guard let runState = ContainerObservation.RunState(rawValue: state) else { return nil }
-        return ContainerLabels.instance(labels: labels ?? [:], host: host, source: source).map { instance, healthPath in
-            ContainerObservation(id: id, name: name, instance: instance, healthPath: healthPath, state: runState, health: health)
+        return ContainerLabels.instance(labels: labels ?? [:], host: host, source: source).map { instance, overrides in
+            ContainerObservation(id: id, name: name, instance: instance, checkOverrides: overrides, state: runState, health: health)
         }
     }
 

@@ -36,7 +36,7 @@ enum HTTPRequestBytes {
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    private static func overridden(_ lowercaseName: String, _ check: HTTPCheck) -> Bool {
+    static func overridden(_ lowercaseName: String, _ check: HTTPCheck) -> Bool {
         check.headers.contains { equalsIgnoringCase($0.name, lowercaseName) }
     }
 

@@ -30,6 +30,8 @@ public final class ProbeEngine: @unchecked Sendable {
 
     private let inbox: NIOLockedValueBox<Inbox>
     private let poller: Poller
+    /// HTTPS, TCP over TLS and gRPC checks, on SwiftNIO beside the reactor.
+    private let secure = SecureProber()
     /// Only the engine's thread touches it.
     private let reactor: ProbeReactor
     private var thread = pthread_t()
@@ -72,8 +74,29 @@ public final class ProbeEngine: @unchecked Sendable {
 
     /// Starts (or queues) probes with one wake-up of the engine for the whole batch.
     public func submit(_ requests: [ProbeRequest], completion: @escaping Completion) {
-        guard !requests.isEmpty else { return }
-        post { inbox in inbox.submissions.append(contentsOf: requests.map { ProbeReactor.Submission(request: $0, completion: completion) }) }
+        var plain: [ProbeRequest] = []
+        plain.reserveCapacity(requests.count)
+        for request in requests {
+            if SecureProber.handles(request.check) {
+                submitSecure(request, completion: completion)
+            } else {
+                plain.append(request)
+            }
+        }
+        guard !plain.isEmpty else { return }
+        post { inbox in inbox.submissions.append(contentsOf: plain.map { ProbeReactor.Submission(request: $0, completion: completion) }) }
+    }
+
+    /// A TLS or gRPC check runs on the secure prober; its report is handed back on the engine's
+    /// thread, as every completion is. `max_concurrent` does not bound these.
+    private func submitSecure(_ request: ProbeRequest, completion: @escaping Completion) {
+        let sent = Clock.now()
+        let timing = ProbeTiming(lag: .nanoseconds(sent - request.dueAt.nanoseconds), waited: .zero)
+        Task { [secure] in
+            let report = request.report(await secure.probe(request))
+            guard !stopped.withLockedValue({ $0 }) else { return }
+            post { $0.work.append((0, { completion(report, timing) })) }
+        }
     }
 
     /// Probes once and returns the outcome: for one-shot commands (`picket check`).

@@ -35,6 +35,8 @@ extension ProbeReactor {
             case .tcp(let tcp):
                 scratch.removeAll(keepingCapacity: true)
                 scratch.append(contentsOf: (tcp.probeData ?? "").utf8)
+            case .grpc:
+                preconditionFailure(SecureProber.notOnReactor)
             }
             write(index, scratch)
         } else {
@@ -159,6 +161,8 @@ extension ProbeReactor {
             let text = String(decoding: reply, as: UTF8.self)
             guard let expected = tcp.expectedResponse, text.contains(expected) || reply.count >= HTTPResponseReader.maxKeptBody else { return true }
             finish(index, ProbeVerdict.tcp(reply: text, latency: elapsed(probe), check: tcp, spec: probe.request.check))
+        case .grpc:
+            preconditionFailure(SecureProber.notOnReactor)
         }
         return false
     }
@@ -178,6 +182,8 @@ extension ProbeReactor {
         case .tcp(let tcp):
             let reply = slots[Int(index)].tcpReply
             finish(index, ProbeVerdict.tcp(reply: reply.isEmpty ? nil : String(decoding: reply, as: UTF8.self), latency: elapsed(probe), check: tcp, spec: probe.request.check))
+        case .grpc:
+            preconditionFailure(SecureProber.notOnReactor)
         }
     }
 

@@ -118,6 +118,8 @@ final class ProbeReactor {
             slots[Int(index)].http = reader
         case .tcp:
             slots[Int(index)].tcpReply.removeAll()
+        case .grpc:
+            preconditionFailure(SecureProber.notOnReactor)
         }
         deadlines.add(check.timeout.nanoseconds, after: probe.started, slot: index, generation: slots[Int(index)].generation)
     }
@@ -232,6 +234,7 @@ final class ProbeReactor {
         switch check.kind {
         case .http: return true
         case .tcp(let tcp): return tcp.probeData != nil
+        case .grpc: preconditionFailure(SecureProber.notOnReactor)
         }
     }
 

@@ -21,7 +21,7 @@ public enum OneRound {
             for (index, (app, instance)) in targets.enumerated() {
                 tasks.addTask {
                     let id = BackendID(app: app.name, address: instance.address)
-                    let check = app.healthCheck.withHTTPPath(containers[id]?.healthPath)
+                    let check = app.healthCheck.overridden(by: containers[id]?.checkOverrides)
                     let target = check.target(for: instance.address)
                     var attempt = 0
                     while true {

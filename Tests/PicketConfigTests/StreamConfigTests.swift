@@ -57,7 +57,7 @@ import Testing
         #expect(found.contains("picket.yaml:6:14: apps[0].balance: nginx's stream module has no ip_hash: use 'hash $remote_addr consistent'"))
         #expect(found.contains("picket.yaml:7:16: apps[0].keepalive: keepalive is an http directive: a stream upstream has no connection cache"))
         #expect(found.contains(
-            "picket.yaml:8:26: apps[0].health_check.type: a stream app is checked with type: tcp (or enabled: false): nginx relays its connections at layer 4, not HTTP requests"))
+            "picket.yaml:8:26: apps[0].health_check.type: a stream app is checked with type: tcp or grpc (or enabled: false): nginx relays its connections at layer 4, not HTTP requests"))
         #expect(found.contains { $0.hasPrefix("picket.yaml:11:22: apps[1].nginx.context: ") }, "\(found)")
     }
 

@@ -169,3 +169,28 @@ extension Harness {
         Dictionary(uniqueKeysWithValues: (applies.last?.upstreams.upstreams.first?.servers ?? []).filter { !$0.down }.map { ($0.address.description, $0.weight) })
     }
 }
+
+@Suite struct CertificateWatchTests {
+    let backend = BackendID(app: try! AppName(validating: "web"), address: try! ServerAddress(validating: "127.0.0.1:8443"))
+    let day: Int64 = 86_400
+
+    @Test func warnsOnceWhenDaysLeftFallUnderTheLimitAndAgainAfterARenewalThatIsAlsoClose() {
+        var watch = CertificateWatch()
+        let now: Int64 = 1_800_000_000
+        #expect(watch.record(backend, expiry: now + 30 * day, warningDays: 14, now: now) == nil)
+        #expect(watch.record(backend, expiry: now + 30 * day, warningDays: 14, now: now + 17 * day) == 13)
+        #expect(watch.record(backend, expiry: now + 30 * day, warningDays: 14, now: now + 18 * day) == nil, "one warning per certificate")
+        #expect(watch.record(backend, expiry: now + 100 * day, warningDays: 14, now: now + 18 * day) == nil, "renewed")
+        #expect(watch.record(backend, expiry: now + 20 * day, warningDays: 14, now: now + 18 * day) == 2, "another certificate, close to expiry")
+        #expect(watch.expiry(of: backend) == now + 20 * day)
+        watch.forget([backend])
+        #expect(watch.expiry(of: backend) == nil)
+    }
+
+    @Test func daysLeftRoundDownAndGoNegativeOncePassed() {
+        #expect(CertificateWatch.daysLeft(expiry: 10 * day + 5, now: 0) == 10)
+        #expect(CertificateWatch.daysLeft(expiry: 0, now: 1) == -1)
+        #expect(CertificateWatch.daysLeft(expiry: 0, now: day) == -1)
+        #expect(CertificateWatch.daysLeft(expiry: 0, now: day + 1) == -2)
+    }
+}

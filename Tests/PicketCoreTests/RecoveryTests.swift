@@ -240,13 +240,24 @@ import PicketCore
 @Suite struct ContainerLabelTests {
     let source = DockerSource(selector: ["picket.app": "web"], port: 8080)
 
-    @Test func labelsOverridePortWeightBackupAndHealthPath() throws {
+    @Test func labelsOverridePortWeightBackupHealthPathAndType() throws {
         let result = ContainerLabels.instance(
-            labels: ["picket.port": "9000", "picket.weight": "3", "picket.backup": "true", "picket.health.path": "/ready"],
+            labels: ["picket.port": "9000", "picket.weight": "3", "picket.backup": "true", "picket.health.path": "/ready", "picket.health.type": "https"],
             host: "127.0.0.1", source: source)
-        let (instance, path) = try result.get()
+        let (instance, overrides) = try result.get()
         #expect(instance == InstanceSpec(address: address("127.0.0.1:9000"), weight: 3, backup: true))
-        #expect(path == "/ready")
+        #expect(overrides == ContainerLabels.CheckOverrides(path: "/ready", type: .https))
+    }
+
+    @Test func aTypeLabelTurnsTheAppsCheckIntoThatTypeKeepingWhatBothShare() {
+        let app = HealthCheckSpec(kind: .http(HTTPCheck(path: "/health", headers: [HeaderField(name: "x-key", value: "1")])))
+        let https = app.withType(.https)
+        #expect(https.type == .https && https.tls == TLSSpec() && https.kind == app.kind)
+        let grpc = app.withType(.grpc)
+        #expect(grpc.kind == .grpc(GRPCCheck(metadata: [HeaderField(name: "x-key", value: "1")])) && grpc.tls == nil)
+        #expect(https.withType(.http) == app)
+        #expect(app.withType(.tcp).kind == .tcp(TCPCheck()))
+        #expect(app.withType(nil) == app)
     }
 
     @Test(arguments: [
@@ -254,6 +265,7 @@ import PicketCore
         (["picket.backup": "yes"], "label picket.backup='yes' must be true or false"),
         (["picket.port": "0"], "label picket.port='0' must be a port number from 1 to 65535"),
         (["picket.health.path": "/a b"], "label picket.health.path='/a b' must be an absolute path"),
+        (["picket.health.type": "udp"], "label picket.health.type='udp' must be one of http, https, tcp, grpc"),
     ])
     func aBadLabelIsRejectedByName(labels: [String: String], message: String) {
         guard case .failure(let error) = ContainerLabels.instance(labels: labels, host: "127.0.0.1", source: source) else {

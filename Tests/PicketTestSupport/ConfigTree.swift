@@ -106,13 +106,17 @@ public struct KeyPlacement: Sendable {
     public var keyPath: String { ConfigTree.keyPath(steps) }
 
     /// Every key of every section, each at one concrete place: list sections at their first item,
-    /// keys that need a Docker app (`docker:`, `recovery:`) in the second app.
+    /// keys that need a Docker app (`docker:`, `recovery:`) and an app's keys of gRPC and TLS checks
+    /// (`tls:`, `grpc_service`) in the second app.
     public static var all: [KeyPlacement] {
         var found: [KeyPlacement] = []
         func visit(_ section: ConfigSection, at steps: [ConfigTree.Step]) {
             for key in section.keys {
                 var here = steps + [.key(key.name)]
                 if here.first == .key("apps"), here.count == 3, key.name == "docker" || key.name == "recovery" { here[1] = .index(1) }
+                if here.first == .key("apps"), here.count > 3, here[2] == .key("health_check"), [.key("tls"), .key("grpc_service")].contains(here[3]) {
+                    here[1] = .index(1)
+                }
                 found.append(KeyPlacement(steps: here, key: key))
                 switch key.kind {
                 case .section(let nested): visit(nested, at: here)
@@ -127,15 +131,18 @@ public struct KeyPlacement: Sendable {
 }
 
 extension ConfigTree {
-    /// A valid config that has a place for every key: an app with instances written as mappings, an
-    /// app that discovers containers, and a webhook. `output` is where the upstream file would go.
+    /// A valid config that has a place for every key: an app with instances written as mappings, a gRPC
+    /// app over TLS that discovers containers, and a webhook. `output` is where the upstream file would go.
     public static func fullBase(output: String = "/tmp/picket-upstreams.conf") -> ConfigTree {
         .map([
             ("nginx", .map([("output", .scalar(output)), ("main_config", .scalar("/nonexistent/picket-test/nginx.conf"))])),
             ("alerts", .map([("webhooks", .list([.map([("url", .scalar("http://127.0.0.1:9/hook"))])]))])),
             ("apps", .list([
                 .map([("name", .scalar("web")), ("instances", .list([.map([("address", .scalar("127.0.0.1:8001"))]), .scalar("127.0.0.1:8002")]))]),
-                .map([("name", .scalar("api")), ("docker", .map([("port", .scalar("8080"))])), ("recovery", .map([("max_restarts", .scalar("3"))]))]),
+                .map([
+                    ("name", .scalar("api")), ("docker", .map([("port", .scalar("8080"))])), ("recovery", .map([("max_restarts", .scalar("3"))])),
+                    ("health_check", .map([("type", .scalar("grpc")), ("tls", .map([("verify", .scalar("true"))]))])),
+                ]),
             ])),
         ])
     }

@@ -81,6 +81,21 @@ public final class NginxPrefix: @unchecked Sendable {
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// Replaces nginx.conf with one whose `http {}` block holds `http`: for servers the default layout
+    /// lacks (TLS, HTTP/2 with grpc_pass).
+    public func writeConfig(http: String) throws {
+        try """
+            worker_processes 1;
+            pid logs/nginx.pid;
+            error_log logs/error.log notice;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+            \(http)
+            }
+            """.write(toFile: confPath, atomically: true, encoding: .utf8)
+    }
+
     /// The repository's nginx/passive.conf, sending to `socket`.
     static func passiveSnippet(socket: String) -> String {
         let snippet = (try? String(contentsOf: repository.appendingPathComponent("nginx/passive.conf"), encoding: .utf8)) ?? ""
