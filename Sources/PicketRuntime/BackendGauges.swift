@@ -4,8 +4,9 @@ import PicketCore
 import PicketPassive
 
 /// The gauges of every backend, kept in one table and written out at `/metrics` after the registry's
-/// metrics: `picket_backend_in_rotation` and `picket_backend_circuit_state`, and, with passive detection,
-/// the live traffic nginx logged for it. swift-prometheus copies a metric family's whole table for every
+/// metrics: `picket_backend_in_rotation` and `picket_backend_circuit_state`, for TLS checks
+/// `picket_backend_tls_cert_expiry_timestamp_seconds`, and, with passive detection, the live traffic
+/// nginx logged for it. swift-prometheus copies a metric family's whole table for every
 /// new series, so registering two series for each of 20,000 backends held the control loop for ~20 s at
 /// start-up (and first probes that late); here a backend costs one table entry, about a tenth of the
 /// memory too.
@@ -13,6 +14,7 @@ final class BackendGauges: Sendable {
     private struct Values {
         var inRotation: Double?
         var circuit: Double?
+        var certificateExpiry: Double?
     }
 
     /// One sample of a family: its extra label (name and value), if any, and the value.
@@ -28,6 +30,11 @@ final class BackendGauges: Sendable {
         values.withLockedValue { $0[id, default: Values()].circuit = value }
     }
 
+    /// When the certificate the backend presented expires, in seconds since 1970.
+    func setCertificateExpiry(_ id: BackendID, _ value: Double) {
+        values.withLockedValue { $0[id, default: Values()].certificateExpiry = value }
+    }
+
     func forget(_ id: BackendID) {
         _ = values.withLockedValue { $0.removeValue(forKey: id) }
     }
@@ -41,6 +48,7 @@ final class BackendGauges: Sendable {
         let families: [(name: String, samples: (BackendID, Values) -> [Sample])] = [
             ("picket_backend_in_rotation", { _, values in values.inRotation.map { [(nil, $0)] } ?? [] }),
             ("picket_backend_circuit_state", { _, values in values.circuit.map { [(nil, $0)] } ?? [] }),
+            ("picket_backend_tls_cert_expiry_timestamp_seconds", { _, values in values.certificateExpiry.map { [(nil, $0)] } ?? [] }),
             ("picket_backend_requests_per_second", { id, _ in traffic[id].map { [(nil, $0.requestsPerSecond)] } ?? [] }),
             ("picket_backend_error_ratio", { id, _ in
                 traffic[id].map { [(("class", "server_error"), $0.serverErrorRate), (("class", "gateway"), $0.gatewayFailureRate), (("class", "connect"), $0.connectFailureRate)] } ?? []

@@ -67,8 +67,10 @@ extension ControllerLoop {
 
     private func document(for backend: BackendSnapshot, now: Instant, checks: Int = RecentChecks.kept) -> BackendDocument {
         let traffic = outlets.passive?.traffic(backend.id)
+        let certificate = certificates.expiry(of: backend.id).map { CertificateDocument(expiry: $0, now: Date()) }
+        let why = Why.text(backend, now: now) + (certificate.map { "; \(Why.certificate($0))" } ?? "")
+            + (traffic.map { "; live traffic: \(Why.traffic($0))" } ?? "")
         return BackendDocument(
-            backend, why: Why.text(backend, now: now) + (traffic.map { "; live traffic: \(Why.traffic($0))" } ?? ""),
-            checks: recentChecks.documents(for: backend.id, limit: checks), traffic: traffic, now: now)
+            backend, why: why, checks: recentChecks.documents(for: backend.id, limit: checks), traffic: traffic, certificate: certificate, now: now)
     }
 }

@@ -13,6 +13,8 @@ import PicketProbes
 struct ControllerLoop {
     var core: Reconciler
     var recentChecks = RecentChecks()
+    /// TLS backends' certificate expiry, for the gauge, `why` and the `tls_cert_expiring` alert.
+    var certificates = CertificateWatch()
     /// What `/readyz` says beyond the core's own facts: failing applies, probes Picket could not make.
     var readiness = Readiness()
     /// What the dashboard's header says: start, last apply, reloads, checks per second.
@@ -100,6 +102,7 @@ struct ControllerLoop {
                 persistence?.record(report, at: date)
                 metrics.probe(report, lag: timing.lag)
                 noteLocalFault(report, now: now)
+                noteCertificate(report, at: date)
                 effects += core.probeCompleted(report, now: now)
             }
             // Batches arrive on the wake-up grid: one that comes when the wake-up is due stands in for
@@ -146,6 +149,19 @@ struct ControllerLoop {
         engine.shutdown()
         await applyTask?.value
         persistence?.writer.stop()
+    }
+
+    /// Exports the expiry of the certificate a TLS backend presented and alerts once when it gets close.
+    private mutating func noteCertificate(_ report: ProbeReport, at date: Date) {
+        guard let expiry = report.outcome.evidence.certificateExpiry, let tls = core.backend(report.backend)?.check.tls else { return }
+        metrics.certificateExpiry(report.backend, expiry)
+        let now = Int64(date.timeIntervalSince1970)
+        guard let left = certificates.record(report.backend, expiry: expiry, warningDays: tls.expiryWarningDays, now: now) else { return }
+        let id = report.backend
+        let message = "the certificate of \(id.address) (\(id.app)) expires in \(left) day\(abs(left) == 1 ? "" : "s"), under the \(tls.expiryWarningDays) days of tls.expiry_warning_days"
+        logger.warning("\(message)", metadata: ["event": "tls_cert_expiring", "app": "\(id.app)", "backend": "\(id.address)"])
+        outlets.alerts?.send(Alert(.tlsCertExpiring, app: id.app, backend: id.address, message: message,
+            evidence: ["days_left": "\(left)", "expires_at": ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expiry)))]))
     }
 
     /// Writes what an observation changed to the state database (batched, off the loop).
@@ -215,6 +231,7 @@ struct ControllerLoop {
                 remember(observation)
                 if case .backendsChanged(let change) = observation {
                     recentChecks.forget(change.removed)
+                    certificates.forget(change.removed)
                     outlets.passive?.route(core.backends.map(\.id))
                 }
             }

@@ -179,6 +179,10 @@ final class PicketMetrics: Sendable {
         backends.setCircuit(id, value)
     }
 
+    func certificateExpiry(_ id: BackendID, _ expiry: Int64) {
+        backends.setCertificateExpiry(id, Double(expiry))
+    }
+
     /// A removed backend's series go away with it.
     private func forget(_ id: BackendID) {
         backends.forget(id)

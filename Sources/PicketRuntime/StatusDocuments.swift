@@ -48,6 +48,19 @@ public struct BackendDocument: Codable, Sendable {
     public let lastChecks: [CheckDocument]
     /// Live traffic through nginx over the last ten seconds (passive detection), when nginx reports it.
     public let traffic: TrafficSummary?
+    /// The certificate a TLS backend presented at its last check.
+    public let tlsCertificate: CertificateDocument?
+}
+
+/// When a TLS backend's certificate expires, and the whole days left (negative once passed).
+public struct CertificateDocument: Codable, Sendable {
+    public let expiresAt: String
+    public let daysLeft: Int
+
+    init(expiry: Int64, now: Date) {
+        expiresAt = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expiry)))
+        daysLeft = CertificateWatch.daysLeft(expiry: expiry, now: Int64(now.timeIntervalSince1970))
+    }
 }
 
 public struct ThresholdsDocument: Codable, Sendable {
@@ -63,6 +76,8 @@ public struct CheckDocument: Codable, Sendable {
     public let status: Int?
     public let latencyMs: Double?
     public let message: String?
+    /// How a TLS handshake failed (`expired`, `unknown_ca`, `name_mismatch`…), for class `tls`.
+    public let tls: String?
 
     init(_ outcome: ProbeOutcome, at: Date?) {
         self.at = at.map { ISO8601DateFormatter().string(from: $0) }
@@ -71,6 +86,7 @@ public struct CheckDocument: Codable, Sendable {
         status = outcome.evidence.statusCode
         latencyMs = outcome.evidence.latency.map { ($0.milliseconds * 1000).rounded() / 1000 }
         message = outcome.evidence.message
+        tls = outcome.evidence.tls?.rawValue
     }
 }
 
@@ -99,7 +115,7 @@ struct ErrorDocument: Encodable, Sendable {
 }
 
 extension BackendDocument {
-    init(_ backend: BackendSnapshot, why: String, checks: [CheckDocument], traffic: TrafficSummary?, now: Instant) {
+    init(_ backend: BackendSnapshot, why: String, checks: [CheckDocument], traffic: TrafficSummary?, certificate: CertificateDocument?, now: Instant) {
         app = backend.id.app.description
         address = backend.id.address.description
         phase = backend.state.phase.rawValue
@@ -125,6 +141,7 @@ extension BackendDocument {
         }
         lastChecks = checks
         self.traffic = traffic
+        tlsCertificate = certificate
     }
 }
 

@@ -38,6 +38,13 @@ enum Why {
         }
     }
 
+    /// `TLS certificate expires in 41 days (2027-01-10T12:00:00Z)`.
+    static func certificate(_ certificate: CertificateDocument) -> String {
+        let days = certificate.daysLeft
+        if days < 0 { return "TLS certificate expired \(-days) day\(days == -1 ? "" : "s") ago (\(certificate.expiresAt))" }
+        return "TLS certificate expires in \(days) day\(days == 1 ? "" : "s") (\(certificate.expiresAt))"
+    }
+
     /// `12.5 req/s, 2.1 % 5xx, p50 1.2ms p99 9.5ms` over the last ten seconds.
     static func traffic(_ summary: TrafficSummary) -> String {
         func ms(_ seconds: Double?) -> String { seconds.map { Duration.milliseconds($0 * 1000).shortDescription } ?? "-" }
