@@ -5,8 +5,9 @@
 # database on); each measured from /proc for SECONDS in two alternating rounds (HAProxy, Picket, Picket,
 # HAProxy), after a warm-up each. Prints CPU µs per check (user / system), RSS, checks/s, check gaps (from
 # nginx's log), TIME_WAIT sockets, Picket's lag warnings and the ratios.
-# Usage: scripts/bench-vs-haproxy.sh [BACKENDS] [SECONDS] [reuse]   (default 1000 60; reuse turns on
-# Picket's health_check.reuse_connection). HAPROXY_THREADS=N sets HAProxy's nbthread (default: 1, its
+# Usage: scripts/bench-vs-haproxy.sh [BACKENDS] [SECONDS] [reuse|https]   (default 1000 60; reuse turns on
+# Picket's health_check.reuse_connection; https serves every backend over TLS and compares Picket's
+# type: https with HAProxy's check-ssl, both without certificate verification). HAPROXY_THREADS=N sets HAProxy's nbthread (default: 1, its
 # cheapest per check here); VERSUS_ROUNDS=N the rounds (default 2). Needs root to install HAProxy once;
 # the Debian package is kept from starting its system service, and the only HAProxy this runs is its
 # own, stopped after each round.

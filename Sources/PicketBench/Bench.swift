@@ -3,7 +3,7 @@ import Foundation
 /// `picket-bench`: prints the figures BENCHMARKS.md records. Not a test: it measures and reports.
 ///   picket-bench probes [BACKENDS] [SECONDS] [state]   probe engine at 1 s interval against one nginx on many
 ///                                                      ports; `state` turns the state database on
-///   picket-bench versus [BACKENDS] [SECONDS] [reuse]  HAProxy and the release `picket` in alternating
+///   picket-bench versus [BACKENDS] [SECONDS] [reuse|https|grpc]  HAProxy and the release `picket` in alternating
 ///                                                      rounds, checking the same nginx backends; CPU per
 ///                                                      check, RSS, gaps and the ratios (HAPROXY_THREADS,
 ///                                                      VERSUS_ROUNDS; scripts/bench-vs-haproxy.sh drives it)
@@ -39,7 +39,9 @@ enum Bench {
             // HAPROXY=off measures Picket alone (HAProxy keeps a descriptor per server and cannot check
             // 20,000 servers under this machine's 20,000-descriptor limit).
             try await VersusBench(
-                backends: backends, seconds: seconds, reuse: arguments.dropFirst(3).first == "reuse", haproxyThreads: threads, rounds: max(1, rounds),
+                backends: backends, seconds: seconds, reuse: arguments.dropFirst(3).first == "reuse",
+                wire: ["https": .https(certificate: nil), "grpc": .grpc][arguments.dropFirst(3).first ?? ""] ?? .http,
+                haproxyThreads: threads, rounds: max(1, rounds),
                 withHAProxy: environment["HAPROXY"] != "off"
             ).run()
         case "history":
@@ -55,7 +57,7 @@ enum Bench {
             let servers = arguments.count > 2 ? Int(arguments[2]) ?? 4 : 4
             try await OutputSetBench(apps: apps, servers: servers).run()
         default:
-            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | versus [BACKENDS] [SECONDS] [reuse] | history [BACKENDS] [HOURS] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM] | applyset [APPS] [SERVERS_PER_APP]")
+            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | versus [BACKENDS] [SECONDS] [reuse|https|grpc] | history [BACKENDS] [HOURS] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM] | applyset [APPS] [SERVERS_PER_APP]")
         }
     }
 }

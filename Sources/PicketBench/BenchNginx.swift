@@ -12,6 +12,30 @@ struct BenchNginx {
     let root: String
     /// `host:port` of each backend.
     let addresses: [String]
+    var wire = Wire.http
+
+    /// What every backend speaks.
+    enum Wire: Equatable {
+        case http
+        /// HTTP over TLS with this certificate (nil until it is made).
+        case https(certificate: Certificate?)
+        /// h2c answering `grpc.health.v1.Health/Check` with SERVING: a static gRPC response (one message,
+        /// `08 01`, and trailer `grpc-status: 0`) from a file, so one nginx plays thousands of gRPC servers.
+        case grpc
+
+        var name: String {
+            switch self {
+            case .http: return "HTTP"
+            case .https: return "HTTPS"
+            case .grpc: return "gRPC"
+            }
+        }
+    }
+
+    struct Certificate: Equatable {
+        let file: String
+        let key: String
+    }
 
     /// Port 10080 on 127.77.0.1, 127.77.0.2, ...: loopback addresses of their own, so that neither other
     /// programs' ports nor the prober's ephemeral ports get in the way, however many backends.
@@ -33,7 +57,21 @@ struct BenchNginx {
         for (index, shard) in shards.enumerated() {
             try FileManager.default.createDirectory(atPath: "\(shard.prefix)/conf/picket", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: "\(shard.prefix)/logs", withIntermediateDirectories: true)
-            let listens = shard.addresses.map { "        listen \($0);" }.joined(separator: "\n")
+            var extra = "", suffix = ""
+            switch self.wire {
+            case .http: break
+            case .https(let certificate):
+                suffix = " ssl"
+                extra = certificate.map { "        ssl_certificate \($0.file);\n        ssl_certificate_key \($0.key);\n" } ?? ""
+            case .grpc:
+                suffix = " http2"
+                try Data([0, 0, 0, 0, 2, 0x08, 0x01]).write(to: URL(fileURLWithPath: "\(shard.prefix)/serving"))
+                // A static file answers GET only: the POST is turned into an internal GET of the file.
+                extra = "        location = /grpc.health.v1.Health/Check {\n            error_page 405 =200 /serving;\n            return 405;\n        }\n"
+                    + "        location = /serving {\n            internal;\n            root \(shard.prefix);\n            default_type application/grpc;\n"
+                    + "            add_trailer grpc-status 0;\n        }\n"
+            }
+            let listens = shard.addresses.map { "        listen \($0)\(suffix);" }.joined(separator: "\n")
             // Every listening socket takes a descriptor and one of nginx's connection slots, and so does a
             // keep-alive connection per backend (reuse_connection): short of slots, nginx closes idle ones.
             try """
@@ -48,7 +86,7 @@ struct BenchNginx {
                     \(index == 0 ? include.map { "include \($0);" } ?? "" : "")
                     server {
                 \(listens)
-                        location / { return 200 "ok\\n"; }
+                \(extra)        location / { return 200 "ok\\n"; }
                     }
                 }
                 """.write(toFile: "\(shard.prefix)/conf/nginx.conf", atomically: true, encoding: .utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import PicketNginx
 
 /// Picket against HAProxy in one run: one nginx on BACKENDS loopback addresses, then HAProxy checking
 /// every one (`option httpchk GET /health`, `inter 1s`, 500 ms timeouts), then the release `picket run` with
@@ -10,6 +11,10 @@ struct VersusBench {
     let seconds: Int
     /// `health_check.reuse_connection: true` for Picket (HAProxy 2.6 has no reuse for checks).
     let reuse: Bool
+    /// What the backends speak: `https` compares Picket's `type: https` with HAProxy's `check-ssl`, both
+    /// without certificate verification (one self-signed certificate for every address); `grpc` runs
+    /// Picket's `type: grpc` alone (HAProxy has no gRPC health check).
+    let wire: BenchNginx.Wire
     /// HAProxy's `nbthread`; nil leaves HAProxy's default (one thread per CPU).
     let haproxyThreads: Int?
     /// Each contender is measured in this many alternating rounds of `seconds / rounds`.
@@ -25,19 +30,20 @@ struct VersusBench {
 
     func run() async throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let nginx = BenchNginx(root: root, addresses: addresses)
+        var nginx = BenchNginx(root: root, addresses: addresses)
         let output = "\(root)/conf/picket/upstreams.conf"
         try FileManager.default.createDirectory(atPath: "\(root)/conf/picket", withIntermediateDirectories: true)
+        nginx.wire = wire == .https(certificate: nil) ? .https(certificate: try await makeCertificate()) : wire
         try "".write(toFile: output, atomically: true, encoding: .utf8)
         try await nginx.start(include: output)
         let slice = seconds / rounds
-        print("versus: \(backends) HTTP backends at 1 s interval; each measured \(rounds) × \(slice) s (alternating, \(warmup) s warm-up each); load average \(loadAverage())")
+        print("versus: \(backends) \(wire.name) backends at 1 s interval; each measured \(rounds) × \(slice) s (alternating, \(warmup) s warm-up each); load average \(loadAverage())")
         var haproxy: [Run] = [], picket: [Run] = []
         do {
             for round in 0..<rounds {
                 // HAProxy first, then Picket, then the other way round: a load that drifts over the run
                 // weighs on both alike.
-                for name in (round % 2 == 0 ? ["haproxy", "picket"] : ["picket", "haproxy"]) where withHAProxy || name == "picket" {
+                for name in (round % 2 == 0 ? ["haproxy", "picket"] : ["picket", "haproxy"]) where (withHAProxy && wire != .grpc) || name == "picket" {
                     if name == "haproxy" {
                         haproxy.append(try await measure(name, seconds: slice, launch: try launchHAProxy()))
                     } else {
@@ -82,7 +88,7 @@ struct VersusBench {
                 default_backend bench
             backend bench
                 option httpchk GET /health
-                default-server check inter 1s fall 3 rise 1
+                default-server check inter 1s fall 3 rise 1\(wire == .http ? "" : " check-ssl verify none")
             \(servers)
 
             """.write(toFile: "\(root)/haproxy.cfg", atomically: true, encoding: .utf8)
@@ -104,10 +110,29 @@ struct VersusBench {
             state: {path: \(root)/state.db}
             apps:
               - name: bench
-                health_check: {path: /health, interval: 1s, timeout: 500ms\(reuse ? ", reuse_connection: true" : "")}
+                health_check: {\(picketCheck), interval: 1s, timeout: 500ms\(reuse ? ", reuse_connection: true" : "")}
                 instances: [\(addresses.joined(separator: ", "))]
             """.write(toFile: "\(root)/picket.yaml", atomically: true, encoding: .utf8)
         return try spawn(binary, ["run", "-c", "\(root)/picket.yaml", "--log-level", "warning"], log: "\(root)/picket.log")
+    }
+
+    private var picketCheck: String {
+        switch wire {
+        case .http: return "path: /health"
+        case .https: return "type: https, path: /health, tls: {verify: false}"
+        case .grpc: return "type: grpc"
+        }
+    }
+
+    /// A self-signed certificate for the backends, made with the openssl CLI.
+    private func makeCertificate() async throws -> BenchNginx.Certificate {
+        let file = "\(root)/backend.pem", key = "\(root)/backend-key.pem"
+        let made = await CommandRunner.run([
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", file,
+            "-days", "2", "-subj", "/CN=picket-bench",
+        ], timeout: .seconds(20))
+        guard made.succeeded else { throw BenchError("openssl: \(made.summary.prefix(500))") }
+        return BenchNginx.Certificate(file: file, key: key)
     }
 
     private func spawn(_ executable: String, _ arguments: [String], log: String) throws -> Process {
