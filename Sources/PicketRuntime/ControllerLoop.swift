@@ -158,7 +158,8 @@ struct ControllerLoop {
         let now = Int64(date.timeIntervalSince1970)
         guard let left = certificates.record(report.backend, expiry: expiry, warningDays: tls.expiryWarningDays, now: now) else { return }
         let id = report.backend
-        let message = "the certificate of \(id.address) (\(id.app)) expires in \(left) day\(abs(left) == 1 ? "" : "s"), under the \(tls.expiryWarningDays) days of tls.expiry_warning_days"
+        let when = left < 0 ? "expired \(-left) day\(left == -1 ? "" : "s") ago" : "expires in \(left) day\(left == 1 ? "" : "s")"
+        let message = "the TLS certificate of \(id.address) (\(id.app)) \(when), under the \(tls.expiryWarningDays) days of tls.expiry_warning_days"
         logger.warning("\(message)", metadata: ["event": "tls_cert_expiring", "app": "\(id.app)", "backend": "\(id.address)"])
         outlets.alerts?.send(Alert(.tlsCertExpiring, app: id.app, backend: id.address, message: message,
             evidence: ["days_left": "\(left)", "expires_at": ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expiry)))]))
