@@ -63,7 +63,7 @@ struct HealthCheckDecoder {
         var check = GRPCCheck()
         if let service = reader.string(section, HealthCheckKeys.grpcService, nonEmpty: false) { check.service = service }
         if let headers = section[HealthCheckKeys.headers] {
-            check.metadata = decodeHeaders(headers, section.path("headers"))
+            check.metadata = reader.headers(headers, section.path("headers"))
         }
         return check
     }

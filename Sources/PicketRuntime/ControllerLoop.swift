@@ -151,7 +151,8 @@ struct ControllerLoop {
         persistence?.writer.stop()
     }
 
-    /// Exports the expiry of the certificate a TLS backend presented and alerts once when it gets close.
+    /// Exports the expiry of the certificate a TLS backend presented and alerts once when it gets close
+    /// (the alert is also the log line).
     private mutating func noteCertificate(_ report: ProbeReport, at date: Date) {
         guard let expiry = report.outcome.evidence.certificateExpiry, let tls = core.backend(report.backend)?.check.tls else { return }
         metrics.certificateExpiry(report.backend, expiry)
@@ -160,8 +161,7 @@ struct ControllerLoop {
         let id = report.backend
         let when = left < 0 ? "expired \(-left) day\(left == -1 ? "" : "s") ago" : "expires in \(left) day\(left == 1 ? "" : "s")"
         let message = "the TLS certificate of \(id.address) (\(id.app)) \(when), under the \(tls.expiryWarningDays) days of tls.expiry_warning_days"
-        logger.warning("\(message)", metadata: ["event": "tls_cert_expiring", "app": "\(id.app)", "backend": "\(id.address)"])
-        outlets.alerts?.send(Alert(.tlsCertExpiring, app: id.app, backend: id.address, message: message,
+        outlets.alerts.raise(Alert(.tlsCertExpiring, app: id.app, backend: id.address, message: message,
             evidence: ["days_left": "\(left)", "expires_at": ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expiry)))]))
     }
 

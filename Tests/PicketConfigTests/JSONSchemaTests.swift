@@ -15,8 +15,9 @@ import Yams
         let loaderAccepts: Bool
     }
 
-    static func loaderAccepts(_ yaml: String) -> Bool {
-        (try? ConfigLoader.parse(yaml, file: "picket.yaml", baseDirectory: "/etc/picket")) != nil
+    /// `baseDirectory`: where relative paths (TLS files) are found.
+    static func loaderAccepts(_ yaml: String, baseDirectory: String = "/etc/picket") -> Bool {
+        (try? ConfigLoader.parse(yaml, file: "picket.yaml", baseDirectory: baseDirectory)) != nil
     }
 
     /// Bounded keys at and beyond their bounds: whether the loader finds a bound problem at that key.
@@ -58,7 +59,7 @@ import Yams
     @Test func theSchemaTakesWhatTheLoaderTakesAndRefusesWhatItRefuses() async throws {
         let full = try String(contentsOf: SchemaTests.repository.appendingPathComponent("examples/full.yaml"), encoding: .utf8)
         let accepted = [
-            Case(name: "examples/full.yaml", yaml: full, loaderAccepts: Self.loaderAccepts(full)),
+            Case(name: "examples/full.yaml", yaml: full, loaderAccepts: Self.loaderAccepts(full, baseDirectory: SchemaTests.repository.appendingPathComponent("examples").path)),
             Case(name: "the base config", yaml: ConfigTree.fullBase().yaml, loaderAccepts: Self.loaderAccepts(ConfigTree.fullBase().yaml)),
         ]
         let bounds = Self.boundCases

@@ -37,6 +37,7 @@ import Testing
             let gauge = metrics.split(separator: "\n").first { $0.hasPrefix("picket_backend_tls_cert_expiry_timestamp_seconds{app=\"secure\",backend=\"\(valid)\"}") }
             let expiry = try #require(gauge.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }, "\(metrics)")
             #expect(expiry > Date().timeIntervalSince1970 + 29 * 86_400)
+            #expect(metrics.contains("# HELP picket_backend_tls_cert_expiry_timestamp_seconds "), "promtool wants HELP for every family")
             let expiredGauge = "picket_backend_tls_cert_expiry_timestamp_seconds{app=\"secure\",backend=\"\(expired)\"} 1580515200"
             #expect(metrics.contains(expiredGauge), "the expired certificate is exported too")
 

@@ -12,6 +12,7 @@ enum MetricHelp {
         "picket_transitions_total": "Backend phase changes, by app and from/to phase.",
         "picket_backend_in_rotation": "1 while the backend is in nginx's rotation (follows the core's rotation changes), else 0.",
         "picket_backend_circuit_state": "The backend's circuit: 0 closed, 1 half-open, 2 open.",
+        "picket_backend_tls_cert_expiry_timestamp_seconds": "Unix time the certificate the backend presented at its last TLS check expires (https, grpc and tcp checks with tls).",
         "picket_app_all_down": "1 while no backend of the app is fit and its all-down policy decides the servers.",
         "picket_applies_total": "Upstream file applies, by result: applied, unchanged, or failed_STAGE.",
         "picket_apply_duration_seconds": "Time an apply took (render, validate, swap, reload), by result.",
