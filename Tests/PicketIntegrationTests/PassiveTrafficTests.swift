@@ -36,9 +36,9 @@ import Testing
         #expect(await stack.metric(series("picket_backend_error_ratio", a, ",class=\"gateway\"") + " ") == 0, "a 500 is no gateway failure")
         #expect(await stack.metric(series("picket_backend_error_ratio", b, ",class=\"server_error\"") + " ") == 0)
         let slow = await stack.metric(series("picket_backend_upstream_response_seconds", b, ",percentile=\"p50\"") + " ") ?? 0
-        #expect((0.036...0.06).contains(slow), "b's median is its 40 ms delay, within a bucket: \(slow)")
-        let fast = await stack.metric(series("picket_backend_upstream_response_seconds", c, ",percentile=\"p99\"") + " ") ?? 1
-        #expect(fast < 0.02, "c answers at once: \(fast)")
+        #expect(slow >= 0.036, "b's median holds its 40 ms delay (less one bucket): \(slow)")
+        let fast = await stack.metric(series("picket_backend_upstream_response_seconds", c, ",percentile=\"p50\"") + " ") ?? 1
+        #expect(fast < slow, "c answers at once, so its median is below b's: \(fast) against \(slow)")
         let text = try await stack.api.send(.GET, "/metrics").text
         #expect(text.contains("# HELP picket_backend_upstream_response_seconds "))
         #expect(text.contains("# TYPE picket_backend_error_ratio gauge"))
