@@ -32,6 +32,8 @@ public final class ProbeEngine: @unchecked Sendable {
     private let poller: Poller
     /// HTTPS, TCP over TLS and gRPC checks, on SwiftNIO beside the reactor.
     private let secure = SecureProber()
+    /// At most `maxConcurrent` of those under way, like the reactor's plain checks.
+    private let secureGate: SecureGate
     /// Only the engine's thread touches it.
     private let reactor: ProbeReactor
     private var thread = pthread_t()
@@ -44,6 +46,7 @@ public final class ProbeEngine: @unchecked Sendable {
         let inbox = NIOLockedValueBox(Inbox())
         self.poller = poller
         self.inbox = inbox
+        secureGate = SecureGate(limit: maxConcurrent)
         reactor = ProbeReactor(maxConcurrent: maxConcurrent, maxIdle: maxIdle, poller: poller) { host, port, slot, generation in
             DispatchQueue.global().async {
                 let target = SocketTarget.resolve(host: host, port: port)
@@ -87,15 +90,20 @@ public final class ProbeEngine: @unchecked Sendable {
         post { inbox in inbox.submissions.append(contentsOf: plain.map { ProbeReactor.Submission(request: $0, completion: completion) }) }
     }
 
-    /// A TLS or gRPC check runs on the secure prober; its report is handed back on the engine's
-    /// thread, as every completion is. `max_concurrent` does not bound these.
+    /// A TLS or gRPC check runs on the secure prober once the gate has a place for it (at most
+    /// `max_concurrent` under way, beside the reactor's own); its report is handed back on the engine's
+    /// thread, as every completion is.
     private func submitSecure(_ request: ProbeRequest, completion: @escaping Completion) {
-        let sent = Clock.now()
-        let timing = ProbeTiming(lag: .nanoseconds(sent - request.dueAt.nanoseconds), waited: .zero)
-        Task { [secure] in
-            let report = request.report(await secure.probe(request))
-            guard !stopped.withLockedValue({ $0 }) else { return }
-            post { $0.work.append((0, { completion(report, timing) })) }
+        let submitted = Clock.now()
+        secureGate.enter { [secure, secureGate] in
+            let sent = Clock.now()
+            let timing = ProbeTiming(lag: .nanoseconds(submitted - request.dueAt.nanoseconds), waited: .nanoseconds(sent - submitted))
+            Task {
+                let report = request.report(await secure.probe(request))
+                secureGate.leave()
+                guard !self.stopped.withLockedValue({ $0 }) else { return }
+                self.post { $0.work.append((0, { completion(report, timing) })) }
+            }
         }
     }
 
@@ -108,6 +116,7 @@ public final class ProbeEngine: @unchecked Sendable {
 
     /// Changes the limits (a reloaded config); checks under way are not touched.
     public func update(maxConcurrent: Int, maxIdle: Int = .max) {
+        secureGate.update(limit: maxConcurrent)
         post { $0.limits = (max(1, maxConcurrent), max(0, maxIdle)) }
     }
 
