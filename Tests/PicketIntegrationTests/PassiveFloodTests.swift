@@ -71,7 +71,7 @@ import Testing
             taken = (await stack.metric(accepted) ?? 0) - acceptedBefore
             return Int(taken) >= sent
         }
-        #expect(Int(taken) == sent, "every datagram the kernel took was folded in, none lost inside Picket: \(taken) of \(sent)")
+        #expect(Int(taken) >= sent, "every datagram the kernel took was folded in, none lost inside Picket: \(taken) of \(sent) (nginx's own lines may add a few)")
         #expect(stack.backends.allSatisfy { stack.nginx.output.contains("server \($0.address) ") }, "nothing left rotation")
     }
 }
