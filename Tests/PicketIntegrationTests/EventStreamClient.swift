@@ -15,27 +15,40 @@ final class EventStreamClient: Sendable {
         var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any]) ?? [:] }
     }
 
-    private let state = NIOLockedValueBox<(events: [Event], id: UInt64?, name: String)>(([], nil, "message"))
+    private let state = NIOLockedValueBox<(events: [Event], id: UInt64?, name: String, lastID: UInt64)>(([], nil, "message", 0))
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
+    /// Follows the stream until stopped and, as a browser's EventSource does, connects again when a
+    /// connection fails or ends (a loaded machine can miss the first connect); events replayed on a new
+    /// connection (ids already read) are not kept twice.
     init(port: Int) {
         let transport = HTTPTransport(endpoint: .tcp(host: "127.0.0.1", port: port), group: MultiThreadedEventLoopGroup.singleton)
         let state = state
         task.withLockedValue {
             $0 = Task {
-                try? await transport.stream("/v1/events", connectTimeout: .seconds(5)) { bytes in
-                    // Blank lines do not reach here: each event's single data line ends it.
-                    let line = String(decoding: bytes, as: UTF8.self)
-                    state.withLockedValue { state in
-                        if line.hasPrefix("id: ") {
-                            state.id = UInt64(line.dropFirst(4))
-                        } else if line.hasPrefix("event: ") {
-                            state.name = String(line.dropFirst(7))
-                        } else if line.hasPrefix("data: ") {
-                            state.events.append(Event(id: state.id, name: state.name, data: String(line.dropFirst(6)), receivedAt: Date()))
-                            (state.id, state.name) = (nil, "message")
+                while !Task.isCancelled {
+                    try? await transport.stream("/v1/events", connectTimeout: .seconds(5)) { bytes in
+                        // Blank lines do not reach here: each event's single data line ends it.
+                        let line = String(decoding: bytes, as: UTF8.self)
+                        state.withLockedValue { state in
+                            if line.hasPrefix("id: ") {
+                                state.id = UInt64(line.dropFirst(4))
+                            } else if line.hasPrefix("event: ") {
+                                state.name = String(line.dropFirst(7))
+                            } else if line.hasPrefix("data: ") {
+                                if let id = state.id {
+                                    if id > state.lastID {
+                                        state.lastID = id
+                                        state.events.append(Event(id: id, name: state.name, data: String(line.dropFirst(6)), receivedAt: Date()))
+                                    }
+                                } else {
+                                    state.events.append(Event(id: nil, name: state.name, data: String(line.dropFirst(6)), receivedAt: Date()))
+                                }
+                                (state.id, state.name) = (nil, "message")
+                            }
                         }
                     }
+                    try? await Task.sleep(for: .milliseconds(200))
                 }
             }
         }
