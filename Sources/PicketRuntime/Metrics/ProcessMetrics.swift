@@ -66,13 +66,21 @@ extension ProcessMetrics {
 
     /// Entries of `/proc/self/fd`, less the one the listing itself holds open.
     private static func openDescriptorCount() -> Int {
-        guard let directory = opendir("/proc/self/fd") else { return 0 }
+        max(0, (entryCount(of: "/proc/self/fd") ?? 1) - 1)
+    }
+
+    /// The entries of a directory other than `.` and `..`; nil when it cannot be opened. Each name is
+    /// read in place as a C string: a `dirent` record is only as long as its name, so copying the
+    /// declared 256-byte `d_name` out of it reads past the end of readdir's buffer, a crash when that
+    /// end is a page end (seen on a `/metrics` scrape).
+    static func entryCount(of path: String) -> Int? {
+        guard let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name), let directory = opendir(path) else { return nil }
         defer { closedir(directory) }
         var count = 0
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { count += 1 }
+            let name = UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self)
+            if strcmp(name, ".") != 0 && strcmp(name, "..") != 0 { count += 1 }
         }
-        return max(0, count - 1)
+        return count
     }
 }
