@@ -7,6 +7,8 @@ struct AppDecoder {
 
     let reader: NodeReader
     let baseDirectory: String
+    /// The names of `docker.engines`, which an app's `docker.engine` may name.
+    var engines: Set<DockerEngineName> = []
 
     func decode(_ node: Node, _ path: String, defaults: Section?) -> AppSpec? {
         guard let section = reader.section(node, path, AppKeys.section) else { return nil }
@@ -30,7 +32,7 @@ struct AppDecoder {
         let circuit = CircuitDecoder(reader: reader).decode(merged(AppKeys.circuitBreaker), section.path("circuit_breaker"))
         let pairs = AppKeys.shared.compactMap { key in merged(key).map { (Node(key.name), $0) } }
         let shared = decodeShared(Section(mapping: Node.Mapping(pairs), path: path, node: node))
-        let dockerDecoder = DockerDecoder(reader: reader)
+        let dockerDecoder = DockerDecoder(reader: reader, engines: engines)
         let docker = dockerDecoder.decodeSource(section[AppKeys.docker], section.path("docker"), app: name)
         if docker == nil, let own = section[AppKeys.recovery] {
             reader.report(own, section.path("recovery"), "recovery heals containers: it needs a docker: section in the same app")

@@ -49,7 +49,7 @@ public enum ConfigLoader {
         if let probes = reader.section(top, ConfigSchema.probes) {
             maxConcurrent = reader.int(probes, OperationsKeys.maxConcurrent) ?? maxConcurrent
         }
-        let apps = decodeApps(top, root: root, reader: reader, nginx: nginx, baseDirectory: baseDirectory)
+        let apps = decodeApps(top, root: root, reader: reader, nginx: nginx, engines: Set(docker.engines.keys), baseDirectory: baseDirectory)
         guard reader.diagnostics.isEmpty else { throw ConfigError(diagnostics: reader.diagnostics) }
         let configuration = PicketConfiguration(
             apps: apps, controller: controller, nginx: nginx, docker: docker, status: status, state: state, alerts: alerts,
@@ -57,8 +57,10 @@ public enum ConfigLoader {
         return LoadedConfig(configuration: configuration, source: ConfigSource(file: file, marks: reader.marks), warnings: reader.warnings)
     }
 
-    private static func decodeApps(_ top: Section, root: Node, reader: NodeReader, nginx: NginxSettings, baseDirectory: String) -> [AppSpec] {
-        let appDecoder = AppDecoder(reader: reader, baseDirectory: baseDirectory)
+    private static func decodeApps(
+        _ top: Section, root: Node, reader: NodeReader, nginx: NginxSettings, engines: Set<DockerEngineName>, baseDirectory: String
+    ) -> [AppSpec] {
+        let appDecoder = AppDecoder(reader: reader, baseDirectory: baseDirectory, engines: engines)
         let defaults = reader.section(top, ConfigSchema.defaults)
         if let defaults { appDecoder.validateDefaults(defaults) }
         guard let appNodes = reader.list(top[ConfigSchema.apps], "apps") else {

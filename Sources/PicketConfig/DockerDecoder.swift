@@ -4,24 +4,82 @@ import Yams
 /// Reads the top-level `docker:` section and an app's `docker:` and `recovery:` sections.
 struct DockerDecoder {
     let reader: NodeReader
+    /// The names of `docker.engines`, for an app's `docker.engine`.
+    var engines: Set<DockerEngineName> = []
 
     /// The engine's settings; `first_listing_wait` goes to the controller, which is what waits.
     func decodeSettings(_ node: Node?, baseDirectory: String, controller: inout ControllerSettings) -> DockerSettings {
         var settings = DockerSettings()
         guard let section = reader.section(node, "docker", DockerKeys.engine) else { return settings }
-        if var socket = reader.string(section, DockerKeys.socket) {
-            if socket.hasPrefix("unix://") { socket.removeFirst("unix://".count) }
-            if socket.contains("://") {
-                reader.report(section[DockerKeys.socket], section.path("socket"),
-                    "'\(socket)': Picket talks to the engine over its unix socket only (a path, or unix:///var/run/docker.sock), as for DOCKER_HOST")
-            } else {
-                settings.socket = socket.hasPrefix("/") ? socket : "\(baseDirectory)/\(socket)"
-            }
-        }
+        settings.host = host(section, baseDirectory: baseDirectory)
+        settings.tls = tls(section, DockerKeys.tls, baseDirectory: baseDirectory)
+        settings.engines = namedEngines(section, baseDirectory: baseDirectory)
         if let value = reader.duration(section, DockerKeys.callTimeout) { settings.callTimeout = value }
         if let value = reader.duration(section, DockerKeys.resyncInterval) { settings.resyncInterval = value }
         if let value = reader.duration(section, DockerKeys.firstListingWait) { controller.firstListingWait = value }
         return settings
+    }
+
+    /// `host:` (unix:// or tcp://) or `socket:` (a unix socket's path); the table allows one of them.
+    private func host(_ section: Section, baseDirectory: String) -> DockerHost? {
+        guard let key = [DockerKeys.host, DockerKeys.socket].first(where: { section[$0] != nil }), let text = reader.string(section, key) else { return nil }
+        if key.name == DockerKeys.socket.name, text.contains("://"), !text.hasPrefix("unix://") {
+            reader.report(section[key], section.path(key.name), "'\(text)': socket is a unix socket's path; a tcp:// engine goes in docker.host (with docker.tls)")
+            return nil
+        }
+        do {
+            return try DockerHost(parsing: text, baseDirectory: baseDirectory)
+        } catch {
+            reader.report(section[key], section.path(key.name), error.description)
+            return nil
+        }
+    }
+
+    /// `tls:`, a directory in Docker's layout, each of its three files a readable PEM file.
+    private func tls(_ section: Section, _ key: ConfigKey, baseDirectory: String) -> DockerTLS? {
+        guard let text = reader.string(section, key) else { return nil }
+        let tls = DockerTLS(certPath: text.hasPrefix("/") ? text : "\(baseDirectory)/\(text)")
+        for (file, block) in [(tls.caFile, "CERTIFICATE"), (tls.clientCertificate, "CERTIFICATE"), (tls.clientKey, "PRIVATE KEY")] {
+            if let problem = PEMFile.problem(at: file, holding: block) {
+                reader.report(section[key], section.path(key.name), "\(file): \(problem)")
+            }
+        }
+        return tls
+    }
+
+    /// `engines:`, each with a unique name and a host; a tcp:// one needs its TLS directory.
+    private func namedEngines(_ parent: Section, baseDirectory: String) -> [DockerEngineName: DockerEngine] {
+        var engines: [DockerEngineName: DockerEngine] = [:]
+        for (index, item) in (reader.list(parent[DockerKeys.engines], parent.path("engines")) ?? []).enumerated() {
+            let path = "\(parent.path("engines"))[\(index)]"
+            guard let section = reader.section(item, path, DockerKeys.namedEngine) else { continue }
+            guard let name = reader.string(section, DockerKeys.engineName), let text = reader.string(section, DockerKeys.engineHost) else {
+                for key in [DockerKeys.engineName, DockerKeys.engineHost] where section[key] == nil {
+                    reader.report(item, section.path(key.name), "an engine needs a \(key.name)")
+                }
+                continue
+            }
+            let engineName = DockerEngineName(name)
+            if engineName == .default || (try? AppName(validating: name)) == nil {
+                reader.report(section[DockerKeys.engineName], section.path("name"), "'\(name)': letters, digits, _ - . and not 'default' (the engine of docker.host)")
+            } else if engines[engineName] != nil {
+                reader.report(section[DockerKeys.engineName], section.path("name"), "duplicate engine name '\(name)'")
+            }
+            let host: DockerHost
+            do {
+                host = try DockerHost(parsing: text, baseDirectory: baseDirectory)
+            } catch {
+                reader.report(section[DockerKeys.engineHost], section.path("host"), error.description)
+                continue
+            }
+            let tls = tls(section, DockerKeys.engineTLS, baseDirectory: baseDirectory)
+            if case .tcp = host, tls == nil {
+                reader.report(section[DockerKeys.engineHost], section.path("host"),
+                    "a tcp:// engine needs tls: a directory with ca.pem, cert.pem and key.pem (the API without TLS gives root on that host)")
+            }
+            engines[engineName] = DockerEngine(host: host, tls: tls)
+        }
+        return engines
     }
 
     func decodeSource(_ node: Node?, _ path: String, app: AppName?) -> DockerSource? {
@@ -45,6 +103,14 @@ struct DockerDecoder {
         source.port = reader.int(section, DockerKeys.port)
         if let network = reader.string(section, DockerKeys.network) {
             source.addressing = network == "host" ? .host : .network(network)
+        }
+        if let name = reader.string(section, DockerKeys.appEngine) {
+            source.engine = DockerEngineName(name)
+            if source.engine != .default, !engines.contains(source.engine) {
+                let known = ([DockerEngineName.default] + engines.sorted()).map(\.description)
+                reader.report(section[DockerKeys.appEngine], section.path("engine"),
+                    "no engine '\(name)' in docker.engines (\(known.joined(separator: ", ")))\(Suggestion.hint(for: name, in: known))")
+            }
         }
         return source
     }

@@ -61,6 +61,12 @@ final class NodeReader {
                 marks[join(path, name)] = ConfigSource.Location(line: mark.line, column: mark.column)
             }
         }
+        for group in table.exclusive {
+            let written = group.filter { mapping[Node($0)] != nil }
+            for name in written.dropFirst() {
+                report(mapping[Node(name)], join(path, name), "give \(written[0]) or \(name), not both")
+            }
+        }
         return Section(mapping: mapping, path: path, node: node)
     }
 

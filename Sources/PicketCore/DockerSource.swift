@@ -17,11 +17,14 @@ public struct DockerSource: Hashable, Sendable {
     /// The traffic port; the `picket.port` label of a container overrides it. nil: the label is required.
     public var port: Int?
     public var addressing: Addressing
+    /// The engine the containers run on: one of `docker.engines`, or the default engine.
+    public var engine: DockerEngineName
 
-    public init(selector: [String: String], port: Int? = nil, addressing: Addressing = .host) {
+    public init(selector: [String: String], port: Int? = nil, addressing: Addressing = .host, engine: DockerEngineName = .default) {
         self.selector = selector
         self.port = port
         self.addressing = addressing
+        self.engine = engine
     }
 
     /// The selector an app gets when it names none.

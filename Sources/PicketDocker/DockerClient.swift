@@ -32,14 +32,34 @@ public final class DockerClient: Sendable {
     /// Called once when an outage begins (for alerts).
     private let onOutage: @Sendable (String) -> Void
 
-    public init(socketPath: String, group: EventLoopGroup, callTimeout: Duration, logger: Logger, onOutage: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// A client of `engine`; throws when its TLS certificates cannot be loaded.
+    public init(
+        engine: DockerEngine, name: DockerEngineName = .default, group: EventLoopGroup, callTimeout: Duration, logger: Logger,
+        onOutage: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws(HTTPTransportError) {
         self.onOutage = onOutage
-        transport = HTTPTransport(endpoint: .unix(path: socketPath), group: group, host: "docker")
+        self.engine = engine
+        self.name = name
+        switch engine.host {
+        case .unix(let path):
+            transport = HTTPTransport(endpoint: .unix(path: path), group: group, host: "docker")
+        case .tcp(let host, let port):
+            let tls = try engine.tls.map { tls throws(HTTPTransportError) in
+                try TLSClient(caFile: tls.caFile, clientCertificate: tls.clientCertificate, clientKey: tls.clientKey)
+            }
+            transport = HTTPTransport(endpoint: .tcp(host: host, port: port), group: group, host: host, tls: tls)
+        }
         self.callTimeout = callTimeout
         self.logger = logger
     }
 
-    public var socketPath: String { transport.endpoint.description }
+    /// The engine, for log lines: `unix:///var/run/docker.sock` or `tcp://host:2376 (TLS)`.
+    public let engine: DockerEngine
+    /// Its name in `docker.engines`; the default engine's name is left out of log lines.
+    public let name: DockerEngineName
+
+    /// `docker engine` or `docker engine NAME`, as log lines begin.
+    private var subject: String { name == .default ? "docker engine" : "docker engine \(name)" }
 
     /// True while the breaker is open.
     public var engineDown: Bool { state.withLockedValue { $0.outage != nil } }
@@ -104,7 +124,7 @@ public final class DockerClient: Sendable {
             return state.versionPrefix == nil
         }
         if first {
-            logger.info("docker engine \(info.Version) at \(socketPath), API \(info.ApiVersion), speaking \(version)",
+            logger.info("\(subject) (\(info.Version)) at \(engine), API \(info.ApiVersion), speaking \(version)",
                 metadata: ["event": "docker_connected", "api_version": "\(version)"])
         }
         return prefix
@@ -116,7 +136,7 @@ public final class DockerClient: Sendable {
             return state.outage?.reason
         }
         if ended != nil {
-            logger.notice("docker engine reachable again at \(socketPath); container actions resume", metadata: ["event": "docker_engine_up"])
+            logger.notice("\(subject) reachable again at \(engine); container actions resume", metadata: ["event": "docker_engine_up"])
         }
     }
 
@@ -131,7 +151,7 @@ public final class DockerClient: Sendable {
         }
         if first {
             onOutage("\(error)")
-            logger.error("docker engine down (\(error)); health checks and nginx go on, container actions wait",
+            logger.error("\(subject) down (\(error)); health checks and nginx go on, container actions wait",
                 metadata: ["event": "docker_engine_down"])
         }
     }

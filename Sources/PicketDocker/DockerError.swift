@@ -3,7 +3,7 @@ import PicketHTTPClient
 /// Why a call to the Docker engine failed, split by what Picket should do about it: connection
 /// problems and 5xx are worth retrying, 4xx are not.
 public enum DockerError: Error, Sendable, CustomStringConvertible {
-    case unreachable(socket: String, reason: String)
+    case unreachable(engine: String, reason: String)
     case timeout(method: String, target: String, after: Duration)
     case status(Int, target: String, message: String)
     case badResponse(target: String, reason: String)
@@ -30,9 +30,9 @@ public enum DockerError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The transport's failure in Docker's terms.
-    init(_ error: HTTPTransportError) {
+    public init(_ error: HTTPTransportError) {
         switch error {
-        case .unreachable(let endpoint, let reason): self = .unreachable(socket: endpoint, reason: reason)
+        case .unreachable(let endpoint, let reason): self = .unreachable(engine: endpoint, reason: reason)
         case .timeout(let method, let target, let after): self = .timeout(method: method, target: target, after: after)
         case .status(let code, let target, let message): self = .status(code, target: target, message: message)
         }
@@ -40,7 +40,7 @@ public enum DockerError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unreachable(let socket, let reason): return socket.isEmpty ? "engine unreachable: \(reason)" : "engine unreachable at \(socket): \(reason)"
+        case .unreachable(let engine, let reason): return engine.isEmpty ? "engine unreachable: \(reason)" : "engine unreachable at \(engine): \(reason)"
         case .timeout(let method, let target, let after): return "\(method) \(target) got no answer within \(after)"
         case .status(let code, let target, let message): return "\(target) answered \(code): \(message)"
         case .badResponse(let target, let reason): return "\(target) answered something unexpected: \(reason)"

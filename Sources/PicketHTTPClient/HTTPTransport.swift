@@ -56,10 +56,16 @@ public struct HTTPTransport: Sendable {
         do {
             return try await promise.futureResult.get()
         } catch let error as HTTPTransportError {
-            throw error
+            throw located(error)
         } catch {
             throw .unreachable(endpoint: endpoint.description, reason: Self.reason(error))
         }
+    }
+
+    /// A failure the handlers raised, which do not know the endpoint, with the endpoint named.
+    private func located(_ error: HTTPTransportError) -> HTTPTransportError {
+        guard case .unreachable("", let reason) = error else { return error }
+        return .unreachable(endpoint: endpoint.description, reason: reason)
     }
 
     /// A connection error in an operator's words: "connection refused", not NIO's internals.
@@ -93,7 +99,7 @@ public struct HTTPTransport: Sendable {
                 channel.close(promise: nil)
             }
         } catch let error as HTTPTransportError {
-            throw error
+            throw located(error)
         } catch {
             throw .unreachable(endpoint: endpoint.description, reason: Self.reason(error))
         }

@@ -1,5 +1,6 @@
 import Logging
 import NIOPosix
+import PicketHTTPClient
 import PicketCore
 import PicketDocker
 
@@ -45,17 +46,29 @@ public struct ContainerListing: Sendable {
         return listing
     }
 
-    /// One listing for a command that runs once: the apps of `setup` that discover containers, through
-    /// its Docker socket. Empty when no app uses Docker.
+    /// One listing for a command that runs once: the apps of `setup` that discover containers, each
+    /// through its engine. Empty when no app uses Docker.
     public static func once(_ setup: RuntimeSetup) async -> ContainerListing {
-        let apps = setup.configuration.dockerApps
-        guard let socket = setup.dockerSocket, !apps.isEmpty else { return ContainerListing() }
+        guard !setup.dockerEngines.isEmpty else { return ContainerListing() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let client = DockerClient(
-            socketPath: socket, group: group, callTimeout: setup.configuration.docker.callTimeout, logger: Logger(label: "picket.docker"))
-        let listing = await list(apps, client: client)
+        var listing = ContainerListing()
+        for (name, engine) in setup.dockerEngines.sorted(by: { $0.key < $1.key }) {
+            let apps = setup.configuration.dockerApps.filter { $0.docker?.engine == name }
+            do {
+                let client = try DockerClient(engine: engine, name: name, group: group, callTimeout: setup.configuration.docker.callTimeout, logger: Logger(label: "picket.docker"))
+                listing.merge(await list(apps, client: client))
+            } catch {
+                listing.failures += apps.map { ($0.name, DockerError(error)) }
+            }
+        }
         try? await group.shutdownGracefully()
         return listing
+    }
+
+    private mutating func merge(_ other: ContainerListing) {
+        found.merge(other.found) { first, _ in first }
+        rejected += other.rejected
+        failures += other.failures
     }
 
     /// The configured apps with the listed containers as their instances, and each container by backend.

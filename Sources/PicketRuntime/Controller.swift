@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PicketCore
+import PicketHTTPClient
 import PicketPassive
 import PicketProbes
 import PicketStore
@@ -47,10 +48,11 @@ public final class Controller: Service {
             dispatcher: initialSetup.configuration.alerts.webhooks.isEmpty
                 ? nil : AlertDispatcher(settings: initialSetup.configuration.alerts, group: group, logger: logger, metrics: metrics),
             logger: logger)
-        let docker = initialSetup.dockerSocket.map {
-            DockerShell(socketPath: $0, configuration: initialSetup.configuration, group: group, logger: logger, events: continuation) { reason in
-                alerts.raise(Alert(.dockerEngineDown, message: "Docker engine unreachable: \(reason)", evidence: ["error": reason]))
-            }
+        let docker = initialSetup.dockerEngines.isEmpty ? nil : try DockerShell(
+            engines: initialSetup.dockerEngines, configuration: initialSetup.configuration, group: group, logger: logger, events: continuation
+        ) { engine, reason in
+            let named = engine == .default ? "" : " \(engine)"
+            alerts.raise(Alert(.dockerEngineDown, message: "Docker engine\(named) unreachable: \(reason)", evidence: ["engine": "\(engine)", "error": reason]))
         }
         for warning in initialSetup.warnings { logger.warning("config: \(warning)", metadata: ["event": "config_warning"]) }
         if let finished = await initialSetup.applier.finishInterruptedSwap() {
@@ -88,7 +90,7 @@ public final class Controller: Service {
                 continuation.yield(.persistenceOpened(opened))
             }
         }
-        let discovery = Task { await docker?.discovery.run() }
+        let discovery = Task { await docker?.run() }
         let signals = Task {
             for await _ in await UnixSignalsSequence(trapping: .sighup) { continuation.yield(.reloadRequested) }
         }

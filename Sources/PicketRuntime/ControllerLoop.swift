@@ -133,7 +133,7 @@ struct ControllerLoop {
             metrics.passiveTraffic(tallies)
             perform(core.passiveReported(tallies, now: now))
         case .dockerActionFinished(let command, let result):
-            docker?.discovery.resyncSoon()
+            docker?.resyncSoon()
             perform(core.dockerActionFinished(command, result: result, now: now))
         case .query(let query, let reply):
             reply(answer(query, now: now))
@@ -200,10 +200,15 @@ struct ControllerLoop {
                     metadata: ["event": "config_rejected"])
                 return
             }
+            if let docker, case let added = Set(fresh.dockerEngines.keys).subtracting(docker.engineNames), !added.isEmpty {
+                logger.error("config rejected, keeping the running one: apps use Docker engines Picket did not start with (\(added.sorted().map(\.description).joined(separator: ", "))); restart Picket instead",
+                    metadata: ["event": "config_rejected"])
+                return
+            }
             setup = fresh
             metrics.configured(fresh.configuration)
             for warning in fresh.warnings { logger.warning("config: \(warning)", metadata: ["event": "config_warning"]) }
-            docker?.discovery.update(apps: fresh.configuration.dockerApps, resyncInterval: fresh.configuration.docker.resyncInterval)
+            docker?.update(fresh.configuration)
             let probes = probeConcurrency(fresh.configuration.maxConcurrentProbes)
             engine.update(maxConcurrent: probes, maxIdle: budget.idleConnections(probes: probes))
             logger.notice("config reloaded: \(fresh.configuration.apps.count) apps, \(fresh.configuration.backendCount) backends",
@@ -265,10 +270,10 @@ struct ControllerLoop {
     }
 
     private func runDockerAction(_ command: DockerCommand) {
-        guard let docker, let selector = setup.configuration.apps.first(where: { $0.name == command.backend.app })?.docker?.selector else { return }
+        guard let docker, let source = setup.configuration.apps.first(where: { $0.name == command.backend.app })?.docker else { return }
         let events = events
         Task {
-            let result = await docker.actions.perform(command, selector: selector)
+            let result = await docker.perform(command, source: source)
             events.yield(.dockerActionFinished(command, result))
         }
     }

@@ -12,20 +12,20 @@ public struct RuntimeSetup: Sendable {
     public let configuration: PicketConfiguration
     public let renderer: OutputRenderer
     public let applier: NginxApplier
-    /// The Docker engine's socket, when some app discovers containers.
-    public let dockerSocket: String?
+    /// The Docker engines the apps that discover containers use, by name.
+    public let dockerEngines: [DockerEngineName: DockerEngine]
     /// Where each key was written, so later problems point at their line.
     public let source: ConfigSource
     /// What is worth a warning but does not refuse the config, located.
     public let warnings: [Diagnostic]
 
     public init(
-        configuration: PicketConfiguration, renderer: OutputRenderer, dockerSocket: String? = nil,
+        configuration: PicketConfiguration, renderer: OutputRenderer, dockerEngines: [DockerEngineName: DockerEngine] = [:],
         source: ConfigSource = ConfigSource(file: ""), warnings: [Diagnostic] = []
     ) {
         self.configuration = configuration
         self.renderer = renderer
-        self.dockerSocket = dockerSocket
+        self.dockerEngines = dockerEngines
         self.source = source
         self.warnings = warnings
         applier = NginxApplier(settings: configuration.nginx)
@@ -46,13 +46,7 @@ public struct RuntimeSetup: Sendable {
             settings: configuration.nginx,
             http: try template(configuration.nginx.template, key: "nginx.template", builtIn: .builtIn, source: loaded.source),
             stream: try template(configuration.nginx.streamTemplate, key: "nginx.stream_template", builtIn: .builtInStream, source: loaded.source))
-        var dockerSocket: String?
-        if !configuration.dockerApps.isEmpty {
-            switch configuration.docker.socketPath(environment: ProcessInfo.processInfo.environment) {
-            case .success(let path): dockerSocket = path
-            case .failure(let error): throw SetupError(lines: [loaded.source.diagnostic("docker.socket", error.description).description])
-            }
-        }
+        let dockerEngines = try dockerEngines(configuration, source: loaded.source)
         for (index, webhook) in configuration.alerts.webhooks.enumerated() where webhook.tls {
             do {
                 _ = try TLSClient(caFile: webhook.caFile)
@@ -62,9 +56,31 @@ public struct RuntimeSetup: Sendable {
             }
         }
         let setup = RuntimeSetup(
-            configuration: configuration, renderer: renderer, dockerSocket: dockerSocket, source: loaded.source, warnings: loaded.warnings)
+            configuration: configuration, renderer: renderer, dockerEngines: dockerEngines, source: loaded.source, warnings: loaded.warnings)
         if checkNginx { try setup.verifyNginx() }
         return setup
+    }
+
+    /// The engines the Docker apps use, from `docker:` and the environment, their TLS certificates
+    /// loaded once here so that a bad one is an error at start, naming the key (or `DOCKER_CERT_PATH`).
+    private static func dockerEngines(_ configuration: PicketConfiguration, source: ConfigSource) throws(SetupError) -> [DockerEngineName: DockerEngine] {
+        let settings = configuration.docker
+        let engines: [DockerEngineName: DockerEngine]
+        switch settings.engines(for: configuration.dockerApps, environment: ProcessInfo.processInfo.environment) {
+        case .success(let resolved): engines = resolved
+        case .failure(let error): throw SetupError(lines: [source.diagnostic("docker.host", error.description).description])
+        }
+        for (name, engine) in engines.sorted(by: { $0.key < $1.key }) {
+            guard let tls = engine.tls else { continue }
+            do {
+                _ = try TLSClient(caFile: tls.caFile, clientCertificate: tls.clientCertificate, clientKey: tls.clientKey)
+            } catch {
+                let (key, origin) = name != .default ? ("docker.engines", " (engine \(name))")
+                    : settings.tls == nil ? ("docker.host", " (certificates from DOCKER_CERT_PATH)") : ("docker.tls", "")
+                throw SetupError(lines: [source.diagnostic(key, "\(error.description)\(origin)").description])
+            }
+        }
+        return engines
     }
 
     /// The renderer for the configured template (read safely: a FIFO or a directory is refused, not

@@ -1,3 +1,4 @@
+import Foundation
 import PicketConfig
 import PicketCore
 import Testing
@@ -34,7 +35,7 @@ import Testing
         #expect(app.recovery == RecoveryPolicy(
             afterFailures: 4, drainTimeout: .zero, stopTimeout: .seconds(2), maxRestarts: 5,
             backoff: Backoff(base: .seconds(1), cap: .seconds(8), jitter: 0), recreate: false, maxInFlight: 2))
-        #expect(config.docker == DockerSettings(socket: "/etc/picket/run/docker.sock", callTimeout: .seconds(3), resyncInterval: .seconds(30)))
+        #expect(config.docker == DockerSettings(host: .unix(path: "/etc/picket/run/docker.sock"), callTimeout: .seconds(3), resyncInterval: .seconds(30)))
         #expect(config.controller.firstListingWait == .seconds(4), "the controller is what waits for the first listing")
     }
 
@@ -54,22 +55,120 @@ import Testing
         #expect(found.allSatisfy { $0.hasPrefix("picket.yaml:") })
     }
 
-    @Test func dockerSocketFollowsTheSameRuleAsDockerHost() throws {
+    @Test func socketTakesAUnixSocketAndSendsATCPEngineToHost() throws {
         let refused = problems("nginx: {output: /tmp/u.conf}\ndocker: {socket: \"tcp://127.0.0.1:2375\"}\napps:\n  - {name: web, instances: [127.0.0.1:8001]}\n")
-        #expect(refused.contains { $0.hasPrefix("picket.yaml:2:18: docker.socket: 'tcp://127.0.0.1:2375': Picket talks to the engine over its unix socket only") },
+        #expect(refused.contains { $0.hasPrefix("picket.yaml:2:18: docker.socket: 'tcp://127.0.0.1:2375': socket is a unix socket's path; a tcp:// engine goes in docker.host") },
             "\(refused)")
         let config = try ConfigLoader.parse(
             "nginx: {output: /tmp/u.conf}\ndocker: {socket: \"unix:///run/docker.sock\"}\napps:\n  - {name: web, instances: [127.0.0.1:8001]}\n",
             file: "picket.yaml", baseDirectory: "/etc/picket")
-        #expect(config.docker.socket == "/run/docker.sock")
+        #expect(config.docker.host == .unix(path: "/run/docker.sock"))
     }
 
-    @Test func dockerHostMustBeAUnixSocket() {
+    @Test func theEngineFollowsDockerHostAndDockersTLSConventions() {
         let settings = DockerSettings()
-        #expect(settings.socketPath(environment: [:]) == .success("/var/run/docker.sock"))
-        #expect(settings.socketPath(environment: ["DOCKER_HOST": "unix:///run/user/docker.sock"]) == .success("/run/user/docker.sock"))
-        #expect(settings.socketPath(environment: ["DOCKER_HOST": "tcp://10.0.0.1:2375"]) == .failure(DockerHostError(value: "tcp://10.0.0.1:2375")))
-        #expect(DockerSettings(socket: "/x.sock").socketPath(environment: ["DOCKER_HOST": "tcp://h:1"]) == .success("/x.sock"))
+        func engine(_ environment: [String: String], _ settings: DockerSettings = DockerSettings()) -> DockerEngine? {
+            try? settings.engine(environment: environment).get()
+        }
+        #expect(engine([:]) == DockerEngine(host: .unix(path: "/var/run/docker.sock"), tls: nil))
+        #expect(engine(["DOCKER_HOST": "unix:///run/user/docker.sock"]) == DockerEngine(host: .unix(path: "/run/user/docker.sock"), tls: nil))
+        #expect(engine(["DOCKER_HOST": "tcp://10.0.0.1", "DOCKER_TLS_VERIFY": "1", "HOME": "/root"])
+            == DockerEngine(host: .tcp(host: "10.0.0.1", port: 2376), tls: DockerTLS(certPath: "/root/.docker")), "2376 and ~/.docker, as the docker CLI")
+        #expect(engine(["DOCKER_HOST": "tcp://[::1]:3376/", "DOCKER_CERT_PATH": "/certs"])
+            == DockerEngine(host: .tcp(host: "::1", port: 3376), tls: DockerTLS(caFile: "/certs/ca.pem", clientCertificate: "/certs/cert.pem", clientKey: "/certs/key.pem")))
+        #expect(engine(["DOCKER_HOST": "tcp://h:1"], DockerSettings(host: .unix(path: "/x.sock")))?.host == .unix(path: "/x.sock"), "the config wins")
+        guard case .failure(let plain) = settings.engine(environment: ["DOCKER_HOST": "tcp://10.0.0.1:2375"]) else {
+            Issue.record("a tcp:// engine without TLS was accepted")
+            return
+        }
+        #expect(plain.description.contains("over TLS only"), "\(plain)")
+        guard case .failure(let ssh) = settings.engine(environment: ["DOCKER_HOST": "ssh://me@host"]) else {
+            Issue.record("an ssh:// engine was accepted")
+            return
+        }
+        #expect(ssh.description == "'DOCKER_HOST=ssh://me@host': expected unix:///path/to/docker.sock or tcp://HOST:PORT, as DOCKER_HOST")
+        #expect(DockerHost.tcp(host: "::1", port: 2376).description == "tcp://[::1]:2376")
+    }
+
+    @Test func readsATCPEngineWithDockersCertificateDirectory() throws {
+        let directory = try pemDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = try parse("""
+            nginx: {output: /tmp/u.conf}
+            docker: {host: "tcp://Docker1.internal", tls: \(directory)}
+            apps: [{name: web, docker: {}}]
+            """)
+        #expect(config.docker.host == .tcp(host: "docker1.internal", port: 2376))
+        #expect(config.docker.tls == DockerTLS(caFile: "\(directory)/ca.pem", clientCertificate: "\(directory)/cert.pem", clientKey: "\(directory)/key.pem"))
+        #expect(try config.docker.engine(environment: ["DOCKER_HOST": "unix:///x.sock", "DOCKER_CERT_PATH": "/elsewhere"]).get()
+            == DockerEngine(host: .tcp(host: "docker1.internal", port: 2376), tls: config.docker.tls), "the config wins over the environment")
+        let fromEnvironment = try parse("nginx: {output: /tmp/u.conf}\ndocker: {tls: \(directory)}\napps: [{name: web, docker: {}}]\n")
+        #expect(try fromEnvironment.docker.engine(environment: ["DOCKER_HOST": "tcp://10.1.2.3:2400"]).get()
+            == DockerEngine(host: .tcp(host: "10.1.2.3", port: 2400), tls: config.docker.tls), "the host from DOCKER_HOST, the certificates from docker.tls")
+    }
+
+    @Test(arguments: [
+        ("{host: \"tcp://a b:2376\"}", "2:16: docker.host: 'tcp://a b:2376': 'a b' is not a valid host name"),
+        ("{host: \"ssh://me@host\"}", "2:16: docker.host: 'ssh://me@host': expected unix:///path/to/docker.sock or tcp://HOST:PORT"),
+        ("{host: \"tcp://h:1\", socket: /run/docker.sock}", "docker.socket: give host or socket, not both"),
+        ("{host: \"tcp://h:1\", tls: DIR/missing}", "docker.tls: DIR/missing/ca.pem: cannot be read"),
+        ("{host: \"tcp://h:1\", tls: DIR/wrong}", "docker.tls: DIR/wrong/key.pem: holds no PEM private key block"),
+    ])
+    func rejectsABadEngineNamingTheKey(docker: String, message: String) throws {
+        let directory = try pemDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: "\(directory)/wrong", withIntermediateDirectories: true)
+        for name in ["ca.pem", "cert.pem", "key.pem"] {
+            try FileManager.default.copyItem(atPath: "\(directory)/ca.pem", toPath: "\(directory)/wrong/\(name)")
+        }
+        let found = problems("nginx: {output: /tmp/u.conf}\ndocker: \(docker.replacingOccurrences(of: "DIR", with: directory))\napps: [{name: web, docker: {}}]\n")
+        let expected = message.replacingOccurrences(of: "DIR", with: directory)
+        #expect(found.contains { $0.contains(expected) && $0.hasPrefix("picket.yaml:2:") }, "\(found)")
+    }
+
+    @Test func appsPickANamedEngineAndOnlyTheEnginesInUseAreResolved() throws {
+        let directory = try pemDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = try parse("""
+            nginx: {output: /tmp/u.conf}
+            docker:
+              engines:
+                - {name: east, host: "tcp://10.0.0.5:2376", tls: \(directory)}
+                - {name: lab, host: "unix:///run/lab/docker.sock"}
+            apps:
+              - {name: web, docker: {engine: east}}
+              - {name: api, docker: {engine: lab}}
+            """)
+        let east = DockerEngine(host: .tcp(host: "10.0.0.5", port: 2376), tls: DockerTLS(certPath: directory))
+        #expect(config.docker.engines == ["east": east, "lab": DockerEngine(host: .unix(path: "/run/lab/docker.sock"), tls: nil)])
+        #expect(config.apps.map { $0.docker?.engine } == ["east", "lab"])
+        let used = try config.docker.engines(for: config.apps, environment: ["DOCKER_HOST": "tcp://nowhere:1"]).get()
+        #expect(used.keys.sorted() == ["east", "lab"], "the default engine is not resolved (nor refused) when no app uses it")
+        let withDefault = try parse("nginx: {output: /tmp/u.conf}\napps: [{name: web, docker: {}}]\n")
+        #expect(withDefault.apps.first?.docker?.engine == .default)
+        #expect(try withDefault.docker.engines(for: withDefault.apps, environment: [:]).get() == [.default: DockerEngine(host: .unix(path: "/var/run/docker.sock"), tls: nil)])
+    }
+
+    @Test(arguments: [
+        ("[{name: east, host: \"tcp://10.0.0.5\"}]", "{engine: east}", "docker.engines[0].host: a tcp:// engine needs tls"),
+        ("[{name: east, host: \"unix:///a.sock\"}, {name: east, host: \"unix:///b.sock\"}]", "{engine: east}", "docker.engines[1].name: duplicate engine name 'east'"),
+        ("[{name: default, host: \"unix:///a.sock\"}]", "{}", "docker.engines[0].name: 'default': letters, digits"),
+        ("[{name: east}]", "{engine: east}", "docker.engines[0].host: an engine needs a host"),
+        ("[{name: east, host: \"unix:///a.sock\"}]", "{engine: eats}", "apps[0].docker.engine: no engine 'eats' in docker.engines (default, east) (did you mean 'east'?)"),
+    ])
+    func rejectsABadNamedEngineNamingTheKey(engines: String, app: String, message: String) {
+        let found = problems("nginx: {output: /tmp/u.conf}\ndocker: {engines: \(engines)}\napps: [{name: web, docker: \(app)}]\n")
+        #expect(found.contains { $0.contains(message) && $0.hasPrefix("picket.yaml:") }, "\(found)")
+    }
+
+    /// A directory in Docker's layout whose files hold the PEM blocks the loader looks for.
+    private func pemDirectory() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("picket-docker-tls-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (name, block) in [("ca.pem", "CERTIFICATE"), ("cert.pem", "CERTIFICATE"), ("key.pem", "PRIVATE KEY")] {
+            try "-----BEGIN \(block)-----\nAAAA\n-----END \(block)-----\n".write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
+        }
+        return directory
     }
 }
 

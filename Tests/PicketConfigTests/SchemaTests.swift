@@ -79,8 +79,10 @@ import Testing
         let written = Set(loaded.source.writtenKeyPaths.map(Self.pattern))
         for placement in KeyPlacement.all {
             let pattern = Self.pattern(placement.keyPath)
-            let covered = written.contains(pattern) || written.contains(Self.asDefaults(pattern)) || written.contains(Self.asApp(pattern))
-            #expect(covered, "examples/full.yaml does not show \(pattern)")
+            let parent = pattern.dropLast(placement.key.name.count)
+            let shown = [pattern] + placement.section.alternatives(to: placement.key.name).map { parent + $0 }
+            let covered = shown.contains { written.contains($0) || written.contains(Self.asDefaults($0)) || written.contains(Self.asApp($0)) }
+            #expect(covered, "examples/full.yaml does not show \(pattern) (nor a key it excludes)")
         }
     }
 

@@ -19,14 +19,7 @@ final class Stack: @unchecked Sendable {
         templateText: String? = nil, settings: String = "", health: String = defaultHealth, moreApps: String = "",
         _ body: (Stack) async throws -> Void
     ) async throws {
-        let stack = try await Stack(templateText: templateText, settings: settings, health: health, moreApps: moreApps)
-        do {
-            try await body(stack)
-        } catch {
-            await stack.shutdown()
-            throw error
-        }
-        await stack.shutdown()
+        try await using(try await Stack(templateText: templateText, settings: settings, health: health, moreApps: moreApps), body) { await $0.shutdown() }
     }
 
     /// `settings` is YAML placed before `apps:` (e.g. a `status:` section).

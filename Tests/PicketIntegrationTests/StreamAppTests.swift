@@ -51,14 +51,7 @@ import Testing
 
         /// Runs `body` against a fresh deployment and always shuts it down.
         static func with(_ body: (Deployment) async throws -> Void) async throws {
-            let deployment = try await Deployment()
-            do {
-                try await body(deployment)
-            } catch {
-                await deployment.shutdown()
-                throw error
-            }
-            await deployment.shutdown()
+            try await using(try await Deployment(), body) { await $0.shutdown() }
         }
 
         func start() async throws -> Bool {

@@ -102,6 +102,8 @@ public indirect enum ConfigTree: Sendable {
 public struct KeyPlacement: Sendable {
     public let steps: [ConfigTree.Step]
     public let key: ConfigKey
+    /// The section the key belongs to.
+    public let section: ConfigSection
 
     public var keyPath: String { ConfigTree.keyPath(steps) }
 
@@ -117,7 +119,7 @@ public struct KeyPlacement: Sendable {
                 if here.first == .key("apps"), here.count > 3, here[2] == .key("health_check"), [.key("tls"), .key("grpc_service")].contains(here[3]) {
                     here[1] = .index(1)
                 }
-                found.append(KeyPlacement(steps: here, key: key))
+                found.append(KeyPlacement(steps: here, key: key, section: section))
                 switch key.kind {
                 case .section(let nested): visit(nested, at: here)
                 case .sections(let nested): visit(nested, at: here + [.index(0)])

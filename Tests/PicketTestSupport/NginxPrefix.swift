@@ -180,3 +180,18 @@ public func withLoopback(_ port: Int, _ body: (UnsafePointer<sockaddr>, socklen_
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
 }
+
+/// Runs `body` with `resource`, then `release` whether `body` threw or not: the shape of every test
+/// fixture's `with`, where the cleanup is asynchronous (nginx, Docker, Picket to stop) and `defer`
+/// cannot await.
+public func using<Resource>(
+    _ resource: Resource, _ body: (Resource) async throws -> Void, release: (Resource) async -> Void
+) async throws {
+    do {
+        try await body(resource)
+    } catch {
+        await release(resource)
+        throw error
+    }
+    await release(resource)
+}

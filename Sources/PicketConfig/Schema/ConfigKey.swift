@@ -100,12 +100,20 @@ public struct ConfigSection: Sendable {
     /// The key an item of a list of these sections may be written as alone (an instance as just its
     /// address).
     public let shorthand: ConfigKey?
+    /// Groups of keys that say the same thing two ways: at most one of each group may be written.
+    public let exclusive: [[String]]
 
-    public init(_ path: String, _ keys: [ConfigKey], retired: [String: String] = [:], shorthand: ConfigKey? = nil) {
+    public init(_ path: String, _ keys: [ConfigKey], retired: [String: String] = [:], shorthand: ConfigKey? = nil, exclusive: [[String]] = []) {
         self.path = path
         self.keys = keys
         self.retired = retired
         self.shorthand = shorthand
+        self.exclusive = exclusive
+    }
+
+    /// The keys that exclude `name` (empty for most keys).
+    public func alternatives(to name: String) -> [String] {
+        exclusive.first { $0.contains(name) }?.filter { $0 != name } ?? []
     }
 
     public var names: [String] { keys.map(\.name) }

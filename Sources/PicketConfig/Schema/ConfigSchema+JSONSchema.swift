@@ -28,6 +28,11 @@ extension ConfigSchema {
         let required = section.keys.filter { if case .required = $0.defaultValue { return true } else { return false } }
         if !required.isEmpty { object.append(("required", .array(required.map { .string($0.name) }))) }
         object.append(("additionalProperties", .bool(false)))
+        if !section.exclusive.isEmpty {
+            object.append(("allOf", .array(section.exclusive.map { group in
+                .object([("not", .object([("required", .array(group.map { .string($0) }))]))])
+            })))
+        }
         guard let shorthand = section.shorthand else { return .object(object) }
         return .object([("anyOf", .array([schema(of: shorthand.kind), .object(object)]))])
     }

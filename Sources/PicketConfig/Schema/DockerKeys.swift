@@ -1,6 +1,12 @@
 /// The keys of the top-level `docker:` section, of an app's `docker:` and of its `recovery:`.
 enum DockerKeys {
-    static let socket = ConfigKey("socket", .path, .derived("DOCKER_HOST=unix://… if set, else /var/run/docker.sock"), "the engine's unix socket")
+    static let socket = ConfigKey("socket", .path, .derived("DOCKER_HOST if set, else /var/run/docker.sock"), "the engine's unix socket (or give host)")
+    static let host = ConfigKey(
+        "host", .text, .derived("DOCKER_HOST if set, else unix:///var/run/docker.sock"),
+        "unix:///path or tcp://HOST:PORT (2376 if no port; TLS with client certificates, see docker.tls)")
+    static let tls = ConfigKey(
+        "tls", .path, .derived("DOCKER_CERT_PATH if set, else ~/.docker with DOCKER_TLS_VERIFY"),
+        "a directory with ca.pem, cert.pem and key.pem (Docker's layout) for a tcp:// engine started with --tlsverify")
     static let callTimeout = ConfigKey(
         "call_timeout", .duration(.milliseconds(100) ... .seconds(600)), .value("10s"), "each API call (a restart gets its stop timeout on top)")
     static let resyncInterval = ConfigKey(
@@ -10,13 +16,25 @@ enum DockerKeys {
         "first_listing_wait", .duration(.zero ... .seconds(600)), .value("10s"),
         "on start, the first round waits this long for Docker's first listing; then static apps go on without it")
 
-    static let engine = ConfigSection("docker", [socket, callTimeout, resyncInterval, firstListingWait])
+    static let engines = ConfigKey(
+        "engines", .sections(DockerKeys.namedEngine), .none, "further engines (other hosts), each with its own circuit breaker; apps pick one with docker.engine")
+
+    static let engine = ConfigSection(
+        "docker", [host, socket, tls, callTimeout, resyncInterval, firstListingWait, engines], exclusive: [[host.name, socket.name]])
+
+    static let engineName = ConfigKey("name", .text, .required, "what apps write in docker.engine: letters, digits, _ - . (not 'default')")
+    static let engineHost = ConfigKey("host", .text, .required, "unix:///path or tcp://HOST:PORT (2376 if no port)")
+    static let engineTLS = ConfigKey("tls", .path, .derived("required for tcp://"), "a directory with ca.pem, cert.pem and key.pem (Docker's layout)")
+
+    static let namedEngine = ConfigSection("docker.engines[]", [engineName, engineHost, engineTLS])
+
+    static let appEngine = ConfigKey("engine", .text, .value("default"), "the engine the containers run on: default (docker.host) or a name from docker.engines")
 
     static let selector = ConfigKey("selector", .mapping, .derived("{picket.app: NAME}"), "labels a container must carry, every one")
     static let port = ConfigKey("port", .integer(1...65_535), .none, "the traffic port; a container's picket.port label overrides it")
     static let network = ConfigKey("network", .text, .value("host"), "host: 127.0.0.1:PORT; or a network name: the container's address on it")
 
-    static let source = ConfigSection("apps[].docker", [selector, port, network])
+    static let source = ConfigSection("apps[].docker", [selector, port, network, appEngine])
 
     static let enabled = ConfigKey("enabled", .boolean, .value("true"), "heal failing containers")
     static let afterOpen = ConfigKey("after_open", .duration(.zero ... .seconds(86_400)), .value("0s"), "act once the circuit has been open this long")
@@ -41,3 +59,4 @@ enum DockerKeys {
 
     static let backoffSection = ConfigSection("apps[].recovery.backoff", [initial, max, jitter])
 }
+
