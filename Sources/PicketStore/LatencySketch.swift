@@ -1,3 +1,4 @@
+import PicketCore
 import Foundation
 
 /// Latencies (milliseconds) in logarithmic buckets, as DDSketch keeps them: bucket `i` holds the values

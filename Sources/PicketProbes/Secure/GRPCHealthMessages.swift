@@ -1,4 +1,5 @@
 import GRPCCore
+import PicketCore
 
 /// The two messages of `grpc.health.v1.Health/Check` (grpc/grpc-proto `grpc/health/v1/health.proto`),
 /// written by hand: each has one field, so a few lines of protobuf wire format replace swift-protobuf
@@ -41,7 +42,7 @@ enum GRPCHealth {
             let name = Array(service.utf8)
             guard !name.isEmpty else { return Bytes([]) }
             var bytes: [UInt8] = [0x0A]
-            Wire.appendVarint(UInt64(name.count), to: &bytes)
+            Varint.append(UInt64(name.count), to: &bytes)
             return Bytes(bytes + name)
         }
     }
@@ -50,7 +51,7 @@ enum GRPCHealth {
     /// fields are skipped by wire type, as protobuf readers must; absent means UNKNOWN (0).
     struct ResponseDeserializer: MessageDeserializer {
         func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> ServingStatus {
-            try serializedMessageBytes.withUnsafeBytes { try Wire.status(in: $0) }
+            try Wire.status(in: serializedMessageBytes.withUnsafeBytes { Array($0) })
         }
     }
 
@@ -59,41 +60,24 @@ enum GRPCHealth {
             var description: String { "malformed HealthCheckResponse" }
         }
 
-        static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
-            var value = value
-            while value >= 0x80 {
-                bytes.append(UInt8(value & 0x7F) | 0x80)
-                value >>= 7
-            }
-            bytes.append(UInt8(value))
-        }
-
-        static func status(in bytes: UnsafeRawBufferPointer) throws -> ServingStatus {
-            var index = 0
+        static func status(in bytes: [UInt8]) throws -> ServingStatus {
+            var reader = Varint.Reader(bytes)
             var status: UInt64 = 0
-            func varint() throws -> UInt64 {
-                var value: UInt64 = 0
-                var shift: UInt64 = 0
-                while index < bytes.count, shift < 64 {
-                    let byte = bytes[index]
-                    index += 1
-                    value |= UInt64(byte & 0x7F) << shift
-                    if byte & 0x80 == 0 { return value }
-                    shift += 7
-                }
-                throw Malformed()
-            }
-            while index < bytes.count {
-                let key = try varint()
+            while !reader.atEnd {
+                guard let key = reader.next() else { throw Malformed() }
+                let read: Bool
                 switch (key >> 3, key & 7) {
-                case (1, 0): status = try varint()
-                case (_, 0): _ = try varint()
-                case (_, 1): index += 8
-                case (_, 2): index += Int(clamping: try varint())
-                case (_, 5): index += 4
-                default: throw Malformed()
+                case (1, 0):
+                    guard let value = reader.next() else { throw Malformed() }
+                    status = value
+                    read = true
+                case (_, 0): read = reader.next() != nil
+                case (_, 1): read = reader.skip(8)
+                case (_, 2): read = reader.next().map { reader.skip(Int(clamping: $0)) } ?? false
+                case (_, 5): read = reader.skip(4)
+                default: read = false
                 }
-                guard index <= bytes.count else { throw Malformed() }
+                guard read else { throw Malformed() }
             }
             return ServingStatus(status)
         }
