@@ -1,9 +1,14 @@
 import PicketCore
 
-/// The bytes of an HTTP check's request: `METHOD path HTTP/1.1`, then `Host`, `User-Agent: picket` and,
-/// on a connection used once, `Connection: close`; the check's own headers replace these by name.
+/// The bytes of an HTTP check's request: `METHOD path HTTP/1.1`, then `Host` and `User-Agent: picket`;
+/// the check's own headers replace these by name.
+///
+/// No `Connection: close`, even on a connection used for one check: the check ends where the response
+/// ends and Picket then closes with a reset, so asking the server to close first buys nothing, and a
+/// response that announces the close leaves llhttp unable to take another, so the reader's decoder had
+/// to be rebuilt after every check (about 11 µs of user time per fresh-connection check, BENCHMARKS.md).
 enum HTTPRequestBytes {
-    static func write(_ check: HTTPCheck, host: String, keepAlive: Bool, into bytes: inout [UInt8]) {
+    static func write(_ check: HTTPCheck, host: String, into bytes: inout [UInt8]) {
         bytes.removeAll(keepingCapacity: true)
         append(check.method, to: &bytes)
         bytes.append(UInt8(ascii: " "))
@@ -11,7 +16,6 @@ enum HTTPRequestBytes {
         append(" HTTP/1.1\r\n", to: &bytes)
         if !overridden("host", check) { header("Host", host, to: &bytes) }
         if !overridden("user-agent", check) { header("User-Agent", "picket", to: &bytes) }
-        if !keepAlive, !overridden("connection", check) { header("Connection", "close", to: &bytes) }
         for field in check.headers where !(check.body != nil && equalsIgnoringCase(field.name, "content-length")) {
             header(field.name, field.value, to: &bytes)
         }

@@ -31,7 +31,7 @@ extension ProbeReactor {
         if slots[Int(index)].unsent.isEmpty {
             switch probe.request.check.kind {
             case .http(let http):
-                HTTPRequestBytes.write(http, host: hostHeader(probe.request.target), keepAlive: probe.request.check.reuseConnection, into: &scratch)
+                HTTPRequestBytes.write(http, host: hostHeader(probe.request.target), into: &scratch)
             case .tcp(let tcp):
                 scratch.removeAll(keepingCapacity: true)
                 scratch.append(contentsOf: (tcp.probeData ?? "").utf8)

@@ -43,6 +43,19 @@ import Testing
         try await backend.stop()
     }
 
+    /// Picket does not ask for `Connection: close`; the server keeps the connection open, and each check
+    /// still gets a connection of its own (Picket ends it with a reset once the response is in).
+    @Test func eachCheckOpensAConnectionOfItsOwnWhileTheServerWouldKeepItAlive() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        let prober = try Prober()
+        for ticket in 1...3 {
+            #expect(await prober.probe(backend.address, http(), ticket: UInt64(ticket)).failureClass == nil)
+        }
+        #expect(backend.requestsServed == 3)
+        #expect(backend.connectionsAccepted == 3)
+        try await backend.stop()
+    }
+
     @Test func classifiesASlowButCorrectAnswerAsSlow() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
         backend.behaviour = .delay(.milliseconds(120), status: 200, body: "ok")

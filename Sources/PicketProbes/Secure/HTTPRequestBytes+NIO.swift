@@ -9,7 +9,6 @@ extension HTTPRequestBytes {
         var headers = HTTPHeaders()
         if !overridden("host", check) { headers.add(name: "Host", value: host) }
         if !overridden("user-agent", check) { headers.add(name: "User-Agent", value: "picket") }
-        if !overridden("connection", check) { headers.add(name: "Connection", value: "close") }
         for field in check.headers where !(check.body != nil && field.name.lowercased() == "content-length") {
             headers.add(name: field.name, value: field.value)
         }
