@@ -8,7 +8,8 @@
 # Usage: scripts/bench-vs-haproxy.sh [BACKENDS] [SECONDS] [reuse|https]   (default 1000 60; reuse turns on
 # Picket's health_check.reuse_connection; https serves every backend over TLS and compares Picket's
 # type: https with HAProxy's check-ssl, both without certificate verification). HAPROXY_THREADS=N sets HAProxy's nbthread (default: 1, its
-# cheapest per check here); VERSUS_ROUNDS=N the rounds (default 2). Needs root to install HAProxy once;
+# cheapest per check here); VERSUS_ROUNDS=N the rounds (default 2); PICKET_JITTER=F Picket's health_check.jitter (default its own
+# 0.05; HAProxy spreads nothing, so 0 compares gaps like with like). Needs root to install HAProxy once;
 # the Debian package is kept from starting its system service, and the only HAProxy this runs is its
 # own, stopped after each round.
 set -euo pipefail

@@ -42,7 +42,7 @@ enum Bench {
                 backends: backends, seconds: seconds, reuse: arguments.dropFirst(3).first == "reuse",
                 wire: ["https": .https(certificate: nil), "grpc": .grpc][arguments.dropFirst(3).first ?? ""] ?? .http,
                 haproxyThreads: threads, rounds: max(1, rounds),
-                withHAProxy: environment["HAPROXY"] != "off"
+                withHAProxy: environment["HAPROXY"] != "off", jitter: environment["PICKET_JITTER"].flatMap(Double.init)
             ).run()
         case "history":
             let backends = arguments.count > 1 ? Int(arguments[1]) ?? 5000 : 5000

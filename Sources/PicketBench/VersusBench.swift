@@ -21,6 +21,9 @@ struct VersusBench {
     let rounds: Int
     /// Off: Picket alone.
     let withHAProxy: Bool
+    /// Picket's `health_check.jitter`; nil keeps its default (0.05). HAProxy spreads nothing
+    /// (`spread-checks 0`), so 0 compares like with like.
+    var jitter: Double? = nil
     /// Seconds before measuring: the first round is spread over the interval, and adding thousands of
     /// backends takes Picket a moment (longer at 20,000).
     var warmup: Int { max(5, backends / 2000) }
@@ -110,7 +113,7 @@ struct VersusBench {
             state: {path: \(root)/state.db}
             apps:
               - name: bench
-                health_check: {\(picketCheck), interval: 1s, timeout: 500ms\(reuse ? ", reuse_connection: true" : "")}
+                health_check: {\(picketCheck), interval: 1s, timeout: 500ms\(reuse ? ", reuse_connection: true" : "")\(jitter.map { ", jitter: \($0)" } ?? "")}
                 instances: [\(addresses.joined(separator: ", "))]
             """.write(toFile: "\(root)/picket.yaml", atomically: true, encoding: .utf8)
         return try spawn(binary, ["run", "-c", "\(root)/picket.yaml", "--log-level", "warning"], log: "\(root)/picket.log")
