@@ -73,6 +73,17 @@ public struct ServerAddress: Hashable, Comparable, Sendable, CustomStringConvert
         lhs.description < rhs.description
     }
 
+    /// The text says everything the parsed kind does (each is made from the other), so equality and
+    /// hashing look at the text alone: a backend's id is hashed on every check report, and hashing the
+    /// kind's strings too doubled that work.
+    public static func == (lhs: ServerAddress, rhs: ServerAddress) -> Bool {
+        lhs.description == rhs.description
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(description)
+    }
+
     private static func text(_ host: Host, _ port: Int) -> String {
         switch host {
         case .ipv6(let v6): return "[\(v6)]:\(port)"
