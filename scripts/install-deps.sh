@@ -9,6 +9,10 @@ missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 # nginx's stream module (stream {} apps: TCP/UDP behind Picket), a module of its own on Debian.
 dpkg -s libnginx-mod-stream >/dev/null 2>&1 || missing+=(libnginx-mod-stream)
+# nginx.mode: lua — Debian's Lua module (balancer_by_lua_block; pulls lua-resty-core and the NDK module) and
+# lua-cjson, which nginx/lua/picket.lua decodes the pushed sets with.
+dpkg -s libnginx-mod-http-lua >/dev/null 2>&1 || missing+=(libnginx-mod-http-lua)
+dpkg -s lua-cjson >/dev/null 2>&1 || missing+=(lua-cjson)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 # GRDB (Picket's state database) builds against the system SQLite.
@@ -31,7 +35,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # make real gRPC calls through nginx with Debian's grpcio; the TLS tests make their certificates with openssl.
 /usr/bin/python3 -c "import grpc" >/dev/null 2>&1 || missing+=(python3-grpcio)
 # Debian packages a caller needs beyond these, e.g. EXTRA_PACKAGES=haproxy for scripts/bench-failover.sh,
-# EXTRA_PACKAGES=wrk for scripts/bench-passive-ingest.sh.
+# EXTRA_PACKAGES=wrk for scripts/bench-passive-ingest.sh and scripts/bench-lua.sh.
 for package in ${EXTRA_PACKAGES:-}; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

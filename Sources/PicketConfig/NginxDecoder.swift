@@ -49,6 +49,12 @@ struct NginxDecoder {
             }
         }
         if let resync = reader.duration(section, NginxKeys.resyncInterval) { controller.resyncInterval = resync }
+        settings.mode = reader.choice(section, NginxKeys.mode).flatMap(NginxMode.init(rawValue:)) ?? .reload
+        if let lua = reader.section(section, NginxKeys.lua) {
+            settings.lua.socket = path(lua, NginxKeys.socket) ?? settings.lua.socket
+            settings.lua.secretFile = path(lua, NginxKeys.secretFile) ?? settings.lua.secretFile
+            settings.lua.checkInterval = reader.duration(lua, NginxKeys.checkInterval) ?? settings.lua.checkInterval
+        }
         return (settings, controller)
     }
 

@@ -23,6 +23,10 @@ public struct NginxSettings: Hashable, Sendable {
     public var pidFile: String?
     /// How long validation or reload may take before it counts as failed.
     public var commandTimeout: Duration
+    /// Whether membership changes go through reloads or through the Lua balancer.
+    public var mode: NginxMode
+    /// The sync endpoint, used in `lua` mode.
+    public var lua: LuaSyncSettings
 
     public init(
         template: String? = nil,
@@ -34,7 +38,9 @@ public struct NginxSettings: Hashable, Sendable {
         testCommand: [String] = NginxSettings.defaultTestCommand,
         reloadCommand: [String]? = nil,
         pidFile: String? = "/run/nginx.pid",
-        commandTimeout: Duration = .seconds(30)
+        commandTimeout: Duration = .seconds(30),
+        mode: NginxMode = .reload,
+        lua: LuaSyncSettings = LuaSyncSettings()
     ) {
         self.template = template
         self.output = output
@@ -46,6 +52,8 @@ public struct NginxSettings: Hashable, Sendable {
         self.reloadCommand = reloadCommand
         self.pidFile = pidFile
         self.commandTimeout = commandTimeout
+        self.mode = mode
+        self.lua = lua
     }
 
     public static let configPlaceholder = "{config}"

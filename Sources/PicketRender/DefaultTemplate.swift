@@ -18,6 +18,9 @@ upstream {{name}} {
 {{#servers}}
     server {{address}} weight={{weight}} max_fails={{maxFails}} fail_timeout={{failTimeout}}{{#backup}} backup{{/backup}}{{#down}} down{{/down}};
 {{/servers}}
+{{#lua}}
+    balancer_by_lua_block { require("picket").balance("{{name}}", "{{stamp}}") }
+{{/lua}}
 {{#keepalive}}
     keepalive {{keepalive}};
 {{/keepalive}}
@@ -34,5 +37,7 @@ upstream {{name}} {
 public enum DefaultStreamTemplate {
     public static let name = "stream-upstream.conf.mustache"
 
-    public static let text = DefaultTemplate.text.replacingOccurrences(of: "{{#keepalive}}\n    keepalive {{keepalive}};\n{{/keepalive}}\n", with: "")
+    public static let text = DefaultTemplate.text
+        .replacingOccurrences(of: "{{#lua}}\n    balancer_by_lua_block { require(\"picket\").balance(\"{{name}}\", \"{{stamp}}\") }\n{{/lua}}\n", with: "")
+        .replacingOccurrences(of: "{{#keepalive}}\n    keepalive {{keepalive}};\n{{/keepalive}}\n", with: "")
 }

@@ -21,7 +21,7 @@ public struct OutputRenderer: Sendable {
         for context in NginxContext.allCases {
             guard let path = settings.contextOutput(context) else { continue }
             let upstreams = set.upstreams.filter { $0.context == context }
-            let blocks = renderer(context).blocks(upstreams)
+            let blocks = renderer(context).blocks(upstreams, mode: settings.mode)
             guard settings.outputPerApp != nil else {
                 files.append(OutputFile(path: path, role: .context(context), text: UpstreamRenderer.file(blocks)))
                 continue

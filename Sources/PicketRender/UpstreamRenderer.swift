@@ -34,13 +34,14 @@ public struct UpstreamRenderer: Sendable {
     /// The built-in template.
     public static let builtIn: UpstreamRenderer = try! UpstreamRenderer(text: DefaultTemplate.text, name: DefaultTemplate.name)
 
-    public func render(_ set: UpstreamSet) -> String {
-        Self.file(blocks(set.upstreams))
+    /// `mode: .lua` gives each upstream the Lua balancer can carry a `balancer_by_lua_block`.
+    public func render(_ set: UpstreamSet, mode: NginxMode = .reload) -> String {
+        Self.file(blocks(set.upstreams, mode: mode))
     }
 
     /// One block per upstream, in order, reusing the blocks of the last call that did not change.
-    func blocks(_ upstreams: [Upstream]) -> [String] {
-        cache.blocks(for: upstreams) { builtIn ? BuiltInBlock.render($0) : template.render(Self.context($0)) }
+    func blocks(_ upstreams: [Upstream], mode: NginxMode) -> [String] {
+        cache.blocks(for: upstreams, mode: mode) { builtIn ? BuiltInBlock.render($0, mode: mode) : template.render(Self.context($0, mode: mode)) }
     }
 
     /// The header, then each block after an empty line.
@@ -54,7 +55,7 @@ public struct UpstreamRenderer: Sendable {
         return text
     }
 
-    static func context(_ upstream: Upstream) -> [String: Any] {
+    static func context(_ upstream: Upstream, mode: NginxMode) -> [String: Any] {
         var context: [String: Any] = [
             "name": upstream.name.description,
             "servers": upstream.servers.map { server -> [String: Any] in
@@ -64,11 +65,21 @@ public struct UpstreamRenderer: Sendable {
                 ]
             },
         ]
-        if let directive = balanceDirective(upstream.balance) { context["balance"] = directive }
+        if let stamp = luaStamp(upstream, mode: mode) {
+            context["lua"] = ["stamp": stamp]
+        } else if let directive = balanceDirective(upstream.balance) {
+            context["balance"] = directive
+        }
         if let keepalive = upstream.keepalive { context["keepalive"] = keepalive }
         if let policy = upstream.allDown?.policy { context["allDown"] = policy.rawValue }
         if upstream.allDown == .noContainers { context["noContainers"] = true }
         return context
+    }
+
+    /// The stamp of the `balancer_by_lua_block` this upstream gets, nil when it gets none. The Lua
+    /// balancer then implements the balance method, so the block leaves nginx's own directive out.
+    static func luaStamp(_ upstream: Upstream, mode: NginxMode) -> String? {
+        mode == .lua && LuaBalancer.carries(upstream) ? LuaBalancer.stamp(upstream) : nil
     }
 
     static func balanceDirective(_ balance: Balance) -> String? {
@@ -88,10 +99,15 @@ public struct UpstreamRenderer: Sendable {
 private final class BlockCache: @unchecked Sendable {
     private let lock = NSLock()
     private var blocks: [AppName: (upstream: Upstream, text: String)] = [:]
+    private var mode = NginxMode.reload
 
-    func blocks(for upstreams: [Upstream], render: (Upstream) -> String) -> [String] {
+    func blocks(for upstreams: [Upstream], mode: NginxMode, render: (Upstream) -> String) -> [String] {
         lock.lock()
         defer { lock.unlock() }
+        if mode != self.mode {
+            blocks = [:]
+            self.mode = mode
+        }
         var fresh: [AppName: (upstream: Upstream, text: String)] = [:]
         fresh.reserveCapacity(upstreams.count)
         let texts = upstreams.map { upstream in

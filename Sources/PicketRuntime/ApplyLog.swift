@@ -6,33 +6,70 @@ import PicketNginx
 /// which also lists the changes (`upstream_changes`), so that the JSON line, and the event stream, carry
 /// the whole diff in one event.
 enum ApplyLog {
-    static func log(_ plan: ApplyPlan, _ report: NginxApplier.Report, to logger: Logger) {
+    static func log(_ plan: ApplyPlan, _ report: NginxApplier.Report, route: ApplyRoute, to logger: Logger) {
         var metadata: Logger.Metadata = [
             "event": "apply", "reason": "\(plan.reason.rawValue)", "changes": .stringConvertible(plan.changes.count),
             "bytes": .stringConvertible(report.bytes), "files": .stringConvertible(report.files), "duration_ms": .stringConvertible(milliseconds(report.total)),
+            "path": "file",
         ]
+        // In reload mode every apply takes the file path; in lua mode the log says why this one did.
+        var why = ""
+        if case .file(let fileReason) = route, fileReason != .reloadMode {
+            metadata["path_reason"] = "\(words(fileReason))"
+            why = " through the file, as \(words(fileReason))"
+        }
         if !plan.changes.isEmpty { metadata["upstream_changes"] = .array(plan.changes.map(changeMetadata).map(Logger.MetadataValue.dictionary)) }
         switch report.outcome {
         case .applied:
-            for change in plan.changes {
-                logger.notice("upstream \(change.app) \(change.line)", metadata: changeMetadata(change).merging(["event": "upstream_change"]) { $1 })
-            }
+            logChanges(plan, to: logger)
             metadata["validate_ms"] = .stringConvertible(milliseconds(report.validation))
             metadata["reload_ms"] = .stringConvertible(milliseconds(report.reload))
             metadata["result"] = "applied"
             logger.notice(
-                "upstream applied (\(plan.reason.rawValue), \(plan.changes.count) changes): validated in \(rounded(report.validation))ms, nginx reloaded in \(rounded(report.reload))ms, \(rounded(report.total))ms in all",
+                "upstream applied\(why) (\(plan.reason.rawValue), \(plan.changes.count) changes): validated in \(rounded(report.validation))ms, nginx reloaded in \(rounded(report.reload))ms, \(rounded(report.total))ms in all",
                 metadata: metadata)
         case .unchanged:
             metadata["result"] = "unchanged"
             let level: Logger.Level = plan.reason == .resync ? .debug : .info
-            logger.log(level: level, "upstream file already up to date (\(plan.reason.rawValue)): no write, no reload", metadata: metadata)
+            logger.log(level: level, "upstream file already up to date\(why) (\(plan.reason.rawValue)): no write, no reload", metadata: metadata)
         case .failed(let error):
             metadata["result"] = "failed"
             metadata["stage"] = "\(error.stage.rawValue)"
             metadata["error"] = "\(error)"
             let kept = error.stage.touchedLiveFile ? "the previous file was restored" : "the live file was not touched"
             logger.error("upstream apply failed at \(error.stage.rawValue) (\(plan.changes.count) changes pending): \(error); \(kept)", metadata: metadata)
+        }
+    }
+
+    /// An apply that went through the Lua balancer: pushed, no file written, no reload.
+    static func lua(_ plan: ApplyPlan, generation: String, took: Duration, to logger: Logger) {
+        logChanges(plan, to: logger)
+        var metadata: Logger.Metadata = [
+            "event": "apply", "reason": "\(plan.reason.rawValue)", "changes": .stringConvertible(plan.changes.count), "path": "lua",
+            "result": "applied", "generation": "\(generation)", "duration_ms": .stringConvertible(milliseconds(took)),
+        ]
+        if !plan.changes.isEmpty { metadata["upstream_changes"] = .array(plan.changes.map(changeMetadata).map(Logger.MetadataValue.dictionary)) }
+        let level: Logger.Level = plan.reason == .resync ? .debug : .notice
+        logger.log(level: level,
+            "upstream applied through lua (\(plan.reason.rawValue), \(plan.changes.count) changes): generation \(generation) pushed in \(rounded(took))ms, no reload",
+            metadata: metadata)
+    }
+
+    private static func logChanges(_ plan: ApplyPlan, to logger: Logger) {
+        for change in plan.changes {
+            logger.notice("upstream \(change.app) \(change.line)", metadata: changeMetadata(change).merging(["event": "upstream_change"]) { $1 })
+        }
+    }
+
+    /// Why an apply took the file path, for the log.
+    static func words(_ reason: ApplyRoute.FileReason) -> String {
+        switch reason {
+        case .reloadMode: return "nginx.mode is reload"
+        case .noLiveFile: return "the file is written first after a start or a config reload"
+        case .appsChanged: return "apps were added or removed"
+        case .structure(let app): return "\(app)'s upstream changed beyond its servers and weights"
+        case .notCarried(let app): return "the lua balancer cannot carry \(app) (balance method, stream context or a server that is not an IPv4 address)"
+        case .pushFailed(let error): return "the lua push failed: \(error)"
         }
     }
 

@@ -73,7 +73,7 @@ public final class Controller: Service {
         if let ingest = passive?.ingest { metrics.watchTraffic(ingest) }
         let outlets = ControllerOutlets(
             docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts, events: hub,
-            passive: passive?.ingest)
+            passive: passive?.ingest, lua: LuaSync(settings: initialSetup.configuration.nginx, group: group, logger: logger, metrics: metrics))
         var loop = try ControllerLoop(
             setup: initialSetup, configPath: configPath, logger: logger, events: continuation, outlets: outlets, seed: seed,
             budget: budget)
@@ -91,6 +91,7 @@ public final class Controller: Service {
             }
         }
         let discovery = Task { await docker?.run() }
+        let luaChecks = Task { await outlets.lua.watch() }
         let signals = Task {
             for await _ in await UnixSignalsSequence(trapping: .sighup) { continuation.yield(.reloadRequested) }
         }
@@ -107,6 +108,8 @@ public final class Controller: Service {
         }
         signals.cancel()
         discovery.cancel()
+        luaChecks.cancel()
+        await luaChecks.value
         retry.cancel()
         try? await status?.close()
         hub.closeAll()

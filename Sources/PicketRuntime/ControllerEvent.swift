@@ -6,7 +6,7 @@ enum ControllerEvent: Sendable {
     case probes([(ProbeReport, ProbeTiming)])
     /// The wake-up set for this instant came.
     case tick(Instant)
-    case applyFinished(ApplyOutcome)
+    case applyFinished(ApplyOutcome, ApplyDelivery)
     case reloadRequested
     case containers([AppName: [ContainerObservation]], listedAt: Instant)
     case dockerActionFinished(DockerCommand, DockerActionResult)
@@ -16,4 +16,12 @@ enum ControllerEvent: Sendable {
     case command(OperatorAction, BackendID, reply: @Sendable (OperatorAnswer) -> Void)
     /// The state database, which could not be opened at start, opened on a retry.
     case persistenceOpened(Persistence)
+}
+
+/// Which way a finished apply reached nginx.
+struct ApplyDelivery: Sendable {
+    /// The route it took in the end (a failed push turns `.lua` into `.file(.pushFailed)`).
+    let route: ApplyRoute
+    /// The set the file nginx runs now holds, when the file path wrote it or found it up to date.
+    let file: UpstreamSet?
 }

@@ -31,6 +31,9 @@ struct ControllerLoop {
     private let engine: ProbeEngine
     private let batcher: ReportBatcher
     private var wake: (at: Instant, task: ScheduledWork)?
+    /// The set the upstream file nginx runs was rendered from; nil until Picket wrote (or confirmed) it
+    /// this run and after a config reload. In `lua` mode a change only goes through Lua against it.
+    private var liveFile: UpstreamSet?
     private var applyTask: Task<Void, Never>?
     private var lag = LagMonitor()
     /// How many probes the open-file limit leaves room for.
@@ -117,10 +120,11 @@ struct ControllerLoop {
             guard wake?.at == at else { return }  // called off, or replaced by an earlier one
             wake = nil
             perform(core.timerFired(now: now))
-        case .applyFinished(let outcome):
+        case .applyFinished(let outcome, let delivery):
             applyTask = nil
+            if let file = delivery.file { liveFile = file }
             readiness.applyFinished(outcome, at: now)
-            activity.applyFinished(outcome, at: Date())
+            activity.applyFinished(outcome, route: delivery.route, at: Date())
             perform(core.applyFinished(outcome, now: now))
         case .reloadRequested:
             reloadConfig(now: now)
@@ -206,6 +210,8 @@ struct ControllerLoop {
                 return
             }
             setup = fresh
+            liveFile = nil
+            outlets.lua.update(fresh.configuration.nginx)
             metrics.configured(fresh.configuration)
             for warning in fresh.warnings { logger.warning("config: \(warning)", metadata: ["event": "config_warning"]) }
             docker?.update(fresh.configuration)
@@ -253,10 +259,26 @@ struct ControllerLoop {
         let logger = logger
         let events = events
         let outlets = outlets
+        let mode = setup.configuration.nginx.mode
+        let chosen = ApplyRoute.choose(mode: mode, live: liveFile, desired: plan.upstreams)
+        let live = liveFile
         applyTask = Task {
+            var route = chosen
+            if route == .lua, let live {
+                let started = ContinuousClock.now
+                let document = LuaDocument(desired: plan.upstreams, live: live)
+                switch await outlets.lua.push(document, fallback: "falling back to the file and a reload") {
+                case .success:
+                    ApplyLog.lua(plan, generation: document.generation, took: ContinuousClock.now - started, to: logger)
+                    events.yield(.applyFinished(.applied, ApplyDelivery(route: .lua, file: nil)))
+                    return
+                case .failure(let failure):
+                    route = .file(.pushFailed(failure.description))
+                }
+            }
             let outputs = renderer.render(plan.upstreams)
             let report = await applier.apply(outputs)
-            ApplyLog.log(plan, report, to: logger)
+            ApplyLog.log(plan, report, route: route, to: logger)
             outlets.metrics.apply(report)
             switch report.outcome {
             case .applied, .unchanged:
@@ -265,7 +287,17 @@ struct ControllerLoop {
                 outlets.alerts.raise(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage.rawValue): \(error)",
                     evidence: ["stage": error.stage.rawValue, "error": "\(error)", "reason": plan.reason.rawValue]))
             }
-            events.yield(.applyFinished(report.coreOutcome(rendered: outputs)))
+            let fileLive: Bool
+            switch report.outcome {
+            case .applied, .unchanged: fileLive = true
+            case .failed: fileLive = false
+            }
+            if mode == .lua, fileLive {
+                // The file's new lines carry new stamps: push the set against them, so that a set meant
+                // for the old lines can never apply (a failure here is the checks' to repair).
+                _ = await outlets.lua.push(LuaDocument(desired: plan.upstreams, live: plan.upstreams), fallback: "the file holds the set meanwhile")
+            }
+            events.yield(.applyFinished(report.coreOutcome(rendered: outputs), ApplyDelivery(route: route, file: fileLive ? plan.upstreams : nil)))
         }
     }
 

@@ -13,4 +13,6 @@ struct ControllerOutlets: Sendable {
     let events: EventHub
     /// nginx's access-log datagrams, folded per backend (passive detection), when configured.
     let passive: PassiveIngest?
+    /// The Lua sync endpoint (nginx.mode: lua).
+    let lua: LuaSync
 }

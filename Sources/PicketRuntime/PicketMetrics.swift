@@ -120,6 +120,11 @@ final class PicketMetrics: Sendable {
         }
     }
 
+    /// A push of the Lua balancer's set to nginx's sync endpoint (nginx.mode: lua).
+    func luaPush(ok: Bool) {
+        Counter(label: "picket_lua_pushes_total", dimensions: [("result", ok ? "ok" : "failed")], factory: factory).increment()
+    }
+
     /// Datagram counts from the passive ingest (absolute), turned into counter increments.
     func passive(_ results: [PassiveIngest.Result: Int]) {
         seenDatagrams.withLockedValue { seen in

@@ -14,17 +14,19 @@ final class Stack: @unchecked Sendable {
     /// Runs `body` against a fresh stack and always tears it down (nginx stopped, prefix removed).
     static let defaultHealth = "{path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 1}"
 
-    /// `moreApps` is YAML for further entries of `apps:`, after `web`.
+    /// `moreApps` is YAML for further entries of `apps:`, after `web`. `lua` runs Picket in
+    /// `nginx.mode: lua` against an nginx with the Lua module,
+    /// two workers and `proxy_next_upstream error timeout`.
     static func with(
-        templateText: String? = nil, settings: String = "", health: String = defaultHealth, moreApps: String = "",
+        templateText: String? = nil, settings: String = "", health: String = defaultHealth, moreApps: String = "", lua: Bool = false,
         _ body: (Stack) async throws -> Void
     ) async throws {
-        try await using(try await Stack(templateText: templateText, settings: settings, health: health, moreApps: moreApps), body) { await $0.shutdown() }
+        try await using(try await Stack(templateText: templateText, settings: settings, health: health, moreApps: moreApps, lua: lua), body) { await $0.shutdown() }
     }
 
     /// `settings` is YAML placed before `apps:` (e.g. a `status:` section).
-    private init(templateText: String?, settings: String, health: String, moreApps: String) async throws {
-        nginx = try NginxPrefix(port: freePort())
+    private init(templateText: String?, settings: String, health: String, moreApps: String, lua: Bool) async throws {
+        nginx = lua ? try NginxPrefix(port: freePort(), nextUpstream: "error timeout", lua: true, workers: 2) : try NginxPrefix(port: freePort())
         var template: String?
         if let templateText {
             template = "\(nginx.root)/upstreams.mustache"
@@ -35,7 +37,8 @@ final class Stack: @unchecked Sendable {
         backends = started
         let configPath = "\(nginx.root)/picket.yaml"
         picket = InProcessPicket(configPath: configPath)
-        let yaml = nginx.picketSection(template: template) + settings + """
+        let luaSection = ["mode: lua", "lua: {socket: \(nginx.luaSocketPath), secret_file: \(nginx.luaSecretPath), check_interval: 100ms}"]
+        let yaml = nginx.picketSection(template: template, more: lua ? luaSection : []) + settings + """
             apps:
               - name: web
                 health_check: \(health)

@@ -19,7 +19,14 @@ public final class NginxPrefix: @unchecked Sendable {
     /// is the `proxy_next_upstream` line's value and `readTimeout` the `proxy_read_timeout`'s. `stream`
     /// adds a `stream {}` block that includes `streamOutputPath` and relays a loopback port to that
     /// upstream (the stream module loaded as nginx/stream-module.sh says).
-    public init(port: Int, upstream: String = "web", passiveSocket: String? = nil, nextUpstream: String = "off", readTimeout: String = "3s", stream: (upstream: String, port: Int)? = nil) throws {
+    ///
+    /// `lua` loads Debian's Lua module and includes the repository's nginx/lua-sync.conf, serving the
+    /// sync endpoint on `luaSocketPath` with the secret in `luaSecretPath` (nginx.mode: lua); `workers`
+    /// is worker_processes.
+    public init(
+        port: Int, upstream: String = "web", passiveSocket: String? = nil, nextUpstream: String = "off", readTimeout: String = "3s",
+        stream: (upstream: String, port: Int)? = nil, lua: Bool = false, workers: Int = 1
+    ) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("picket-nginx-\(UUID().uuidString.prefix(8))").path
         self.port = port
         streamPort = stream?.port
@@ -37,9 +44,15 @@ public final class NginxPrefix: @unchecked Sendable {
             }
             """
         } ?? ""
+        var luaLines = ""
+        if lua {
+            try Self.luaSecret.write(toFile: luaSecretPath, atomically: true, encoding: .utf8)
+            luaLines = try Self.luaModuleLines()
+        }
         let conf = """
             \(streamBlock)
-            worker_processes 1;
+            \(luaLines)
+            worker_processes \(workers);
             pid logs/nginx.pid;
             error_log logs/error.log notice;
             events { worker_connections 256; }
@@ -50,6 +63,7 @@ public final class NginxPrefix: @unchecked Sendable {
                 proxy_read_timeout \(readTimeout);
                 proxy_next_upstream \(nextUpstream);
             \(passiveSocket.map { Self.passiveSnippet(socket: $0) } ?? "")
+            \(lua ? luaSnippet : "")
                 server {
                     listen 127.0.0.1:\(port);
                     location / { proxy_pass http://\(upstream); }
@@ -66,16 +80,19 @@ public final class NginxPrefix: @unchecked Sendable {
         try streamModule.get()
     }
 
-    private static let streamModule = Result<String, any Error> {
+    private static let streamModule = Result<String, any Error> { try moduleLines("nginx/stream-module.sh", module: "stream") }
+
+    /// What one of the repository's module scripts prints for this nginx.
+    private static func moduleLines(_ script: String, module: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repository.appendingPathComponent("nginx/stream-module.sh").path, binary]
+        process.arguments = [repository.appendingPathComponent(script).path, binary]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw NginxFailed(argv: ["nginx/stream-module.sh"], output: "no stream module for \(binary)") }
+        guard process.terminationStatus == 0 else { throw NginxFailed(argv: [script], output: "no \(module) module for \(binary)") }
         return String(decoding: output, as: UTF8.self)
     }
 
@@ -94,6 +111,43 @@ public final class NginxPrefix: @unchecked Sendable {
             \(http)
             }
             """.write(toFile: confPath, atomically: true, encoding: .utf8)
+    }
+
+    /// The unix socket of the Lua sync endpoint, and the shared secret's file (nginx.mode: lua).
+    public var luaSocketPath: String { "\(root)/lua.sock" }
+    public var luaSecretPath: String { "\(root)/lua.secret" }
+    public static let luaSecret = "picket-test-secret-0123456789abcdef\n"
+
+    /// The repository's nginx/lua-sync.conf, with this prefix's socket and secret and the repository's
+    /// Lua module.
+    var luaSnippet: String {
+        let snippet = (try? String(contentsOf: Self.repository.appendingPathComponent("nginx/lua-sync.conf"), encoding: .utf8)) ?? ""
+        return snippet.replacingOccurrences(of: "/usr/share/picket/lua", with: Self.repository.appendingPathComponent("nginx/lua").path)
+            .replacingOccurrences(of: "/etc/picket/lua.secret", with: luaSecretPath)
+            .replacingOccurrences(of: "/run/picket/lua.sock", with: luaSocketPath)
+    }
+
+    /// The `load_module` lines of nginx/lua-module.sh.
+    static func luaModuleLines() throws -> String {
+        try luaModule.get()
+    }
+
+    private static let luaModule = Result<String, any Error> { try moduleLines("nginx/lua-module.sh", module: "lua") }
+
+    /// The master's pid and its workers' pids, from /proc: unchanged pids mean nginx was not reloaded.
+    public var processes: (master: Int32, workers: Set<Int32>)? {
+        guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8), let master = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            return nil
+        }
+        var workers: Set<Int32> = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, Int32(fields[1]) == master { workers.insert(pid) }
+        }
+        return (master, workers)
     }
 
     /// The repository's nginx/passive.conf, sending to `socket`.
@@ -119,6 +173,11 @@ public final class NginxPrefix: @unchecked Sendable {
 
     public func start() async throws {
         try await run([Self.binary, "-p", root, "-c", "conf/nginx.conf"])
+    }
+
+    /// Stops nginx at once and keeps the prefix, to start it again: a restart, not a reload.
+    public func halt() async throws {
+        try await run([Self.binary, "-p", root, "-c", "conf/nginx.conf", "-s", "stop"])
     }
 
     /// Stops nginx and removes the prefix directory.

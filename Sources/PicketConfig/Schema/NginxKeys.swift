@@ -21,11 +21,26 @@ enum NginxKeys {
     static let resyncInterval = ConfigKey(
         "resync_interval", .duration(.seconds(1) ... .seconds(86_400)), .value("60s"), "the desired file is re-applied this often, repairing hand edits")
 
+    static let mode = ConfigKey(
+        "mode", .choice(NginxMode.allCases.map(\.rawValue)), .value("reload"),
+        "reload: every change is a reload; lua: membership and weights go to nginx/lua-sync.conf without one")
+    static let lua = ConfigKey("lua", .section(NginxKeys.luaSection), .none, "the sync endpoint of nginx/lua-sync.conf (nginx.mode: lua)")
+
     static let section = ConfigSection(
-        "nginx", [output, streamOutput, outputPerApp, mainConfig, template, streamTemplate, testCommand, reloadCommand, pidFile, commandTimeout, coalesce, resyncInterval])
+        "nginx",
+        [output, streamOutput, outputPerApp, mainConfig, template, streamTemplate, testCommand, reloadCommand, pidFile, commandTimeout, coalesce, resyncInterval, mode, lua])
 
     static let quiet = ConfigKey("quiet", .duration(.zero ... .seconds(60)), .value("50ms"), "a change waits this long for more")
     static let max = ConfigKey("max", .duration(.zero ... .seconds(300)), .value("250ms"), "never longer than this after the first; at least quiet")
 
     static let coalesceSection = ConfigSection("nginx.coalesce", [quiet, max])
+
+    static let socket = ConfigKey("socket", .path, .value("/run/picket/lua.sock"), "the unix socket nginx serves the sync endpoint on")
+    static let secretFile = ConfigKey(
+        "secret_file", .path, .value("/etc/picket/lua.secret"), "the shared secret (16 characters or more) nginx and Picket both read")
+    static let checkInterval = ConfigKey(
+        "check_interval", .duration(.milliseconds(50) ... .seconds(10)), .value("250ms"),
+        "how often Picket asks nginx which set it holds, and pushes again when it differs (an nginx restart empties it)")
+
+    static let luaSection = ConfigSection("nginx.lua", [socket, secretFile, checkInterval])
 }

@@ -17,6 +17,7 @@ enum MetricHelp {
         "picket_applies_total": "Upstream file applies, by result: applied, unchanged, or failed_STAGE.",
         "picket_apply_duration_seconds": "Time an apply took (render, validate, swap, reload), by result.",
         "picket_reloads_total": "nginx reloads Picket made, by result.",
+        "picket_lua_pushes_total": "Pushes of the live set to nginx's Lua sync endpoint (nginx.mode: lua), by result; a failed one on a change falls back to the file and a reload.",
         "picket_last_apply_success_timestamp_seconds": "Unix time of the last apply that left the live file as Picket wants it (written and reloaded, or already up to date); 0 before the first.",
         "picket_upstream_rejections_total": "Times nginx rejected one app's upstream (the other apps' changes went ahead), by app.",
         "picket_config_validation_failures_total": "Config reloads (SIGHUP) refused; the running config was kept.",

@@ -19,6 +19,9 @@ extension PicketMetrics {
             counter("picket_applies_total", [("result", result)])
         }
         for result in ["ok", "failed"] { counter("picket_reloads_total", [("result", result)]) }
+        if configuration.nginx.mode == .lua {
+            for result in ["ok", "failed"] { counter("picket_lua_pushes_total", [("result", result)]) }
+        }
         counter("picket_config_validation_failures_total")
         for reason in AuthFailure.allCases { counter("picket_status_auth_failures_total", [("reason", reason.rawValue)]) }
         for fault in LocalFault.allCases { counter("picket_probe_local_failures_total", [("fault", fault.rawValue)]) }

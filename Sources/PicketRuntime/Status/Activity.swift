@@ -19,9 +19,9 @@ struct Activity {
         seconds[slot].checks += count
     }
 
-    mutating func applyFinished(_ outcome: ApplyOutcome, at date: Date) {
+    mutating func applyFinished(_ outcome: ApplyOutcome, route: ApplyRoute, at date: Date) {
         lastApply = (outcome, date)
-        if case .applied = outcome { reloads += 1 }
+        if case .applied = outcome, case .file = route { reloads += 1 }
     }
 
     /// Checks finished per second over the whole seconds of the window before the current one.

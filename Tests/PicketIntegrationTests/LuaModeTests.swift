@@ -1,0 +1,152 @@
+import Foundation
+import NIOHTTP1
+import NIOPosix
+import PicketHTTPClient
+import PicketTestSupport
+import Testing
+
+/// `nginx.mode: lua` against a real nginx with Debian's Lua module (two workers) and real backends:
+/// membership changes reach every worker without a reload, the set survives an nginx restart, a
+/// refused push falls back to the file, and the sync endpoint takes nothing but valid sets from Picket.
+@Suite(.serialized) struct LuaModeTests {
+    static let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/keepalive_client.py").path
+
+    /// Counts of a keep-alive client run: bodies answered 200, failures and their first reasons.
+    struct Load: Decodable {
+        let bodies: [String: Int]
+        let failed: Int
+        let opened: Int
+        let reasons: [String]
+    }
+
+    /// Runs the keep-alive client against nginx while `body` runs.
+    static func underLoad(_ nginx: NginxPrefix, connections: Int = 8, _ body: () async throws -> Void) async throws -> Load {
+        let stop = "\(nginx.root)/stop-client"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [client, "\(nginx.port)", "\(connections)", stop]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        do {
+            try await body()
+        } catch {
+            _ = FileManager.default.createFile(atPath: stop, contents: nil)
+            process.waitUntilExit()
+            throw error
+        }
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try JSONDecoder().decode(Load.self, from: output)
+    }
+
+    /// A request to the sync endpoint, as Picket or anyone on the socket would send it.
+    static func sync(_ nginx: NginxPrefix, _ method: HTTPMethod = .GET, body: String? = nil, token: String? = NginxPrefix.luaSecret) async throws -> HTTPResponse {
+        let transport = HTTPTransport(endpoint: .unix(path: nginx.luaSocketPath), group: MultiThreadedEventLoopGroup.singleton)
+        let headers = token.map { [("X-Picket-Token", $0.trimmingCharacters(in: .whitespacesAndNewlines))] } ?? []
+        return try await transport.send(method, "/picket/sync", body: body.map { Array($0.utf8) }, headers: headers, timeout: .seconds(2))
+    }
+
+    static func heldGeneration(_ nginx: NginxPrefix) async -> String? {
+        guard let response = try? await sync(nginx), response.status == 200 else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: String])?["generation"]
+    }
+
+    @Test func aBackendStoppedAndStartedUnderKeepAliveLoadLeavesAndRejoinsThroughLuaWithoutAReload() async throws {
+        try await Stack.with(lua: true) { stack in
+            #expect(try await stack.startPicketThenNginx())
+            let b = stack.backends[1]
+            #expect(await eventually(timeout: .seconds(3)) { await Self.heldGeneration(stack.nginx)?.isEmpty == false }, "the first round pushed its set")
+            let before = try #require(stack.nginx.processes)
+            #expect(before.workers.count == 2)
+            let load = try await Self.underLoad(stack.nginx) {
+                try await Task.sleep(for: .milliseconds(500))
+                try await b.stop()
+                #expect(await eventually(timeout: .seconds(5)) { stack.logContains("upstream web - \(b.address)") })
+                #expect(await eventually(timeout: .seconds(2)) { stack.logContains("upstream applied through lua") })
+                let served = b.requestsServed
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(b.requestsServed == served, "out of every worker's rotation")
+                try await b.start()
+                #expect(await eventually(timeout: .seconds(5)) { stack.logContains("upstream web + \(b.address)") })
+                #expect(await eventually(timeout: .seconds(2)) { b.requestsServed > served + 20 }, "back in rotation")
+            }
+            #expect(load.failed == 0, "\(load.reasons)")
+            #expect((load.bodies["backend b"] ?? 0) > 0 && (load.bodies["backend a"] ?? 0) > 100 && (load.bodies["backend c"] ?? 0) > 100, "\(load.bodies)")
+            #expect(load.opened == 8, "no kept-alive connection was closed")
+            #expect(stack.nginx.reloadCount == 0)
+            let after = try #require(stack.nginx.processes)
+            #expect(after.master == before.master && after.workers == before.workers, "the same master and workers")
+            #expect(!stack.nginx.output.contains("down;"), "the file was not rewritten for the change")
+        }
+    }
+
+    @Test func anNginxRestartedUnderPicketGetsTheSetBack() async throws {
+        try await Stack.with(lua: true) { stack in
+            #expect(try await stack.startPicketThenNginx())
+            let b = stack.backends[1]
+            try await b.stop()
+            #expect(await eventually(timeout: .seconds(5)) { stack.logContains("upstream applied through lua") })
+            let wanted = try #require(await Self.heldGeneration(stack.nginx))
+            try await stack.nginx.halt()
+            #expect(await eventually(timeout: .seconds(5)) { !FileManager.default.fileExists(atPath: stack.nginx.pidPath) })
+            try await stack.nginx.start()
+            let started = ContinuousClock.now
+            #expect(await eventually(timeout: .seconds(3), every: .milliseconds(10)) { await Self.heldGeneration(stack.nginx) == wanted })
+            let took = ContinuousClock.now - started
+            print("lua: set back in nginx \(took) after its restart (check_interval 100ms)")
+            if took > .seconds(1) { print(stack.log.suffix(30).joined(separator: "\n")) }
+            #expect(stack.logContains("pushed the set again"))
+            #expect(await stack.routed(6).allSatisfy { $0 == "backend a" || $0 == "backend c" })
+        }
+    }
+
+    @Test func aRefusedPushFallsBackToTheFileAndAReloadAndSaysSoOnce() async throws {
+        try await Stack.with(lua: true) { stack in
+            #expect(try await stack.startPicketThenNginx())
+            #expect(await eventually(timeout: .seconds(3)) { await Self.heldGeneration(stack.nginx)?.isEmpty == false })
+            // nginx read the secret when it started; Picket reads it at each push and now sends another.
+            try "another-secret-of-enough-length\n".write(toFile: stack.nginx.luaSecretPath, atomically: true, encoding: .utf8)
+            let b = stack.backends[1]
+            try await b.stop()
+            #expect(await eventually(timeout: .seconds(5)) { stack.logContains("through the file, as the lua push failed") })
+            #expect(stack.log.filter { $0.contains("ERROR") && $0.contains("lua: push to the sync endpoint failed") }.count == 1, "logged once")
+            #expect(stack.nginx.reloadCount == 1)
+            #expect(stack.nginx.output.contains("weight") && !stack.nginx.output.contains(b.address))
+            #expect(await stack.routed(6).allSatisfy { $0 == "backend a" || $0 == "backend c" })
+        }
+    }
+
+    @Test func aHostilePayloadToTheSyncEndpointChangesNothing() async throws {
+        try await Stack.with(lua: true) { stack in
+            #expect(try await stack.startPicketThenNginx())
+            #expect(await eventually(timeout: .seconds(3)) { await Self.heldGeneration(stack.nginx)?.isEmpty == false })
+            let held = try #require(await Self.heldGeneration(stack.nginx))
+            let stamp = try #require(stack.nginx.output.firstMatch(of: /balance\("web", "([0-9a-f]+)"\)/)?.1)
+            func set(_ peers: String, generation: String = "0bad") -> String {
+                #"{"generation":"\#(generation)","upstreams":{"web":{"stamp":"\#(stamp)","method":"round_robin","peers":[\#(peers)]}}}"#
+            }
+            let hostile = [
+                "not json", "[]", #"{"generation":"0bad"}"#, set(#"{"address":"evil.example:80","weight":1,"backup":false}"#),
+                set(#"{"address":"127.0.0.1:1","weight":0,"backup":false}"#), set(#"{"address":"127.0.0.1:1","weight":1.5,"backup":false}"#),
+                set(#"{"address":"127.0.0.1:99999","weight":1,"backup":false}"#), set(#"{"address":"127.0.0.1:1","weight":1}"#),
+                set(#"{"address":"127.0.0.1:1","weight":1,"backup":false},{"address":"127.0.0.1:1","weight":1,"backup":false}"#),
+                set(#"{"address":"127.0.0.1:1","weight":1,"backup":false}"#, generation: "'; drop"),
+                #"{"generation":"0bad","upstreams":{"we b":{"stamp":"00","method":"round_robin","peers":[]}}}"#,
+                #"{"generation":"0bad","upstreams":{"web":{"stamp":"00","method":"hash","peers":[]}}}"#,
+            ]
+            for body in hostile {
+                let response = try await Self.sync(stack.nginx, .POST, body: body)
+                #expect(response.status == 400, "\(body): \(response.status) \(response.text)")
+            }
+            let unsigned = try await Self.sync(stack.nginx, .POST, body: set(#"{"address":"127.0.0.1:1","weight":1,"backup":false}"#), token: nil)
+            #expect(unsigned.status == 403)
+            let forged = try await Self.sync(stack.nginx, .POST, body: set(#"{"address":"127.0.0.1:1","weight":1,"backup":false}"#), token: "guess")
+            #expect(forged.status == 403)
+            #expect(await Self.heldGeneration(stack.nginx) == held, "nothing was stored")
+            let routed = await stack.routed(9)
+            #expect(Set(routed) == ["backend a", "backend b", "backend c"], "\(routed)")
+        }
+    }
+}
