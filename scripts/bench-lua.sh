@@ -2,11 +2,12 @@
 # Reload mode against lua mode (issue #14, README "Lua mode"): the same flapping backend under the same
 # keep-alive load, one mode after the other, on loopback. Backend b (its own nginx) stops and starts
 # every FLAP s while wrk keeps CONNECTIONS connections alive through a front nginx (2 workers, the Lua
-# module, proxy_next_upstream error timeout) managed by Picket with checks every 250 ms. Prints per
-# mode: requests, failed requests (wrk's socket errors + non-2xx), p99, nginx reloads, applies by path,
-# the most worker processes alive at once and the worker pids seen (old generations included), whether
-# the master stayed, and the time from Picket's decision to the first request nginx routed to b after
-# each rejoin.
+# module, proxy_next_upstream error timeout) managed by Picket with checks every 250 ms and no flap
+# hold-down (every flap is a change). Prints per mode: requests, failed requests (wrk's socket errors +
+# non-2xx), p99, nginx reloads, applies by path, the most worker processes alive at once and the worker
+# pids seen (old generations included), whether the master stayed, and the time from Picket's decision
+# (its apply log line's time less the apply's duration) to the first request nginx routed to b after
+# each rejoin (b's access log, $msec).
 #   scripts/bench-lua.sh [PICKET_BINARY] [--duration 20] [--flap 2] [--connections 20] [--rounds 1]
 #   BENCH_PORT_BASE=18400 (backends +1..3, nginx +80), BENCH_WORKDIR=/tmp/picket-bench-lua.
 # Needs wrk and the Lua module: EXTRA_PACKAGES=wrk scripts/install-deps.sh (as root).

@@ -11,6 +11,7 @@ request nginx routed to b (b's access log, $msec).
     bench_lua.py PICKET_BINARY [--duration 20] [--flap 2] [--connections 20] [--rounds 1]
 """
 import argparse
+import calendar
 import json
 import os
 import re
@@ -155,6 +156,8 @@ def run_mode(opts, mode, workdir, base):
 apps:
   - name: web
     health_check: {{path: /health, interval: 250ms, timeout: 200ms, failure_threshold: 1, success_threshold: 1}}
+    # Every flap is a change: no hold-down, and probes keep their pace while b is away.
+    circuit_breaker: {{flap_window: 0s, failure_threshold: 1000}}
     instances: [{instances}]
 """.format(front=front.root, nginx=NGINX, mode=mode, instances=", ".join("127.0.0.1:%d" % b.port for b in backends)))
     log = open(root + "/picket.log", "w")
@@ -221,8 +224,7 @@ def summarize(wrk, picket_log, b, reloads, peak, pids, same_master, mode):
         paths[entry.get("path")] = paths.get(entry.get("path"), 0) + 1
         changes = entry.get("upstream_changes") or []
         if any(c.get("backend") == "127.0.0.1:%d" % b.port and c.get("change") == "added" for c in changes):
-            stamp = time.mktime(time.strptime(entry["timestamp"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
-            stamp += float("0." + entry["timestamp"][20:23])
+            stamp = calendar.timegm(time.strptime(entry["ts"][:19], "%Y-%m-%dT%H:%M:%S")) + float("0." + entry["ts"][20:23])
             decisions.append(stamp - float(entry.get("duration_ms", 0)) / 1000)
     routed = b.routed_times()
     firsts = []

@@ -14,6 +14,7 @@ import PicketCore
 public struct UpstreamRenderer: Sendable {
     private let template: MustacheTemplate
     private let builtIn: Bool
+    private let text: String
     private let cache = BlockCache()
 
     public static let header = "# Written by Picket from health checks. Do not edit: changes are overwritten.\n"
@@ -29,6 +30,12 @@ public struct UpstreamRenderer: Sendable {
             throw RenderError(name: name, line: 1, column: 1, detail: "\(error)")
         }
         builtIn = compiledBuiltIn && text == DefaultTemplate.text
+        self.text = text
+    }
+
+    /// Whether the template writes the `{{#lua}}` section (the `balancer_by_lua_block` of lua mode).
+    public var writesLuaBalancer: Bool {
+        builtIn || text.contains("{{#lua}}")
     }
 
     /// The built-in template.

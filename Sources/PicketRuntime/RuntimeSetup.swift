@@ -46,6 +46,10 @@ public struct RuntimeSetup: Sendable {
             settings: configuration.nginx,
             http: try template(configuration.nginx.template, key: "nginx.template", builtIn: .builtIn, source: loaded.source),
             stream: try template(configuration.nginx.streamTemplate, key: "nginx.stream_template", builtIn: .builtInStream, source: loaded.source))
+        if configuration.nginx.mode == .lua, let path = configuration.nginx.template, !renderer.http.writesLuaBalancer {
+            throw SetupError(lines: [loaded.source.diagnostic("nginx.template",
+                "\(path) writes no {{#lua}} section, so in nginx.mode: lua nginx would never use what Picket pushes: add the built-in template's balancer_by_lua_block lines").description])
+        }
         let dockerEngines = try dockerEngines(configuration, source: loaded.source)
         for (index, webhook) in configuration.alerts.webhooks.enumerated() where webhook.tls {
             do {
@@ -106,6 +110,7 @@ public struct RuntimeSetup: Sendable {
     /// be validated, and nginx reads http upstreams in http {} and stream upstreams in stream {}). A
     /// misplaced include is reported where it is in nginx.conf, a missing one at the config's key.
     public func verifyNginx() throws(SetupError) {
+        try verifyLuaSecret()
         let required = Set(configuration.apps.map(\.context))
         let problems = applier.includeProblems(required: required.isEmpty ? [.http] : required)
         guard !problems.isEmpty else { return }
@@ -117,6 +122,21 @@ public struct RuntimeSetup: Sendable {
             let at = source.wrote("nginx.main_config") ? "nginx.main_config" : key
             return source.diagnostic(at, problem.message).description
         })
+    }
+}
+
+extension RuntimeSetup {
+    /// In lua mode the shared secret must be there before nginx's snippet and Picket can agree on it.
+    func verifyLuaSecret() throws(SetupError) {
+        let lua = configuration.nginx.lua
+        guard configuration.nginx.mode == .lua else { return }
+        let key = source.wrote("nginx.lua.secret_file") ? "nginx.lua.secret_file" : "nginx.mode"
+        guard let text = try? String(contentsOfFile: lua.secretFile, encoding: .utf8) else {
+            throw SetupError(lines: [source.diagnostic(key, "cannot read the shared secret \(lua.secretFile) (nginx/lua-sync.conf reads it too)").description])
+        }
+        guard text.trimmingCharacters(in: .whitespacesAndNewlines).count >= 16 else {
+            throw SetupError(lines: [source.diagnostic(key, "\(lua.secretFile) holds fewer than 16 characters: nginx's sync endpoint would refuse every push").description])
+        }
     }
 }
 

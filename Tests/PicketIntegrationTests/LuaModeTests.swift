@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import NIOPosix
 import PicketHTTPClient
+import PicketRuntime
 import PicketTestSupport
 import Testing
 
@@ -148,5 +149,30 @@ import Testing
             let routed = await stack.routed(9)
             #expect(Set(routed) == ["backend a", "backend b", "backend c"], "\(routed)")
         }
+    }
+
+    @Test func aLuaConfigWithoutItsSecretOrWithATemplateThatWritesNoBalancerIsRefusedWhereItIsWritten() throws {
+        let nginx = try NginxPrefix(port: freePort(), lua: true)
+        defer { try? FileManager.default.removeItem(atPath: nginx.root) }
+        let config = "\(nginx.root)/picket.yaml"
+        func load(secret: String, template: String? = nil) throws -> [String] {
+            try (nginx.picketSection(template: template, more: ["mode: lua", "lua: {socket: \(nginx.luaSocketPath), secret_file: \(secret)}"])
+                + "apps:\n  - name: web\n    instances: [127.0.0.1:8001]\n").write(toFile: config, atomically: true, encoding: .utf8)
+            do {
+                _ = try RuntimeSetup.load(path: config)
+                return []
+            } catch {
+                return error.lines
+            }
+        }
+        #expect(try load(secret: nginx.luaSecretPath).isEmpty)
+        let missing = try load(secret: "\(nginx.root)/absent.secret")
+        #expect(missing.count == 1 && missing[0].contains("nginx.lua.secret_file") && missing[0].contains("cannot read the shared secret"), "\(missing)")
+        try "short\n".write(toFile: "\(nginx.root)/short.secret", atomically: true, encoding: .utf8)
+        #expect(try load(secret: "\(nginx.root)/short.secret").first?.contains("fewer than 16 characters") == true)
+        let template = "\(nginx.root)/plain.mustache"
+        try "upstream {{name}} {\n{{#servers}}    server {{address}};\n{{/servers}}}\n".write(toFile: template, atomically: true, encoding: .utf8)
+        let plain = try load(secret: nginx.luaSecretPath, template: template)
+        #expect(plain.count == 1 && plain[0].contains("nginx.template") && plain[0].contains("{{#lua}}"), "\(plain)")
     }
 }
