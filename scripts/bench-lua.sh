@@ -7,7 +7,7 @@
 # non-2xx), p99, nginx reloads, applies by path, the most worker processes alive at once and the worker
 # pids seen (old generations included), whether the master stayed, and the time from Picket's decision
 # (its apply log line's time less the apply's duration) to the first request nginx routed to b after
-# each rejoin (b's access log, $msec).
+# each rejoin (b's access log, $msec), with wrk's socket-error breakdown and non-2xx count in the JSON lines.
 #   scripts/bench-lua.sh [PICKET_BINARY] [--duration 20] [--flap 2] [--connections 20] [--rounds 1]
 #   BENCH_PORT_BASE=18400 (backends +1..3, nginx +80), BENCH_WORKDIR=/tmp/picket-bench-lua.
 # Needs wrk and the Lua module: EXTRA_PACKAGES=wrk scripts/install-deps.sh (as root).

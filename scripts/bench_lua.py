@@ -234,7 +234,8 @@ def summarize(wrk, picket_log, b, reloads, peak, pids, same_master, mode):
             firsts.append((later[0] - decision) * 1000)
     firsts.sort()
     return {
-        "mode": mode, "requests": requests, "failed": errors + non2xx, "p99": p99, "reloads": reloads,
+        "mode": mode, "requests": requests, "failed": errors + non2xx, "non2xx": non2xx,
+        "socket_errors": wrk.split("Socket errors:")[1].splitlines()[0].strip() if "Socket errors:" in wrk else "none", "p99": p99, "reloads": reloads,
         "applies": paths, "peak_workers": peak, "worker_pids_seen": pids, "same_master": same_master,
         "rejoins": len(decisions), "decision_to_routed_ms": [round(f, 1) for f in firsts],
     }
