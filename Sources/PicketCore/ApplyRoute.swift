@@ -19,6 +19,9 @@ public enum ApplyRoute: Hashable, Sendable {
         case structure(AppName)
         /// This app's membership changed, but the Lua balancer cannot carry it (see `LuaBalancer.carries`).
         case notCarried(AppName)
+        /// No server of this app may take traffic: its file lines, all `down`, make nginx answer 502 at
+        /// once (a Lua balancer without a peer can only make it 500).
+        case noServer(AppName)
         /// The push was refused or failed: the file path stands in for it.
         case pushFailed(String)
     }
@@ -35,6 +38,7 @@ public enum ApplyRoute: Hashable, Sendable {
                 return .file(.structure(new.name))
             }
             guard LuaBalancer.carries(old), LuaBalancer.carries(new) else { return .file(.notCarried(new.name)) }
+            guard new.servers.contains(where: { !$0.down }) else { return .file(.noServer(new.name)) }
         }
         return .lua
     }

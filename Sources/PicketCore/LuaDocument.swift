@@ -22,7 +22,8 @@ public struct LuaDocument: Hashable, Sendable {
     public let generation: String
 
     /// The document for `desired` while nginx runs the file rendered from `live`: each carried upstream
-    /// of `desired` that the file has, stamped with the file's lines.
+    /// of `desired` that the file has, stamped with the file's lines. An upstream without a server that
+    /// may take traffic is left out: nginx then balances over the file's lines, all `down` then.
     public init(desired: UpstreamSet, live: UpstreamSet) {
         let files = Dictionary(live.upstreams.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         entries = desired.upstreams.compactMap { upstream in
@@ -30,6 +31,7 @@ public struct LuaDocument: Hashable, Sendable {
                 let method = LuaBalancer.Method(upstream.balance)
             else { return nil }
             let peers = upstream.servers.filter { !$0.down }.map { Peer(address: $0.address, weight: $0.weight, backup: $0.backup) }
+            guard !peers.isEmpty else { return nil }
             return Entry(name: upstream.name, stamp: LuaBalancer.stamp(file), method: method, peers: peers)
         }
         generation = FNV1a.hex(Self.upstreamsJSON(entries))

@@ -69,6 +69,7 @@ enum ApplyLog {
         case .appsChanged: return "apps were added or removed"
         case .structure(let app): return "\(app)'s upstream changed beyond its servers and weights"
         case .notCarried(let app): return "the lua balancer cannot carry \(app) (balance method, stream context or a server that is not an IPv4 address)"
+        case .noServer(let app): return "no server of \(app) may take traffic (nginx's down lines answer 502)"
         case .pushFailed(let error): return "the lua push failed: \(error)"
         }
     }

@@ -54,6 +54,17 @@ import Testing
         #expect(ApplyRoute.choose(mode: .lua, live: live, desired: set([pooled])) == .file(.structure(web.name)))
     }
 
+    @Test func anAppLeftWithoutServersTakesTheFileAndComesBackThroughLua() {
+        let web = app([one, two], whenAllDown: .failClosed)
+        let live = set([web])
+        let none = set([web], out: [one, two])
+        #expect(ApplyRoute.choose(mode: .lua, live: live, desired: none) == .file(.noServer(web.name)), "nginx's down lines answer 502")
+        #expect(LuaDocument(desired: none, live: none).entries.isEmpty, "no set for it: nginx balances over its own down lines")
+        #expect(ApplyRoute.choose(mode: .lua, live: none, desired: set([web], out: [two])) == .lua)
+        let open = app([one, two])
+        #expect(ApplyRoute.choose(mode: .lua, live: set([open]), desired: set([open], out: [one, two])) == .lua, "fail_open keeps every server serving")
+    }
+
     @Test func slowStartRampStepsAreWeightChangesThatGoThroughLua() {
         var spec = app([one, two])
         spec.slowStart = .seconds(20)

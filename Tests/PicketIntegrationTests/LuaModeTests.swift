@@ -83,6 +83,21 @@ import Testing
         }
     }
 
+    @Test func slowStartRampsARejoiningBackendThroughLuaWithoutAReload() async throws {
+        try await Stack.with(settings: "defaults: {slow_start: 2s}\n", lua: true) { stack in
+            #expect(try await stack.startPicketThenNginx())
+            let b = stack.backends[1]
+            try await b.stop()
+            #expect(await eventually(timeout: .seconds(5)) { stack.logContains("upstream web - \(b.address)") })
+            try await b.start()
+            #expect(await eventually(timeout: .seconds(8)) { stack.logContains("backend web/\(b.address) slow start done: full weight") })
+            #expect(stack.log.filter { $0.contains("slow start: ") }.count == 2, "steps 2/4 and 3/4 after joining at 1/4")
+            #expect(await eventually(timeout: .seconds(2)) { stack.picket.count("upstream applied through lua") == 5 }, "out, in at 1/4, 2/4, 3/4, full weight")
+            #expect(stack.nginx.reloadCount == 0)
+            #expect(Set(await stack.routed(6)) == ["backend a", "backend b", "backend c"])
+        }
+    }
+
     @Test func anNginxRestartedUnderPicketGetsTheSetBack() async throws {
         try await Stack.with(lua: true) { stack in
             #expect(try await stack.startPicketThenNginx())
