@@ -21,7 +21,7 @@ local cached = {}
 local current = {}
 local active = {}
 
-local MAX_PEERS = 1024
+local MAX_PEERS = 100000
 local MAX_WEIGHT = 1000000
 
 local function read_secret(path)
@@ -135,7 +135,7 @@ local function validate(document)
             end
         end
     end
-    if count > 4096 then
+    if count > 100000 then
         return nil, "too many upstreams"
     end
     return document
