@@ -118,8 +118,14 @@ import Testing
         }
     }
 
+    /// The value of one series in a /metrics text, e.g. `picket_reloads_total{result="ok"}`.
+    static func value(_ series: String, in metrics: String) -> Double? {
+        metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+    }
+
     @Test func aRefusedPushFallsBackToTheFileAndAReloadAndSaysSoOnce() async throws {
-        try await Stack.with(lua: true) { stack in
+        let status = freePort()
+        try await Stack.with(settings: "status: {listen: 127.0.0.1:\(status)}\n", lua: true) { stack in
             #expect(try await stack.startPicketThenNginx())
             #expect(await eventually(timeout: .seconds(3)) { await Self.heldGeneration(stack.nginx)?.isEmpty == false })
             // nginx read the secret when it started; Picket reads it at each push and now sends another.
@@ -131,6 +137,10 @@ import Testing
             #expect(stack.nginx.reloadCount == 1)
             #expect(stack.nginx.output.contains("weight") && !stack.nginx.output.contains(b.address))
             #expect(await stack.routed(6).allSatisfy { $0 == "backend a" || $0 == "backend c" })
+            let metrics = try await HTTPGet.get(port: status, path: "/metrics", group: MultiThreadedEventLoopGroup.singleton).body
+            #expect((Self.value(#"picket_lua_pushes_total{result="ok"}"#, in: metrics) ?? 0) >= 1, "the first round's push")
+            #expect((Self.value(#"picket_lua_pushes_total{result="failed"}"#, in: metrics) ?? 0) >= 1)
+            #expect(Self.value(#"picket_reloads_total{result="ok"}"#, in: metrics) == 1, "the fallback's reload")
         }
     }
 
