@@ -265,38 +265,27 @@ struct ControllerLoop {
         applyTask = Task {
             var route = chosen
             if route == .lua, let live {
-                let started = ContinuousClock.now
-                let document = LuaDocument(desired: plan.upstreams, live: live)
-                switch await outlets.lua.push(document, fallback: "falling back to the file and a reload") {
-                case .success:
-                    ApplyLog.lua(plan, generation: document.generation, took: ContinuousClock.now - started, to: logger)
+                guard case .failure(let failure) = await outlets.lua.apply(plan, against: live) else {
                     events.yield(.applyFinished(.applied, ApplyDelivery(route: .lua, file: nil)))
                     return
-                case .failure(let failure):
-                    route = .file(.pushFailed(failure.description))
                 }
+                route = .file(.pushFailed(failure.description))
             }
             let outputs = renderer.render(plan.upstreams)
             let report = await applier.apply(outputs)
             ApplyLog.log(plan, report, route: route, to: logger)
             outlets.metrics.apply(report)
+            let fileLive: Bool
             switch report.outcome {
             case .applied, .unchanged:
+                fileLive = true
                 outlets.metrics.fileApplied(outputs, at: Date().timeIntervalSince1970)
             case .failed(let error):
+                fileLive = false
                 outlets.alerts.raise(Alert(.nginxApplyFailed, message: "nginx refused the upstream file at \(error.stage.rawValue): \(error)",
                     evidence: ["stage": error.stage.rawValue, "error": "\(error)", "reason": plan.reason.rawValue]))
             }
-            let fileLive: Bool
-            switch report.outcome {
-            case .applied, .unchanged: fileLive = true
-            case .failed: fileLive = false
-            }
-            if mode == .lua, fileLive {
-                // The file's new lines carry new stamps: push the set against them, so that a set meant
-                // for the old lines can never apply (a failure here is the checks' to repair).
-                _ = await outlets.lua.push(LuaDocument(desired: plan.upstreams, live: plan.upstreams), fallback: "the file holds the set meanwhile")
-            }
+            if mode == .lua, fileLive { await outlets.lua.follow(file: plan.upstreams) }
             events.yield(.applyFinished(report.coreOutcome(rendered: outputs), ApplyDelivery(route: route, file: fileLive ? plan.upstreams : nil)))
         }
     }

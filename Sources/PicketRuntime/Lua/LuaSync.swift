@@ -21,7 +21,7 @@ final class LuaSync: Sendable {
     /// a newer one a change pushed meanwhile.
     private let gate = SerialGate()
     private let group: EventLoopGroup
-    private let logger: Logger
+    let logger: Logger
     private let metrics: PicketMetrics
 
     init(settings: NginxSettings, group: EventLoopGroup, logger: Logger, metrics: PicketMetrics) {
