@@ -66,9 +66,15 @@ import Testing
                 try await b.stop()
                 #expect(await eventually(timeout: .seconds(5)) { stack.logContains("upstream web - \(b.address)") })
                 #expect(await eventually(timeout: .seconds(2)) { stack.logContains("upstream applied through lua") })
-                let served = b.requestsServed
+                func tries() -> Int {
+                    let log = (try? String(contentsOfFile: "\(stack.nginx.root)/logs/error.log", encoding: .utf8)) ?? ""
+                    return log.components(separatedBy: "upstream: \"http://\(b.address)/").count - 1
+                }
+                let triedBefore = tries()
+                #expect(triedBefore > 0, "traffic met b refusing before Picket took it out")
                 try await Task.sleep(for: .milliseconds(500))
-                #expect(b.requestsServed == served, "out of every worker's rotation")
+                #expect(tries() == triedBefore, "no worker tries b any more")
+                let served = b.requestsServed
                 try await b.start()
                 #expect(await eventually(timeout: .seconds(5)) { stack.logContains("upstream web + \(b.address)") })
                 #expect(await eventually(timeout: .seconds(2)) { b.requestsServed > served + 20 }, "back in rotation")
