@@ -20,6 +20,8 @@ local cached = {}
 -- Per worker, per upstream: smooth weighted round robin state and least_conn counts by address.
 local current = {}
 local active = {}
+-- Whether this worker's set balances any upstream least_conn: only then do requests need counting out.
+local counting = false
 
 local MAX_PEERS = 100000
 local MAX_WEIGHT = 1000000
@@ -184,18 +186,23 @@ local function load()
     end
     local document = cjson.decode(dict:get("document") or "")
     cached = {}
+    counting = false
     if document then
         for name, upstream in pairs(document.upstreams) do
             local primaries, backups = {}, {}
             for _, peer in ipairs(upstream.peers) do
                 local host, port = parse_address(peer.address)
                 local pool = peer.backup and (name .. "#backup") or name
-                local entry = { address = peer.address, host = host, port = port, weight = peer.weight, pool = pool }
-                table.insert(peer.backup and backups or primaries, entry)
+                local record = { address = peer.address, host = host, port = port, weight = peer.weight, pool = pool }
+                table.insert(peer.backup and backups or primaries, record)
             end
             cached[name] = { stamp = upstream.stamp, method = upstream.method, primaries = primaries, backups = backups }
+            counting = counting or upstream.method == "least_conn"
         end
         cached_generation = document.generation
+        if not counting then
+            active = {} -- nothing counts requests out any more: drop counts that could only go stale
+        end
     else
         cached_generation = generation
     end
@@ -302,7 +309,9 @@ end
 
 -- log_by_lua: a request that ends gives its least_conn slot back.
 function _M.done()
-    release(ngx.ctx)
+    if counting then
+        release(ngx.ctx)
+    end
 end
 
 return _M
