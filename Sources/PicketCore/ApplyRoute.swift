@@ -10,8 +10,8 @@ public enum ApplyRoute: Hashable, Sendable {
     public enum FileReason: Hashable, Sendable {
         /// `nginx.mode: reload`.
         case reloadMode
-        /// Picket has not written a file this run, or its config was reloaded since (a template or an
-        /// app may have changed): the file is rendered again first.
+        /// Picket has not written a file this run, or a reloaded config renders it differently (a
+        /// template, a path, the mode): the file is rendered again first.
         case noLiveFile
         /// The set of upstreams changed (an app added or removed).
         case appsChanged

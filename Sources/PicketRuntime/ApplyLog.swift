@@ -65,7 +65,7 @@ enum ApplyLog {
     static func words(_ reason: ApplyRoute.FileReason) -> String {
         switch reason {
         case .reloadMode: return "nginx.mode is reload"
-        case .noLiveFile: return "the file is written first after a start or a config reload"
+        case .noLiveFile: return "the file is written first after a start, or after a config reload that renders it differently"
         case .appsChanged: return "apps were added or removed"
         case .structure(let app): return "\(app)'s upstream changed beyond its servers and weights"
         case .notCarried(let app): return "the lua balancer cannot carry \(app) (balance method, stream context or a server that is not an IPv4 address)"

@@ -32,7 +32,8 @@ struct ControllerLoop {
     private let batcher: ReportBatcher
     private var wake: (at: Instant, task: ScheduledWork)?
     /// The set the upstream file nginx runs was rendered from; nil until Picket wrote (or confirmed) it
-    /// this run and after a config reload. In `lua` mode a change only goes through Lua against it.
+    /// this run, and after a config reload that renders it differently. In `lua` mode a change only goes
+    /// through Lua against it.
     private var liveFile: UpstreamSet?
     private var applyTask: Task<Void, Never>?
     private var lag = LagMonitor()
@@ -209,8 +210,10 @@ struct ControllerLoop {
                     metadata: ["event": "config_rejected"])
                 return
             }
+            // A config that writes the same file differently (template, paths, mode) sends the next
+            // apply through the file; one that only changes apps leaves that to ApplyRoute.
+            if let live = liveFile, fresh.renderer.render(live) != setup.renderer.render(live) { liveFile = nil }
             setup = fresh
-            liveFile = nil
             outlets.lua.update(fresh.configuration.nginx)
             metrics.configured(fresh.configuration)
             for warning in fresh.warnings { logger.warning("config: \(warning)", metadata: ["event": "config_warning"]) }
