@@ -33,7 +33,7 @@ extension ControllerLoop {
         let date = Date()
         let backends = core.backends
         return .overview(OverviewDocument(
-            version: PicketVersion.current, startedAt: ISO8601DateFormatter().string(from: activity.startedAt),
+            version: PicketVersion.current, startedAt: activity.startedAt.iso8601,
             uptimeSeconds: (date.timeIntervalSince(activity.startedAt) * 10).rounded() / 10, ready: ready, readiness: reason,
             lastApply: activity.lastApply.map { ApplyDocument($0.outcome, at: $0.at, now: date) }, reloads: activity.reloads,
             checksPerSecond: (activity.checksPerSecond(at: now) * 10).rounded() / 10, eventClients: outlets.events.clientCount,

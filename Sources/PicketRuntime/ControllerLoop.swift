@@ -167,7 +167,7 @@ struct ControllerLoop {
         let when = left < 0 ? "expired \(-left) day\(left == -1 ? "" : "s") ago" : "expires in \(left) day\(left == 1 ? "" : "s")"
         let message = "the TLS certificate of \(id.address) (\(id.app)) \(when), under the \(tls.expiryWarningDays) days of tls.expiry_warning_days"
         outlets.alerts.raise(Alert(.tlsCertExpiring, app: id.app, backend: id.address, message: message,
-            evidence: ["days_left": "\(left)", "expires_at": ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expiry)))]))
+            evidence: ["days_left": "\(left)", "expires_at": FixedText.iso8601(epochSeconds: expiry)]))
     }
 
     /// Writes what an observation changed to the state database (batched, off the loop).

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PicketConfig
+import PicketCore
 
 /// Writes one line per log event, straight to a file descriptor with `write(2)`, so every line is out
 /// the moment it is logged, also when stdout is a pipe (`picket run | grep upstream`).
@@ -76,12 +77,7 @@ public struct PicketLogHandler: LogHandler {
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-            parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+        return FixedText.iso8601(epochSeconds: Int64(now.tv_sec), milliseconds: now.tv_nsec / 1_000_000)
     }
 }
 

@@ -58,7 +58,7 @@ public struct CertificateDocument: Codable, Sendable {
     public let daysLeft: Int
 
     init(expiry: Int64, now: Date) {
-        expiresAt = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expiry)))
+        expiresAt = FixedText.iso8601(epochSeconds: expiry)
         daysLeft = CertificateWatch.daysLeft(expiry: expiry, now: Int64(now.timeIntervalSince1970))
     }
 }
@@ -80,7 +80,7 @@ public struct CheckDocument: Codable, Sendable {
     public let tls: String?
 
     init(_ outcome: ProbeOutcome, at: Date?) {
-        self.at = at.map { ISO8601DateFormatter().string(from: $0) }
+        self.at = at?.iso8601
         passed = outcome.passed
         failureClass = outcome.failureClass?.rawValue
         status = outcome.evidence.statusCode

@@ -20,7 +20,7 @@ struct Alert: Encodable, Sendable {
         self.app = app?.description
         self.backend = backend?.description
         self.message = message
-        at = ISO8601DateFormatter().string(from: Date())
+        at = Date().iso8601
         self.evidence = evidence
     }
 

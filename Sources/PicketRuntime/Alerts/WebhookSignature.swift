@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PicketConfig
+import PicketCore
 
 /// The headers of a webhook request: the configured ones, and with a secret the body's signature,
 /// `X-Picket-Signature-256: sha256=HEX`, the HMAC-SHA256 of the exact body bytes under the secret
@@ -15,6 +16,6 @@ enum WebhookSignature {
 
     static func signature(_ body: [UInt8], secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return FixedText.hex(mac)
     }
 }

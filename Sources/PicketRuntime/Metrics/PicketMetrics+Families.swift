@@ -51,7 +51,7 @@ extension PicketMetrics {
 
     /// An apply left the live file as `text` (written and reloaded, or already the same bytes).
     func fileApplied(_ outputs: OutputSet, at epochSeconds: Double) {
-        let hashes = outputs.files.map { ($0.path, SHA256.hash(data: Array($0.text.utf8)).map { String(format: "%02x", $0) }.joined()) }
+        let hashes = outputs.files.map { ($0.path, FixedText.hex(SHA256.hash(data: Array($0.text.utf8)))) }
         upstreamFileHashes.withLockedValue { $0 = Dictionary(hashes) { _, last in last } }
         Meter(label: "picket_last_apply_success_timestamp_seconds", dimensions: [], factory: factory).set(epochSeconds)
     }

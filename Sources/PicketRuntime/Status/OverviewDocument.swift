@@ -29,7 +29,7 @@ public struct ApplyDocument: Codable, Sendable {
     public let app: String?
 
     init(_ outcome: ApplyOutcome, at date: Date, now: Date) {
-        at = ISO8601DateFormatter().string(from: date)
+        at = date.iso8601
         ageSeconds = (now.timeIntervalSince(date) * 10).rounded() / 10
         switch outcome {
         case .applied: (result, error, app) = ("applied", nil, nil)

@@ -96,7 +96,8 @@ extension PassiveEjection {
         var parts = tm()
         gmtime_r(&seconds, &parts)
         let millis = Int((epoch - Double(seconds)) * 1000)
-        return String(format: "%02d:%02d:%02d.%03d", parts.tm_hour, parts.tm_min, parts.tm_sec, max(0, min(999, millis)))
+        let d = FixedText.decimal
+        return "\(d(Int(parts.tm_hour), 2)):\(d(Int(parts.tm_min), 2)):\(d(Int(parts.tm_sec), 2)).\(d(max(0, min(999, millis)), 3))"
     }
 }
 
