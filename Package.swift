@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -92,9 +93,22 @@ let package = Package(
             ]
         ),
         .target(
+            name: "PicketFleet",
+            dependencies: [
+                "PicketCore", "PicketStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "PicketRuntime",
             dependencies: [
                 "PicketCore", "PicketConfig", "PicketProbes", "PicketRender", "PicketNginx", "PicketDocker", "PicketStore", "PicketPassive", "PicketHTTPClient",
+                "PicketFleet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -113,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "picket",
             dependencies: [
-                "PicketRuntime", "PicketConfig", "PicketCore", "PicketHTTPClient", "PicketStore",
+                "PicketRuntime", "PicketConfig", "PicketCore", "PicketHTTPClient", "PicketStore", "PicketFleet",
                 // Not imported: linking it limits malloc to one arena before main (malloc_policy.c).
                 "CPicketMalloc",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -152,7 +166,8 @@ let package = Package(
             name: "PicketAdapterTests",
             dependencies: [
                 "PicketProbes", "PicketRender", "PicketNginx", "PicketCore", "PicketConfig", "PicketDocker", "PicketStore", "PicketTestSupport",
-                "PicketPassive",
+                "PicketPassive", "PicketFleet",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs, on Debian, what Picket's demo and tests need and the machine lacks: nginx and its stream module
 # (the real thing the tests drive, with TLS and HTTP/2), busybox-static (its httpd plays the backends, in
-# containers too), python3-grpcio and openssl (gRPC and TLS peers) and docker.io (the engine Picket
-# recovers containers through). Swift itself must already be
+# containers too), python3-grpcio and openssl (gRPC and TLS peers), docker.io (the engine Picket
+# recovers containers through) and postgresql (a fleet's shared database). Swift itself must already be
 # installed (Swift 6 or newer, https://www.swift.org/install/linux/); this script only checks for it.
 set -euo pipefail
 missing=()
@@ -34,6 +34,9 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # The gRPC tests run a real gRPC server with the health service (scripts/grpc_health_server.py) and
 # make real gRPC calls through nginx with Debian's grpcio; the TLS tests make their certificates with openssl.
 /usr/bin/python3 -c "import grpc" >/dev/null 2>&1 || missing+=(python3-grpcio)
+# The fleet tests start their own PostgreSQL (initdb/pg_ctl in a temporary directory, as the postgres user);
+# policy-rc.d below keeps Debian from starting the system cluster.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # Debian packages a caller needs beyond these, e.g. EXTRA_PACKAGES=haproxy for scripts/bench-failover.sh,
 # EXTRA_PACKAGES=wrk for scripts/bench-passive-ingest.sh and scripts/bench-lua.sh.
 for package in ${EXTRA_PACKAGES:-}; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done

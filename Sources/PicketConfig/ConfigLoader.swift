@@ -45,6 +45,8 @@ public enum ConfigLoader {
         let alerts = AlertDecoder(reader: reader, baseDirectory: baseDirectory).decode(top[ConfigSchema.alerts])
         let state = StateDecoder(reader: reader, baseDirectory: baseDirectory, file: file).decode(top[ConfigSchema.state])
         let passive = PassiveDecoder(reader: reader).decodeListener(top[ConfigSchema.passive])
+        let fleet = FleetDecoder(reader: reader, hostName: ProcessInfo.processInfo.hostName)
+            .decode(node: top[ConfigSchema.node], fleet: top[ConfigSchema.fleet])
         var maxConcurrent = 512
         if let probes = reader.section(top, ConfigSchema.probes) {
             maxConcurrent = reader.int(probes, OperationsKeys.maxConcurrent) ?? maxConcurrent
@@ -53,7 +55,7 @@ public enum ConfigLoader {
         guard reader.diagnostics.isEmpty else { throw ConfigError(diagnostics: reader.diagnostics) }
         let configuration = PicketConfiguration(
             apps: apps, controller: controller, nginx: nginx, docker: docker, status: status, state: state, alerts: alerts,
-            maxConcurrentProbes: maxConcurrent, passive: passive)
+            maxConcurrentProbes: maxConcurrent, passive: passive, fleet: fleet)
         return LoadedConfig(configuration: configuration, source: ConfigSource(file: file, marks: reader.marks), warnings: reader.warnings)
     }
 

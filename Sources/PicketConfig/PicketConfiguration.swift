@@ -13,8 +13,10 @@ public struct PicketConfiguration: Hashable, Sendable {
     public var maxConcurrentProbes: Int
     /// Where nginx's access-log datagrams arrive for passive detection; nil: passive detection is off.
     public var passive: PassiveEndpoint?
+    /// This node's name and the fleet's lease settings; they matter only with a PostgreSQL `state.url`.
+    public var fleet: FleetSettings
 
-    public init(apps: [AppSpec], controller: ControllerSettings, nginx: NginxSettings, docker: DockerSettings = DockerSettings(), status: StatusSettings = StatusSettings(), state: StateSettings? = nil, alerts: AlertSettings = AlertSettings(), maxConcurrentProbes: Int = 512, passive: PassiveEndpoint? = nil) {
+    public init(apps: [AppSpec], controller: ControllerSettings, nginx: NginxSettings, docker: DockerSettings = DockerSettings(), status: StatusSettings = StatusSettings(), state: StateSettings? = nil, alerts: AlertSettings = AlertSettings(), maxConcurrentProbes: Int = 512, passive: PassiveEndpoint? = nil, fleet: FleetSettings = FleetSettings(nodeName: "picket")) {
         self.apps = apps
         self.controller = controller
         self.nginx = nginx
@@ -24,6 +26,7 @@ public struct PicketConfiguration: Hashable, Sendable {
         self.alerts = alerts
         self.maxConcurrentProbes = maxConcurrentProbes
         self.passive = passive
+        self.fleet = fleet
     }
 
     public var backendCount: Int { apps.reduce(0) { $0 + $1.instances.count } }

@@ -1,4 +1,5 @@
 import Foundation
+import PicketCore
 import Yams
 
 /// Reads the `state:` section.
@@ -17,6 +18,16 @@ struct StateDecoder {
             settings.path = path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)"
         }
         if let value = reader.duration(section, OperationsKeys.retention) { settings.retention = value }
+        if let text = reader.string(section, OperationsKeys.stateURL) {
+            do {
+                settings.url = try DatabaseURL(validating: text)
+            } catch {
+                reader.report(section[OperationsKeys.stateURL], section.path(OperationsKeys.stateURL.name), error.description)
+            }
+        }
+        if let path = reader.string(section, OperationsKeys.passwordFile) {
+            settings.passwordFile = path.hasPrefix("/") ? path : "\(baseDirectory)/\(path)"
+        }
         return settings
     }
 }

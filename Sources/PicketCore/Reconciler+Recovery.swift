@@ -28,10 +28,10 @@ extension Reconciler {
             if record.check.enabled { schedule(command.backend, at: now + record.check.interval) }
         case .failed(let message) where action == .recreate:
             effects.append(quarantine(command.backend, reason: .recreateFailed(message), now: now))
-        case .failed, .engineUnavailable:
+        case .failed, .engineUnavailable, .notLeaseHolder:
             let delay = policy.backoff.delay(attempt: record.recovery.failedAttempts, random: &random)
             modify(command.backend, now: now) { record in
-                if case .engineUnavailable = result, action == .restart, !record.recovery.restarts.isEmpty { record.recovery.restarts.removeLast() }
+                if result.spentNothing, action == .restart, !record.recovery.restarts.isEmpty { record.recovery.restarts.removeLast() }
                 record.recovery.failedAttempts += 1
                 record.recovery.notBefore = now + delay
                 record.recovery.phase = .idle
@@ -71,7 +71,10 @@ extension Reconciler {
 
     /// One recovery step for every container backend, then the next instant a step is due.
     mutating func recoveryEffects(now: Instant) -> [Effect] {
-        guard !containerBackends.isEmpty else { return [] }
+        guard !containerBackends.isEmpty, mayActOnContainers else {
+            recoveryWake = nil
+            return []
+        }
         var effects: [Effect] = []
         for id in containerBackends { effects += stepRecovery(id, now: now) }
         recoveryWake = containerBackends.compactMap { nextRecoveryStep(for: $0, after: now) }.min()

@@ -135,4 +135,7 @@ public enum DockerActionResult: Hashable, Sendable {
     case failed(String)
     /// The engine could not be reached: no budget spent, tried again after a backoff.
     case engineUnavailable(String)
+    /// In a fleet, this node could not prove it holds the engine's lease just before acting (another
+    /// node holds it, or the database did not answer): nothing done, no budget spent.
+    case notLeaseHolder(String)
 }

@@ -37,6 +37,17 @@ struct GetVersion: DockerEndpoint {
     func decode(_ response: HTTPResponse) throws -> Info { try decodeJSON(Info.self, response, path) }
 }
 
+/// `GET /info`: the engine's own ID, which names it to a fleet (one lease per engine).
+struct GetInfo: DockerEndpoint {
+    struct Info: Decodable, Sendable {
+        let ID: String
+    }
+
+    let method = HTTPMethod.GET
+    let path = "/info"
+    func decode(_ response: HTTPResponse) throws -> Info { try decodeJSON(Info.self, response, path) }
+}
+
 /// `GET /containers/json?all=1&filters={"label":[...]}`: every container, running or not, with all the labels.
 struct ListContainers: DockerEndpoint {
     let labels: [String: String]

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PicketCore
+import PicketFleet
 import PicketHTTPClient
 import PicketPassive
 import PicketProbes
@@ -65,24 +66,37 @@ public final class Controller: Service {
             logger.notice("removed \(leftovers.count) files an interrupted apply left behind: \(leftovers.joined(separator: ", "))",
                 metadata: ["event": "leftovers_removed"])
         }
-        let opened = Persistence.open(initialSetup.configuration.state, logger: logger, metrics: metrics)
-        let persistence = try? opened?.get()
+        let state = initialSetup.configuration.state
+        let fleet = try state.url.map { url throws(FleetError) in
+            try FleetShell(url: url, state: state, settings: initialSetup.configuration.fleet, group: group, logger: logger, metrics: metrics)
+        }
+        let fleetPrepared = await fleet?.prepare() ?? false
+        let opened = fleet == nil ? Persistence.open(state, logger: logger, metrics: metrics) : nil
+        let persistence = fleet?.persistence ?? (try? opened?.get())
         var persistenceFailure: String?
         if case .failure(let error)? = opened { persistenceFailure = error.description }
+        if let fleet, !fleetPrepared {
+            logger.error(
+                "fleet database \(fleet.database.connection.url) did not answer at start: running degraded, nginx from this node's own checks and no Docker action; joining when it answers",
+                metadata: ["event": "fleet_degraded"])
+        }
         let passive = await startPassive(events: continuation, logger: logger)
         if let ingest = passive?.ingest { metrics.watchTraffic(ingest) }
         let outlets = ControllerOutlets(
             docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts, events: hub,
-            passive: passive?.ingest, lua: LuaSync(settings: initialSetup.configuration.nginx, group: group, logger: logger, metrics: metrics))
+            passive: passive?.ingest, lua: LuaSync(settings: initialSetup.configuration.nginx, group: group, logger: logger, metrics: metrics),
+            fleet: fleet)
         var loop = try ControllerLoop(
             setup: initialSetup, configPath: configPath, logger: logger, events: continuation, outlets: outlets, seed: seed,
             budget: budget)
-        let store = NIOLockedValueBox(persistence?.store)
+        let store = NIOLockedValueBox<(any StateReading)?>(persistence?.store)
         let status = await startStatusServer(
-            metrics: metrics, store: { store.withLockedValue { $0 } }, connections: StatusConnections(limit: budget.statusConnections), events: continuation,
-            hub: hub, logger: logger)
+            metrics: metrics, store: { store.withLockedValue { $0 } }, fleet: fleet?.store, connections: StatusConnections(limit: budget.statusConnections),
+            events: continuation, hub: hub, logger: logger)
         await loop.bootstrapIfNeeded()
-        loop.start()
+        let remembered = fleet != nil && !fleetPrepared ? [] : await persistence?.remembered(now: MonotonicClock.now(), logger: logger) ?? []
+        loop.start(remembered: remembered)
+        let fleetTask = Task { await fleet?.run(prepared: fleetPrepared, docker: docker, events: continuation) }
         let retry = Task { [initialSetup, logger, seed] in
             guard persistenceFailure != nil else { return }
             await PersistenceRetry.run(initialSetup.configuration.state, logger: logger, metrics: metrics, seed: seed) { opened in
@@ -110,12 +124,14 @@ public final class Controller: Service {
         discovery.cancel()
         luaChecks.cancel()
         await luaChecks.value
+        fleetTask.cancel()
         retry.cancel()
         try? await status?.close()
         hub.closeAll()
         passive?.listener.stop()
         alerts.stop()
         await loop.stop()
+        await fleet?.database.close()
         logger.notice("picket stopped; the last applied upstream file stays in place", metadata: ["event": "stopped"])
     }
 
@@ -138,7 +154,7 @@ public final class Controller: Service {
     /// The status server is a window, not a duty: when it cannot listen, Picket says so and goes on
     /// managing nginx.
     private func startStatusServer(
-        metrics: PicketMetrics, store: @escaping @Sendable () -> StateStore?, connections: StatusConnections,
+        metrics: PicketMetrics, store: @escaping @Sendable () -> (any StateReading)?, fleet: FleetStore?, connections: StatusConnections,
         events: AsyncStream<ControllerEvent>.Continuation, hub: EventHub, logger: Logger
     ) async -> Channel? {
         let settings = initialSetup.configuration.status
@@ -146,7 +162,7 @@ public final class Controller: Service {
         let mailbox = ControllerMailbox(events: events)
         let router = StatusRouter(
             token: settings.token, metrics: metrics, logger: logger, events: hub,
-            store: store, ask: { await mailbox.ask($0) }, command: { await mailbox.command($0, $1) })
+            store: store, fleet: fleet, ask: { await mailbox.ask($0) }, command: { await mailbox.command($0, $1) })
         do {
             let channel = try await StatusServer.start(host: settings.host, port: settings.port, group: group, connections: connections) {
                 await router.respond($0)

@@ -1,4 +1,5 @@
 import PicketCore
+import PicketFleet
 import PicketProbes
 
 /// What reaches the controller's single loop. Adapters never touch state; they send one of these.
@@ -16,6 +17,10 @@ enum ControllerEvent: Sendable {
     case command(OperatorAction, BackendID, reply: @Sendable (OperatorAnswer) -> Void)
     /// The state database, which could not be opened at start, opened on a retry.
     case persistenceOpened(Persistence)
+    /// Another node of the fleet carried out an operator action; this node takes it in.
+    case fleetAction(FleetActions.Action)
+    /// This node took (with its fencing token) or lost the lease on its Docker engine.
+    case leaseChanged(Int?, scope: String)
 }
 
 /// Which way a finished apply reached nginx.

@@ -9,7 +9,7 @@ extension ControllerLoop {
         outlets.persistenceFailure = nil
         let backends = core.backends
         for backend in backends { persistence.save(backend, now: now) }
-        logger.notice("state database opened on retry: \(persistence.store.path); \(backends.count) backends saved, writing from now on",
+        logger.notice("state database opened on retry: \(persistence.store.location); \(backends.count) backends saved, writing from now on",
             metadata: ["event": "persistence_recovered"])
     }
 }

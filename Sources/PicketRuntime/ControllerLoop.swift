@@ -77,18 +77,22 @@ struct ControllerLoop {
         return allowed
     }
 
-    mutating func start() {
+    /// Starts from what the state database remembered (read before, as it may take a round trip).
+    mutating func start(remembered: [SavedBackend]) {
         let config = setup.configuration
         _ = probeConcurrency(config.maxConcurrentProbes)
         logger.notice("picket started: \(config.apps.count) apps, \(config.backendCount) backends, writing \(config.nginx.output)",
             metadata: ["event": "started", "apps": "\(config.apps.count)", "backends": "\(config.backendCount)"])
         let now = MonotonicClock.now()
         if let persistence {
-            let remembered = persistence.remembered(now: now, logger: logger)
             core.restore(remembered)
             let out = remembered.filter { $0.phase == .out }.count, drained = remembered.filter(\.operatorDrained).count
-            logger.notice("state resumed from \(persistence.store.path): \(remembered.count) backends remembered, \(out) out, \(drained) drained by operator",
+            logger.notice("state resumed from \(persistence.store.location): \(remembered.count) backends remembered, \(out) out, \(drained) drained by operator",
                 metadata: ["event": "state_resumed"])
+        }
+        if outlets.fleet != nil, !setup.configuration.dockerApps.isEmpty {
+            // In a fleet no Docker action is taken before this node holds the engine's lease.
+            _ = core.leaseChanged(held: false, now: now)
         }
         perform(core.configLoaded(config.apps, settings: config.controller, now: now))
     }
@@ -143,7 +147,20 @@ struct ControllerLoop {
         case .query(let query, let reply):
             reply(answer(query, now: now))
         case .command(let action, let backend, let reply):
-            reply(execute(action, on: backend, now: now))
+            let answer = execute(action, on: backend, now: now)
+            if case .done = answer, let fleet = outlets.fleet { Task { await fleet.publish(action, on: backend) } }
+            reply(answer)
+        case .fleetAction(let shared):
+            takeIn(shared, now: now)
+        case .leaseChanged(let token, let scope):
+            if let token {
+                logger.notice("this node holds the lease on \(scope) (fencing token \(token)): it acts on that engine's containers",
+                    metadata: ["event": "lease_acquired", "token": "\(token)"])
+            } else {
+                logger.notice("this node does not hold the lease on \(scope): another node acts on that engine's containers",
+                    metadata: ["event": "lease_lost"])
+            }
+            perform(core.leaseChanged(held: token != nil, now: now))
         case .persistenceOpened(let persistence):
             attach(persistence, now: now)
         }
@@ -153,7 +170,7 @@ struct ControllerLoop {
         wake?.task.cancel()
         engine.shutdown()
         await applyTask?.value
-        persistence?.writer.stop()
+        await persistence?.writer.stop()
     }
 
     /// Exports the expiry of the certificate a TLS backend presented and alerts once when it gets close
@@ -296,7 +313,12 @@ struct ControllerLoop {
     private func runDockerAction(_ command: DockerCommand) {
         guard let docker, let source = setup.configuration.apps.first(where: { $0.name == command.backend.app })?.docker else { return }
         let events = events
+        let fleet = outlets.fleet
         Task {
+            if let refusal = await fleet?.confirmLease(engine: source.engine) {
+                events.yield(.dockerActionFinished(command, .notLeaseHolder(refusal)))
+                return
+            }
             let result = await docker.perform(command, source: source)
             events.yield(.dockerActionFinished(command, result))
         }

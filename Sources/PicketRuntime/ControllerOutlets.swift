@@ -15,4 +15,6 @@ struct ControllerOutlets: Sendable {
     let passive: PassiveIngest?
     /// The Lua sync endpoint (nginx.mode: lua).
     let lua: LuaSync
+    /// The fleet's database, leases and shared operator actions, with a PostgreSQL `state.url`.
+    let fleet: FleetShell?
 }

@@ -4,12 +4,12 @@ import PicketConfig
 import PicketCore
 import PicketStore
 
-/// The runtime's side of the state database: opens it, hands what it remembers to the core at start,
-/// and turns probe results and observations into batched writes. When the database cannot be opened
-/// Picket says so and runs from memory.
+/// The runtime's side of the state database (the SQLite file, or a fleet's PostgreSQL database): opens
+/// it, hands what it remembers to the core at start, and turns probe results and observations into
+/// batched writes. When the database cannot be opened Picket says so and runs from memory.
 final class Persistence: Sendable {
-    let store: StateStore
-    let writer: StoreWriter
+    let store: any StateReading
+    let writer: any StateWriting
 
     /// Opens the store; when it cannot, logs why and returns the reason instead.
     static func open(_ settings: StateSettings, logger: Logger, metrics: PicketMetrics) -> Result<Persistence, StoreError>? {
@@ -23,6 +23,12 @@ final class Persistence: Sendable {
             logger.error("\(error); running from memory: nothing is remembered across restarts", metadata: ["event": "persistence_failed"])
             return .failure(error)
         }
+    }
+
+    /// A fleet's database, opened by `FleetShell`.
+    init(store: any StateReading, writer: any StateWriting) {
+        self.store = store
+        self.writer = writer
     }
 
     private init(store: StateStore, retention: Duration, logger: Logger, metrics: PicketMetrics) {
@@ -39,10 +45,10 @@ final class Persistence: Sendable {
     }
 
     /// What the store remembers, in this run's instants.
-    func remembered(now: Instant, logger: Logger) -> [SavedBackend] {
+    func remembered(now: Instant, logger: Logger) async -> [SavedBackend] {
         let rows: [StoredBackend]
         do {
-            rows = try store.backends()
+            rows = try await store.remembered()
         } catch {
             logger.error("\(error); starting without remembered state", metadata: ["event": "persistence_failed"])
             return []
@@ -71,7 +77,8 @@ final class Persistence: Sendable {
         writer.save(StoredBackend(
             app: saved.id.app.description, address: saved.id.address.description, phase: saved.phase.rawValue, circuitOpen: saved.circuitOpen,
             consecutiveFailures: saved.consecutiveFailures, flaps: saved.flaps, operatorDrained: saved.operatorDrained,
-            restarts: saved.restarts.map(clock.wall), quarantineReason: saved.quarantine?.words, updatedAt: clock.wallNow))
+            restarts: saved.restarts.map(clock.wall), quarantineReason: saved.quarantine?.words, updatedAt: clock.wallNow,
+            inRotation: backend.inRotation))
     }
 
     func forget(_ id: BackendID) {

@@ -41,6 +41,8 @@ enum RecoveryLog {
                 return (.error, "\(action.rawValue) failed after \(took): \(message)", metadata)
             case .engineUnavailable(let message):
                 return (.warning, "\(action.rawValue) not done, Docker engine unreachable: \(message)", metadata)
+            case .notLeaseHolder(let message):
+                return (.notice, "\(action.rawValue) not done: this node could not prove it holds the engine's lease (\(message))", metadata)
             }
         case .recovered:
             metadata["event"] = "recovered"

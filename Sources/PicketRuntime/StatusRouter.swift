@@ -3,6 +3,7 @@ import Logging
 import NIOHTTP1
 import PicketConfig
 import PicketCore
+import PicketFleet
 import PicketStore
 
 /// Maps status API requests to answers. Reads go to the controller loop as queries; operator actions
@@ -17,7 +18,9 @@ struct StatusRouter: Sendable {
     let events: EventHub
     /// Reports are read straight from the state database (WAL lets reads run beside the writer); it
     /// may open after start.
-    let store: @Sendable () -> StateStore?
+    let store: @Sendable () -> (any StateReading)?
+    /// Every node's view of every backend, with a fleet's database.
+    let fleet: FleetStore?
     /// Asks the controller loop; nil when it did not answer in time.
     let ask: @Sendable (StatusQuery) async -> StatusAnswer?
     let command: @Sendable (OperatorAction, BackendID) async -> OperatorAnswer?
@@ -36,6 +39,14 @@ struct StatusRouter: Sendable {
         case (2, "v1") where parts[1] == "events":
             guard get else { return methodNotAllowed("GET") }
             return stream(request)
+        case (2, "v1") where parts[1] == "fleet":
+            guard get else { return methodNotAllowed("GET") }
+            guard let fleet else { return error(.notFound, "not in a fleet: GET /v1/fleet needs a PostgreSQL state.url") }
+            do {
+                return json(.ok, try await fleet.views())
+            } catch {
+                return self.error(.serviceUnavailable, error.description)
+            }
         case (2, "v1") where parts[1] == "overview":
             guard get else { return methodNotAllowed("GET") }
             return await read(.overview)

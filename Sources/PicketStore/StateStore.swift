@@ -115,6 +115,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let path: String
     public let reason: String
     public var description: String { "state database \(path): \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// A health report: the seed's uptime, check counts, response times and error breakdown.
@@ -130,4 +135,19 @@ public struct AppReport: Codable, Sendable, Equatable {
     public let p95ResponseMs: Double?
     /// Failed checks by failure class.
     public let errors: [String: Int]
+
+    public init(
+        app: String, windowSeconds: Double, totalChecks: Int, successfulChecks: Int, failedChecks: Int, uptimePercent: Double?,
+        averageResponseMs: Double?, p95ResponseMs: Double?, errors: [String: Int]
+    ) {
+        self.app = app
+        self.windowSeconds = windowSeconds
+        self.totalChecks = totalChecks
+        self.successfulChecks = successfulChecks
+        self.failedChecks = failedChecks
+        self.uptimePercent = uptimePercent
+        self.averageResponseMs = averageResponseMs
+        self.p95ResponseMs = p95ResponseMs
+        self.errors = errors
+    }
 }

@@ -12,10 +12,12 @@ public struct StoredBackend: Sendable, Equatable {
     public var restarts: [Double]
     public var quarantineReason: String?
     public var updatedAt: Double
+    /// Whether nginx should route to it: a fleet shows each node's view; SQLite does not keep it.
+    public var inRotation: Bool
 
     public init(
         app: String, address: String, phase: String, circuitOpen: Bool, consecutiveFailures: Int, flaps: Int, operatorDrained: Bool,
-        restarts: [Double], quarantineReason: String?, updatedAt: Double
+        restarts: [Double], quarantineReason: String?, updatedAt: Double, inRotation: Bool = false
     ) {
         self.app = app
         self.address = address
@@ -27,6 +29,7 @@ public struct StoredBackend: Sendable, Equatable {
         self.restarts = restarts
         self.quarantineReason = quarantineReason
         self.updatedAt = updatedAt
+        self.inRotation = inRotation
     }
 
     init(row: Row) {
@@ -41,6 +44,7 @@ public struct StoredBackend: Sendable, Equatable {
         restarts = text.split(separator: ",").compactMap { Double($0) }
         quarantineReason = row["quarantine_reason"]
         updatedAt = row["updated_at"]
+        inRotation = false
     }
 }
 
@@ -83,13 +87,14 @@ public struct EventRow: Sendable {
 }
 
 /// What one flush writes.
-struct StoreBatch {
-    var checks: [CheckRow] = []
-    var events: [EventRow] = []
+public struct StoreBatch: Sendable {
+    public var checks: [CheckRow] = []
+    public var events: [EventRow] = []
     /// Latest state per backend (a later update replaces an earlier one in the same batch).
-    var backends: [String: StoredBackend] = [:]
-    var forget: [(String, String)] = []
+    public var backends: [String: StoredBackend] = [:]
+    /// Backends to forget, as (app, address).
+    public var forget: [(String, String)] = []
 
-    var isEmpty: Bool { checks.isEmpty && events.isEmpty && backends.isEmpty && forget.isEmpty }
-    var count: Int { checks.count + events.count + backends.count + forget.count }
+    public var isEmpty: Bool { checks.isEmpty && events.isEmpty && backends.isEmpty && forget.isEmpty }
+    public var count: Int { checks.count + events.count + backends.count + forget.count }
 }

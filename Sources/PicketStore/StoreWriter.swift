@@ -16,11 +16,18 @@ public final class StoreWriter: Sendable {
         public var failure: String?
         public var dropped: Int
         public var written: Int
+
+        public init(ok: Bool, failure: String?, dropped: Int, written: Int) {
+            self.ok = ok
+            self.failure = failure
+            self.dropped = dropped
+            self.written = written
+        }
     }
 
     private let store: StateStore
     private let queue = DispatchQueue(label: "picket.store")
-    private let buffer = NIOLockedValueBox(StoreBatch())
+    private let buffer = StoreBuffer()
     private let health = NIOLockedValueBox(Health(ok: true, failure: nil, dropped: 0, written: 0))
     private let retention: Duration
     private let interval: Duration
@@ -30,8 +37,6 @@ public final class StoreWriter: Sendable {
     private let rolledUp = NIOLockedValueBox<Int64>(0)
     /// Called on the store's queue when health changes (for the log).
     private let onHealthChange: @Sendable (Health) -> Void
-    /// At most this many checks wait for a flush; beyond it the oldest are dropped (counted).
-    static let maxBufferedChecks = 200_000
     /// Old rows are purged every this many flushes.
     static let purgeEvery = 600
     /// By default the newest this many checks are kept raw (at least: the minutes not rolled up yet stay
@@ -78,30 +83,13 @@ public final class StoreWriter: Sendable {
 
     public var currentHealth: Health { health.withLockedValue { $0 } }
 
-    public func add(check: CheckRow) {
-        buffer.withLockedValue { batch in
-            if batch.checks.count >= Self.maxBufferedChecks {
-                batch.checks.removeFirst(batch.checks.count / 10)
-                health.withLockedValue { $0.dropped += Self.maxBufferedChecks / 10 }
-            }
-            batch.checks.append(check)
-        }
-    }
+    public func add(check: CheckRow) { buffer.add(check: check) }
 
-    public func add(event: EventRow) {
-        buffer.withLockedValue { $0.events.append(event) }
-    }
+    public func add(event: EventRow) { buffer.add(event: event) }
 
-    public func save(_ backend: StoredBackend) {
-        buffer.withLockedValue { $0.backends["\(backend.app)\u{0}\(backend.address)"] = backend }
-    }
+    public func save(_ backend: StoredBackend) { buffer.save(backend) }
 
-    public func forget(app: String, address: String) {
-        buffer.withLockedValue {
-            $0.backends["\(app)\u{0}\(address)"] = nil
-            $0.forget.append((app, address))
-        }
-    }
+    public func forget(app: String, address: String) { buffer.forget(app: app, address: address) }
 
     /// Writes what is buffered now and rolls up the minutes that are over, waiting for it (shutdown,
     /// tests).
@@ -113,10 +101,9 @@ public final class StoreWriter: Sendable {
     }
 
     private func flush() {
-        let batch = buffer.withLockedValue { batch -> StoreBatch in
-            defer { batch = StoreBatch() }
-            return batch
-        }
+        let batch = buffer.take()
+        let dropped = buffer.takeDropped()
+        if dropped > 0 { update { $0.dropped += dropped } }
         guard !batch.isEmpty else { return }
         do {
             try store.write(batch)

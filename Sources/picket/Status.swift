@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import PicketFleet
 import PicketRuntime
 import PicketStore
 
-/// `picket status`: every app and backend of the running Picket as a table.
+/// `picket status`: every app and backend of the running Picket as a table; in a fleet, then every
+/// node's view of every backend, the nodes, the leases and which node acted last.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the apps and backends of the running Picket.")
 
@@ -18,6 +20,27 @@ struct Status: AsyncParsableCommand {
             let detail = try decode(AppDocument.self, try await server.send(.GET, "/v1/apps/\(segment(app.name))"))
             for backend in detail.backends {
                 rows.append([app.name, backend.address, backend.phase, backend.circuit, backend.inRotation ? "in" : "out", backend.why])
+            }
+        }
+        printTable(rows)
+        let fleet = try await server.send(.GET, "/v1/fleet")
+        guard fleet.status != 404 else { return }
+        printFleet(try decode(FleetView.self, fleet))
+    }
+
+    private func printFleet(_ fleet: FleetView) {
+        print("\nfleet: " + fleet.nodes.map { "\($0.name) (seen \($0.secondsSinceSeen)s ago)" }.joined(separator: ", "))
+        for lease in fleet.leases {
+            print("lease \(lease.scope): \(lease.holder), token \(lease.token), \(lease.secondsLeft > 0 ? "\(lease.secondsLeft)s left" : "expired")")
+        }
+        var rows = [["APP", "BACKEND", "NODE", "PHASE", "ROTATION", "DRAINED", "LAST ACTION"]]
+        for backend in fleet.backends {
+            let acted = backend.lastAction.map { "\($0.node): \($0.detail)" } ?? "-"
+            for (index, view) in backend.views.enumerated() {
+                rows.append([
+                    index == 0 ? backend.app : "", index == 0 ? backend.address : "", view.node, view.phase, view.inRotation ? "in" : "out",
+                    view.operatorDrained ? "yes" : "no", index == 0 ? acted : "",
+                ])
             }
         }
         printTable(rows)

@@ -6,7 +6,7 @@ import Testing
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("examples")
 
-    @Test(arguments: ["static.yaml", "docker.yaml", "full.yaml", "lua.yaml"])
+    @Test(arguments: ["static.yaml", "docker.yaml", "full.yaml", "lua.yaml", "fleet.yaml"])
     func exampleConfigsAreValid(name: String) throws {
         let config = try ConfigLoader.load(path: Self.examples.appendingPathComponent(name).path)
         #expect(!config.apps.isEmpty)

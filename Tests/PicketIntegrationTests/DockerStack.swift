@@ -17,7 +17,9 @@ final class DockerStack: @unchecked Sendable {
     let engine: TLSDockerEngine?
     /// A second engine, `remote` in `docker.engines`, for the app `api`.
     let remote: TLSDockerEngine?
-    private var extraNames: [String] = []
+    /// Containers of the app `web` on `engine`, and of `api` on `remote`.
+    private let local: TestContainers
+    private let remoteContainers: TestContainers?
 
     /// `settings` is YAML placed before `docker:` (e.g. a `status:` section).
     static func with(
@@ -30,6 +32,8 @@ final class DockerStack: @unchecked Sendable {
     private init(staticInstances: [String], settings: String, engine: TLSDockerEngine?, remote: TLSDockerEngine?) throws {
         self.engine = engine
         self.remote = remote
+        local = TestContainers(run: run, app: "web", cli: engine?.cli ?? [])
+        remoteContainers = remote.map { TestContainers(run: run, app: "api", cli: $0.cli) }
         nginx = try NginxPrefix(port: freePort())
         let configPath = "\(nginx.root)/picket.yaml"
         picket = InProcessPicket(configPath: configPath)
@@ -59,30 +63,20 @@ final class DockerStack: @unchecked Sendable {
     func startContainer(
         _ name: String, port: Int = freePort(), labelled: Bool = true, command: String? = nil, options: [String] = [], onRemote: Bool = false
     ) async throws -> Backend {
-        let full = "\(run)-\(name)"
-        let script = command ?? "mkdir -p /tmp/w && echo container \(name) > /tmp/w/index.html && echo ok > /tmp/w/health && exec httpd -f -p 127.0.0.1:\(port) -h /tmp/w"
-        var args = ["run", "-d", "--network", "host", "--stop-timeout", "1", "--name", full] + options
-        if labelled {
-            args += ["--label", "picket.app=\(onRemote ? "api" : "web")", "--label", "picket.test=\(run)", "--label", "picket.port=\(port)"]
-        } else {
-            extraNames.append(full)
-        }
-        try await docker(args + [Self.image, "sh", "-c", script], onRemote: onRemote)
-        return Backend(name: full, address: "127.0.0.1:\(port)")
+        try await containers(onRemote).start(name, port: port, labelled: labelled, command: command, options: options)
     }
 
     @discardableResult
     func docker(_ args: [String], timeout: Duration = .seconds(60), onRemote: Bool = false) async throws -> String {
-        let cli = onRemote ? remote?.cli ?? [] : engine?.cli ?? []
-        let result = await CommandRunner.run(["/usr/bin/env", "docker"] + cli + args, timeout: timeout)
-        guard result.succeeded else { throw DockerFailed(description: "docker \(args.joined(separator: " ")): \(result.summary)") }
-        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await containers(onRemote).docker(args, timeout: timeout)
     }
 
     /// `docker inspect` of one field, e.g. `{{.State.Status}}`.
     func inspect(_ name: String, _ format: String) async -> String {
-        (try? await docker(["inspect", "--format", format, name])) ?? ""
+        await local.inspect(name, format)
     }
+
+    private func containers(_ onRemote: Bool) -> TestContainers { onRemote ? remoteContainers ?? local : local }
 
     /// Starts Picket, then nginx on the file Picket wrote, then waits until `expected` containers serve.
     func startPicketThenNginx(expecting expected: [Backend]) async throws -> Bool {
@@ -96,20 +90,9 @@ final class DockerStack: @unchecked Sendable {
         await picket.stop()
         if ProcessInfo.processInfo.environment["PICKET_TEST_PRINT_LOG"] != nil { print(picket.log.joined(separator: "\n")) }
         await nginx.stop()
-        let ids = ((try? await docker(["ps", "-aq", "--filter", "label=picket.test=\(run)"])) ?? "").split(separator: "\n").map(String.init)
-        _ = try? await docker(["rm", "-f"] + ids + extraNames)
-        if remote != nil {
-            let remoteIDs = ((try? await docker(["ps", "-aq", "--filter", "label=picket.test=\(run)"], onRemote: true)) ?? "").split(separator: "\n").map(String.init)
-            _ = try? await docker(["rm", "-f"] + remoteIDs, onRemote: true)
-        }
+        await local.removeAll()
+        await remoteContainers?.removeAll()
     }
 
-    struct DockerFailed: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    struct Backend {
-        let name: String
-        let address: String
-    }
+    typealias Backend = TestContainers.Backend
 }

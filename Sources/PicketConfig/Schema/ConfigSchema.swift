@@ -7,11 +7,13 @@ public enum ConfigSchema {
     static let state = ConfigKey("state", .section(OperationsKeys.state), .none, "Picket's memory across restarts")
     static let alerts = ConfigKey("alerts", .section(OperationsKeys.alerts), .none, "webhook alerts")
     static let passive = ConfigKey("passive", .section(PassiveKeys.listener), .none, "where nginx's access log arrives for passive detection")
+    static let node = ConfigKey("node", .section(FleetKeys.node), .none, "this Picket's name in a fleet")
+    static let fleet = ConfigKey("fleet", .section(FleetKeys.fleet), .none, "how the Pickets on one PostgreSQL database share Docker actions")
     static let defaults = ConfigKey("defaults", .section(AppKeys.defaults), .none, "app-level keys merged under every app (an app's own value wins)")
     static let apps = ConfigKey("apps", .sections(AppKeys.section), .required, "the upstreams, at least one")
 
     /// The top of the file.
-    public static let root = ConfigSection("", [nginx, probes, docker, status, state, alerts, passive, defaults, apps])
+    public static let root = ConfigSection("", [nginx, probes, docker, status, state, node, fleet, alerts, passive, defaults, apps])
 
     /// Every section once, depth first from the top (`defaults` shares its nested sections with apps).
     public static var sections: [ConfigSection] {

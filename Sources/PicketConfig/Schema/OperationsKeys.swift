@@ -19,7 +19,12 @@ enum OperationsKeys {
     static let retention = ConfigKey(
         "retention", .duration(.seconds(60) ... .seconds(31_536_000)), .value("24h"), "raw check results and events older than this are purged")
 
-    static let state = ConfigSection("state", [stateEnabled, statePath, retention])
+    static let stateURL = ConfigKey(
+        "url", .text, .none, "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]: a fleet's shared database instead of the SQLite file")
+    static let passwordFile = ConfigKey(
+        "password_file", .path, .derived("PGPASSWORD"), "a file holding the database password, when state.url has none")
+
+    static let state = ConfigSection("state", [stateEnabled, statePath, retention, stateURL, passwordFile])
 
     static let queueSize = ConfigKey("queue_size", .integer(1...1_000_000), .value("1000"), "alerts waiting per webhook; newer ones are dropped beyond it")
     static let maxRetries = ConfigKey("max_retries", .integer(0...100), .value("5"), "delivery attempts after the first, then the alert is given up")

@@ -50,6 +50,7 @@ extension DockerActionResult {
         case .succeeded: return "succeeded"
         case .failed: return "failed"
         case .engineUnavailable: return "engine_unavailable"
+        case .notLeaseHolder: return "not_lease_holder"
         }
     }
 }

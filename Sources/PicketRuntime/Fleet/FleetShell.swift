@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PicketConfig
+import PicketCore
+import PicketDocker
+import PicketFleet
+
+/// The fleet side of the shell, when `state.url` names a PostgreSQL database: this node's batched
+/// writes, the operator actions it shares and follows, and the lease on its Docker engine. Everything
+/// it learns reaches the controller loop as events; nothing here touches the core.
+///
+/// A database that does not answer at start is a degraded start, not a failure and not a wait: Picket
+/// manages nginx from its own checks, takes no Docker action, and `run` keeps trying to prepare the
+/// database (migrations, node registration); writes, actions and the lease start once it answers.
+final class FleetShell: Sendable {
+    let database: FleetDatabase
+    let writer: FleetWriter
+    let store: FleetStore
+    let actions: FleetActions
+    private let settings: FleetSettings
+    private let lease = NIOLockedValueBox<EngineLease?>(nil)
+    private let logger: Logger
+
+    init(url: DatabaseURL, state: StateSettings, settings: FleetSettings, group: EventLoopGroup, logger: Logger, metrics: PicketMetrics) throws(FleetError) {
+        let connection = try FleetConnection(url: url, passwordFile: state.passwordFile, environment: ProcessInfo.processInfo.environment)
+        database = FleetDatabase(node: settings.nodeName, connection: connection, group: group, logger: logger) { up in metrics.persistence(up: up) }
+        writer = FleetWriter(database: database, retention: state.retention)
+        store = FleetStore(database: database)
+        actions = FleetActions(database: database)
+        self.settings = settings
+        self.logger = logger
+    }
+
+    var persistence: Persistence { Persistence(store: store, writer: writer) }
+
+    /// Prepares the database once, within its timeout: true when it answered.
+    func prepare() async -> Bool {
+        do {
+            let applied = try await database.prepare()
+            logger.notice(
+                "fleet database \(database.connection.url) ready\(applied.isEmpty ? "" : ", migrations \(applied.map(String.init).joined(separator: ", ")) applied"); this node is \(settings.nodeName)",
+                metadata: ["event": "fleet_joined", "node": "\(settings.nodeName)"])
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Prepares the database (until it answers, when it did not at start), then writes, follows
+    /// operator actions and keeps the engine's lease until cancelled.
+    func run(prepared: Bool, docker: DockerShell?, events: AsyncStream<ControllerEvent>.Continuation) async {
+        var random = RandomSource(seed: .random(in: 1...UInt64.max))
+        var attempt = 0
+        var ready = prepared
+        while !ready, !Task.isCancelled {
+            try? await Task.sleep(for: PersistenceRetry.backoff.delay(attempt: attempt, random: &random))
+            ready = await prepare()
+            attempt += 1
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.writer.run() }
+            group.addTask { await self.actions.follow { action in events.yield(.fleetAction(action)) } }
+            if let docker { group.addTask { await self.keepLease(docker.client, events: events) } }
+            await group.waitForAll()
+        }
+    }
+
+    /// Names the engine by its ID (asked until it answers), then holds its lease whenever it can.
+    private func keepLease(_ client: DockerClient, events: AsyncStream<ControllerEvent>.Continuation) async {
+        var engine: String?
+        while engine == nil, !Task.isCancelled {
+            engine = try? await client.engineID()
+            if engine == nil { try? await Task.sleep(for: .seconds(2)) }
+        }
+        guard let engine else { return }
+        let lease = EngineLease(database: database, scope: "docker-engine:\(engine)", ttl: settings.leaseTTL)
+        self.lease.withLockedValue { $0 = lease }
+        await lease.run { holding in events.yield(.leaseChanged(holding.map(\.token), scope: lease.scope)) }
+    }
+
+    /// Nil when this node may act on its engine now (the database confirms its lease), else why not.
+    func confirmLease() async -> String? {
+        guard let lease = lease.withLockedValue({ $0 }) else { return "the Docker engine's identity is not known yet, so its lease is not held" }
+        return await lease.confirm()
+    }
+
+    /// Shares an operator action this node carried out (in the background: the API has answered).
+    func publish(_ action: OperatorAction, on id: BackendID) async {
+        _ = await actions.publish(action.rawValue, app: id.app.description, address: id.address.description)
+    }
+}

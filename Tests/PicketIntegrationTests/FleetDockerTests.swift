@@ -1,0 +1,90 @@
+import Foundation
+import PicketTestSupport
+import Testing
+
+/// Three Pickets on one PostgreSQL and one real Docker engine: each container is acted on by the node
+/// holding the engine's lease and by no other, counted from the engine's own events.
+@Suite(.serialized, .enabled(if: PostgresServer.available && DockerStack.runs, "no PostgreSQL or Docker engine (CI fails instead of skipping)"))
+struct FleetDockerTests {
+    func withFleet(_ body: (FleetStack, TestContainers, TestContainers.Backend, TestContainers.Backend) async throws -> Void) async throws {
+        let containers = TestContainers()
+        do {
+            try await withFleet(containers, body)
+        } catch {
+            await containers.removeAll()
+            throw error
+        }
+        await containers.removeAll()
+    }
+
+    private func withFleet(
+        _ containers: TestContainers, _ body: (FleetStack, TestContainers, TestContainers.Backend, TestContainers.Backend) async throws -> Void
+    ) async throws {
+        let a = try await containers.start("a"), b = try await containers.start("b")
+        try await FleetStack.with(apps: """
+            docker: {resync_interval: 2s, call_timeout: 5s}
+            apps:
+              - name: web
+                docker: {selector: {picket.app: web, picket.test: \(containers.run)}}
+                health_check: {path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 2}
+                circuit_breaker: {failure_threshold: 3, recovery_timeout: 2s}
+                recovery: {drain_timeout: 3s, stop_timeout: 1s, max_restarts: 2, backoff: {initial: 500ms, max: 2s}}
+            """) { fleet in
+            #expect(try await fleet.start(expecting: [a.address, b.address]))
+            #expect(await eventually(timeout: .seconds(10)) { await fleet.leaseHolder() != nil }, "one node takes the engine's lease")
+            try await body(fleet, containers, a, b)
+        }
+    }
+
+    @Test func aKilledContainerIsRestartedExactlyOnceAcrossTheFleet() async throws {
+        try await withFleet { fleet, containers, _, b in
+            let since = Int(Date().timeIntervalSince1970)
+            try await containers.docker(["kill", b.name])
+            let restarted = "recovery web/\(b.address) (container \(b.name)): restart succeeded"
+            #expect(await eventually(timeout: .seconds(30)) { fleet.nodes.contains { $0.logContains(restarted) } })
+            #expect(await eventually(timeout: .seconds(15)) { fleet.nodes.allSatisfy { $0.serves(b.address) } }, "every node's file has it again")
+            try await Task.sleep(for: .seconds(3))
+            #expect(await containers.events("restart", of: b.name, since: since) == 1, "one restart across the fleet, by the engine's count")
+            let holder = await fleet.leaseHolder()
+            #expect(fleet.nodes.filter { $0.logContains(restarted) }.map(\.name) == [holder?.name].compactMap { $0 }, "by the lease holder alone")
+        }
+    }
+
+    @Test func aLeaseHolderKilledInTheMiddleOfARecoveryIsReplacedByANodeThatCompletesIt() async throws {
+        try await withFleet { fleet, containers, _, b in
+            let holder = try #require(await fleet.leaseHolder())
+            let since = Int(Date().timeIntervalSince1970)
+            try await containers.docker(["pause", b.name])
+            let draining = "recovery web/\(b.address) (container \(b.name)): restart (circuit open), draining it from nginx first"
+            #expect(await eventually(timeout: .seconds(30), every: .milliseconds(10)) { holder.logContains(draining) }, "\(holder.log)")
+            holder.process?.kill()
+            let killed = ContinuousClock.now
+            let survivors = fleet.nodes.filter { $0 !== holder }
+            #expect(await eventually(timeout: .seconds(15), every: .milliseconds(20)) { survivors.contains { $0.logContains("this node holds the lease") } })
+            print("fleet: the lease moved \(ContinuousClock.now - killed) after its holder was SIGKILLed (lease_ttl 3s)")
+            let restarted = "recovery web/\(b.address) (container \(b.name)): restart succeeded"
+            #expect(await eventually(timeout: .seconds(30)) { survivors.contains { $0.logContains(restarted) } }, "another node completes the recovery")
+            #expect(await eventually(timeout: .seconds(15)) { survivors.allSatisfy { $0.serves(b.address) } })
+            #expect(await containers.inspect(b.name, "{{.State.Status}}") == "running")
+            #expect(await containers.events("restart", of: b.name, since: since) == 1, "the dead holder never acted; its successor did, once")
+        }
+    }
+
+    @Test func withoutTheDatabaseNoNodeActsOnAContainerAndOneRestartsItOnceTheDatabaseIsBack() async throws {
+        try await withFleet { fleet, containers, a, b in
+            try await fleet.database.stop()
+            let since = Int(Date().timeIntervalSince1970)
+            try await containers.docker(["kill", b.name])
+            #expect(await eventually(timeout: .seconds(10)) { fleet.nodes.allSatisfy { !$0.serves(b.address) && $0.serves(a.address) } },
+                "every nginx still follows its node's checks")
+            try await Task.sleep(for: .seconds(6))
+            #expect(await containers.events("restart", of: b.name, since: since) == 0, "no Docker action without a lease the database confirms")
+            #expect(await containers.inspect(b.name, "{{.State.Status}}") == "exited")
+            try await fleet.database.start()
+            #expect(await eventually(timeout: .seconds(30)) { await containers.inspect(b.name, "{{.State.Status}}") == "running" })
+            #expect(await eventually(timeout: .seconds(15)) { fleet.nodes.allSatisfy { $0.serves(b.address) } })
+            try await Task.sleep(for: .seconds(3))
+            #expect(await containers.events("restart", of: b.name, since: since) == 1)
+        }
+    }
+}
