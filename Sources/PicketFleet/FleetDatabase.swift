@@ -60,6 +60,7 @@ public final class FleetDatabase: Sendable {
 
     /// Closes every session (shutdown).
     public func close() async {
+        health.close()
         for session in [writes, actions, lease, reads, listener] { await session.close() }
     }
 }

@@ -5,6 +5,8 @@ import NIOConcurrencyHelpers
 /// when it starts and once when it ends, however many writes, polls and renewals fail in between.
 public final class FleetHealth: Sendable {
     private let failure = NIOLockedValueBox<String?>(nil)
+    /// Set at shutdown: calls cut short by closing the sessions are not an outage.
+    private let closed = NIOLockedValueBox(false)
     private let logger: Logger
     private let url: String
     private let onChange: @Sendable (Bool) -> Void
@@ -25,7 +27,12 @@ public final class FleetHealth: Sendable {
         onChange(true)
     }
 
+    func close() {
+        closed.withLockedValue { $0 = true }
+    }
+
     func failed(_ error: Error) {
+        guard !closed.withLockedValue({ $0 }) else { return }
         let text = words(for: error)
         let first = failure.withLockedValue { old in defer { old = old ?? text }; return old == nil }
         guard first else { return }

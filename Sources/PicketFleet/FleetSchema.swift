@@ -2,7 +2,8 @@ import Logging
 import PostgresNIO
 
 /// The fleet database's tables, as numbered migrations. Each node applies the missing ones at start,
-/// one transaction each, under an advisory lock so that nodes starting together do not race.
+/// in one transaction under an advisory lock, so that nodes starting together do not race (even
+/// `CREATE TABLE IF NOT EXISTS` does, on PostgreSQL's catalog).
 ///
 /// The same data as the SQLite store, with the node that saw it: backend state per node (its
 /// verdicts), the event log, every check (failed ones are what reports count), and the fleet's own:
@@ -50,21 +51,23 @@ enum FleetSchema {
 
     /// Applies the migrations this database lacks; returns the versions applied.
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
-        try await connection.query("CREATE TABLE IF NOT EXISTS picket_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())", logger: logger)
-        var applied: [Int] = []
-        for migration in migrations {
-            let done = try await connection.withTransaction(logger: logger) { connection -> Bool in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
-                let rows = try await connection.query("SELECT 1 FROM picket_schema WHERE version = \(migration.version)", logger: logger)
-                for try await _ in rows { return true }
+        try await connection.withTransaction(logger: logger) { connection -> [Int] in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS picket_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())", logger: logger)
+            var done: Set<Int> = []
+            for try await version in try await connection.query("SELECT version FROM picket_schema", logger: logger).decode(Int.self) {
+                done.insert(version)
+            }
+            var applied: [Int] = []
+            for migration in migrations where !done.contains(migration.version) {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.query("INSERT INTO picket_schema (version) VALUES (\(migration.version))", logger: logger)
-                return false
+                applied.append(migration.version)
             }
-            if !done { applied.append(migration.version) }
+            return applied
         }
-        return applied
     }
 }

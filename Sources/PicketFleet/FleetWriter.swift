@@ -14,7 +14,7 @@ public final class FleetWriter: StateWriting {
     private let retention: Duration
     private let buffer = StoreBuffer()
     private let health = NIOLockedValueBox(StoreWriter.Health(ok: true, failure: nil, dropped: 0, written: 0))
-    private let flushing = NIOLockedValueBox(false)
+    private let lastFlush = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     public init(database: FleetDatabase, interval: Duration = .seconds(1), retention: Duration) {
         self.database = database
@@ -35,22 +35,33 @@ public final class FleetWriter: StateWriting {
     /// Flushes every `interval` until cancelled; purges rows past `retention` every ten minutes.
     public func run() async {
         var flushes = 0
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+        while (try? await Task.sleep(for: interval)) != nil {
             await flush()
             flushes += 1
             if flushes % 600 == 1 { await purge() }
         }
     }
 
-    /// Writes what is buffered (shutdown: waits for it, within the database timeout).
+    /// Writes what is buffered (shutdown: after the flush under way, if any).
     public func stop() async {
         await flush()
     }
 
+    /// Flushes one at a time, in order: a flush asked for while another runs writes after it.
     func flush() async {
-        guard flushing.withLockedValue({ busy in defer { busy = true }; return !busy }) else { return }
-        defer { flushing.withLockedValue { $0 = false } }
+        let next = lastFlush.withLockedValue { last -> Task<Void, Never> in
+            let previous = last
+            let next = Task { [self] in
+                await previous?.value
+                await writeBuffered()
+            }
+            last = next
+            return next
+        }
+        await next.value
+    }
+
+    private func writeBuffered() async {
         let batch = buffer.take()
         let dropped = buffer.takeDropped()
         if dropped > 0 { update { $0.dropped += dropped } }

@@ -6,10 +6,14 @@ import Testing
 /// holding the engine's lease and by no other, counted from the engine's own events.
 @Suite(.serialized, .enabled(if: PostgresServer.available && DockerStack.runs, "no PostgreSQL or Docker engine (CI fails instead of skipping)"))
 struct FleetDockerTests {
-    func withFleet(_ body: (FleetStack, TestContainers, TestContainers.Backend, TestContainers.Backend) async throws -> Void) async throws {
+    /// `sickable`: b has a Docker HEALTHCHECK that fails while /tmp/sick exists (a restart clears it),
+    /// so that a recovery drains it from nginx for drain_timeout (3 s) before it restarts.
+    func withFleet(
+        sickable: Bool = false, _ body: (FleetStack, TestContainers, TestContainers.Backend, TestContainers.Backend) async throws -> Void
+    ) async throws {
         let containers = TestContainers()
         do {
-            try await withFleet(containers, body)
+            try await withFleet(containers, sickable: sickable, body)
         } catch {
             await containers.removeAll()
             throw error
@@ -18,9 +22,17 @@ struct FleetDockerTests {
     }
 
     private func withFleet(
-        _ containers: TestContainers, _ body: (FleetStack, TestContainers, TestContainers.Backend, TestContainers.Backend) async throws -> Void
+        _ containers: TestContainers, sickable: Bool,
+        _ body: (FleetStack, TestContainers, TestContainers.Backend, TestContainers.Backend) async throws -> Void
     ) async throws {
-        let a = try await containers.start("a"), b = try await containers.start("b")
+        let a = try await containers.start("a")
+        let port = freePort()
+        let b = try await containers.start(
+            "b", port: port,
+            command: sickable
+                ? "rm -f /tmp/sick; mkdir -p /tmp/w && echo container b > /tmp/w/index.html && echo ok > /tmp/w/health && exec httpd -f -p 127.0.0.1:\(port) -h /tmp/w"
+                : nil,
+            options: sickable ? ["--health-cmd", "test ! -f /tmp/sick", "--health-interval", "1s", "--health-retries", "1"] : [])
         try await FleetStack.with(apps: """
             docker: {resync_interval: 2s, call_timeout: 5s}
             apps:
@@ -51,11 +63,11 @@ struct FleetDockerTests {
     }
 
     @Test func aLeaseHolderKilledInTheMiddleOfARecoveryIsReplacedByANodeThatCompletesIt() async throws {
-        try await withFleet { fleet, containers, _, b in
+        try await withFleet(sickable: true) { fleet, containers, _, b in
             let holder = try #require(await fleet.leaseHolder())
             let since = Int(Date().timeIntervalSince1970)
-            try await containers.docker(["pause", b.name])
-            let draining = "recovery web/\(b.address) (container \(b.name)): restart (circuit open), draining it from nginx first"
+            try await containers.docker(["exec", b.name, "touch", "/tmp/sick"])
+            let draining = "recovery web/\(b.address) (container \(b.name)): restart (docker healthcheck unhealthy), draining it from nginx first"
             #expect(await eventually(timeout: .seconds(30), every: .milliseconds(10)) { holder.logContains(draining) }, "\(holder.log)")
             holder.process?.kill()
             let killed = ContinuousClock.now
