@@ -71,13 +71,10 @@ extension Reconciler {
 
     /// One recovery step for every container backend, then the next instant a step is due.
     mutating func recoveryEffects(now: Instant) -> [Effect] {
-        guard !containerBackends.isEmpty, mayActOnContainers else {
-            recoveryWake = nil
-            return []
-        }
+        let actionable = actionableContainers
         var effects: [Effect] = []
-        for id in containerBackends { effects += stepRecovery(id, now: now) }
-        recoveryWake = containerBackends.compactMap { nextRecoveryStep(for: $0, after: now) }.min()
+        for id in actionable { effects += stepRecovery(id, now: now) }
+        recoveryWake = actionable.compactMap { nextRecoveryStep(for: $0, after: now) }.min()
         return effects
     }
 

@@ -49,10 +49,10 @@ public struct Reconciler: Sendable {
     /// Upstreams nginx refused, by app: while an app's desired upstream is still the refused one, its
     /// last accepted upstream is applied instead, so one bad app never holds back the others.
     var rejectedUpstreams: [AppName: Upstream] = [:]
-    /// Whether this Picket may act on containers: always alone; in a fleet, only while it holds the
-    /// Docker engine's lease (`leaseChanged`). Without it, recovery waits where it is: checks, verdicts
-    /// and the nginx file go on as before.
-    public internal(set) var mayActOnContainers = true
+    /// The Docker engines on whose containers this Picket may act: nil (alone) means every one; in a
+    /// fleet, those whose lease it holds (`leaseChanged`). Elsewhere recovery waits where it is: checks,
+    /// verdicts and the nginx file go on as before.
+    public internal(set) var leasedEngines: Set<DockerEngineName>?
 
     public init(settings: ControllerSettings = ControllerSettings(), seed: UInt64) {
         self.settings = settings

@@ -16,6 +16,8 @@ actor DatabaseSession {
     private let logger: Logger
     private let timeout: Duration
     private var connection: PostgresConnection?
+    /// The connection being made: uses that arrive meanwhile wait for it rather than make another.
+    private var connecting: Task<PostgresConnection, Error>?
     private var nextID = 0
 
     init(configuration: PostgresConnection.Configuration, group: EventLoopGroup, timeout: Duration, logger: Logger) {
@@ -54,12 +56,20 @@ actor DatabaseSession {
 
     private func connected() async throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
+        if let connecting { return try await connecting.value }
+        await drop()
         nextID += 1
-        let made = try await PostgresConnection.connect(on: group.next(), configuration: configuration, id: nextID, logger: logger)
+        let attempt = Task { [configuration, group, logger, nextID] in
+            try await PostgresConnection.connect(on: group.next(), configuration: configuration, id: nextID, logger: logger)
+        }
+        connecting = attempt
+        defer { connecting = nil }
+        let made = try await attempt.value
         connection = made
         return made
     }
 
+    /// Closes the connection, if any: every connection is closed before it is let go.
     private func drop() async {
         let old = connection
         connection = nil

@@ -19,8 +19,8 @@ enum ControllerEvent: Sendable {
     case persistenceOpened(Persistence)
     /// Another node of the fleet carried out an operator action; this node takes it in.
     case fleetAction(FleetActions.Action)
-    /// This node took (with its fencing token) or lost the lease on its Docker engine.
-    case leaseChanged(Int?, scope: String)
+    /// This node took (with its fencing token) or lost the lease on a Docker engine.
+    case leaseChanged(engine: DockerEngineName, token: Int?, scope: String)
 }
 
 /// Which way a finished apply reached nginx.

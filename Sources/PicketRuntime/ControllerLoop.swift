@@ -90,9 +90,9 @@ struct ControllerLoop {
             logger.notice("state resumed from \(persistence.store.location): \(remembered.count) backends remembered, \(out) out, \(drained) drained by operator",
                 metadata: ["event": "state_resumed"])
         }
-        if outlets.fleet != nil, !setup.configuration.dockerApps.isEmpty {
+        if outlets.fleet != nil {
             // In a fleet no Docker action is taken before this node holds the engine's lease.
-            _ = core.leaseChanged(held: false, now: now)
+            core.requireLeases()
         }
         perform(core.configLoaded(config.apps, settings: config.controller, now: now))
     }
@@ -152,15 +152,8 @@ struct ControllerLoop {
             reply(answer)
         case .fleetAction(let shared):
             takeIn(shared, now: now)
-        case .leaseChanged(let token, let scope):
-            if let token {
-                logger.notice("this node holds the lease on \(scope) (fencing token \(token)): it acts on that engine's containers",
-                    metadata: ["event": "lease_acquired", "token": "\(token)"])
-            } else {
-                logger.notice("this node does not hold the lease on \(scope): another node acts on that engine's containers",
-                    metadata: ["event": "lease_lost"])
-            }
-            perform(core.leaseChanged(held: token != nil, now: now))
+        case .leaseChanged(let engine, let token, let scope):
+            leaseChanged(engine, token: token, scope: scope, now: now)
         case .persistenceOpened(let persistence):
             attach(persistence, now: now)
         }

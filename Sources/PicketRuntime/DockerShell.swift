@@ -37,6 +37,9 @@ struct DockerShell: Sendable {
         self.engines = built
     }
 
+    /// Each engine's client (a fleet leases each engine by the ID it reports).
+    var clients: [DockerEngineName: DockerClient] { engines.mapValues(\.client) }
+
     /// The names of the engines, to tell a reloaded config that needs another one.
     var engineNames: Set<DockerEngineName> { Set(engines.keys) }
 

@@ -11,7 +11,7 @@ import Testing
 
     @Test func withoutTheLeaseAnExitedContainerLeavesTheFileButIsNotRestartedUntilTheLeaseComes() {
         var world = Harness(apps: [dockerApp(recovery: policy)])
-        world.absorb(world.core.leaseChanged(held: false, now: world.now))
+        world.core.requireLeases()
         world.list([container(a), container(b)])
         world.run(for: .seconds(2))
         world.answers[a] = refused
@@ -19,26 +19,43 @@ import Testing
         world.run(for: .seconds(5))
         #expect(world.dockerCommands.isEmpty, "another node holds the lease")
         #expect(world.lastServing == [b], "this node's own checks still take it out of its file")
-        world.absorb(world.core.leaseChanged(held: true, now: world.now))
+        world.absorb(world.core.leaseChanged(engine: .default, held: true, now: world.now))
         #expect(world.dockerCommands.map(\.action) == [.restart], "the new holder takes the recovery up at once")
         #expect(world.dockerCommands.first?.trigger == .containerStopped(.exited))
     }
 
     @Test func anActionRefusedForWantOfTheLeaseIsHeldUntilTheLeaseReturns() {
         var world = Harness(apps: [dockerApp(recovery: policy)])
+        world.core.requireLeases()
+        world.absorb(world.core.leaseChanged(engine: .default, held: true, now: world.now))
         world.list([container(a), container(b)])
         world.run(for: .seconds(2))
         world.answers[a] = refused
         world.list([container(a, state: .exited), container(b)])
         #expect(world.dockerCommands.count == 1)
-        world.absorb(world.core.leaseChanged(held: false, now: world.now))
+        world.absorb(world.core.leaseChanged(engine: .default, held: false, now: world.now))
         world.finishAction(.notLeaseHolder("the lease moved to another node"))
         #expect(world.recovery(a) == .idle)
         world.run(for: .seconds(30))
         #expect(world.dockerCommands.count == 1, "no second attempt without the lease")
-        world.absorb(world.core.leaseChanged(held: true, now: world.now))
+        world.absorb(world.core.leaseChanged(engine: .default, held: true, now: world.now))
         world.run(for: .seconds(1))
         #expect(world.dockerCommands.count == 2)
         #expect(world.dockerCommands.last?.action == .restart)
+    }
+
+    @Test func theLeaseOfOneEngineGivesNoRightOverAnothersContainers() {
+        var remote = dockerApp(name: "api", recovery: policy)
+        remote.docker?.engine = "east"
+        var world = Harness(apps: [dockerApp(recovery: policy), remote])
+        world.core.requireLeases()
+        world.absorb(world.core.leaseChanged(engine: "east", held: true, now: world.now))
+        world.list([container(a), container(b)])
+        world.list([container("127.0.0.1:9001"), container("127.0.0.1:9002")], app: "api")
+        world.run(for: .seconds(2))
+        world.list([container(a, state: .exited), container(b)])
+        world.list([container("127.0.0.1:9001", state: .exited), container("127.0.0.1:9002")], app: "api")
+        world.run(for: .seconds(5))
+        #expect(world.dockerCommands.map(\.backend.description) == ["api/127.0.0.1:9001"], "only the engine whose lease this node holds")
     }
 }

@@ -12,7 +12,7 @@ final class DockerStack: @unchecked Sendable {
 
     let nginx: NginxPrefix
     let picket: InProcessPicket
-    let run = "t\(UUID().uuidString.prefix(8).lowercased())"
+    let run: String
     /// The engine the containers run on: the machine's own (unix socket), or a TLS one over tcp://.
     let engine: TLSDockerEngine?
     /// A second engine, `remote` in `docker.engines`, for the app `api`.
@@ -32,6 +32,8 @@ final class DockerStack: @unchecked Sendable {
     private init(staticInstances: [String], settings: String, engine: TLSDockerEngine?, remote: TLSDockerEngine?) throws {
         self.engine = engine
         self.remote = remote
+        let run = "t\(UUID().uuidString.prefix(8).lowercased())"
+        self.run = run
         local = TestContainers(run: run, app: "web", cli: engine?.cli ?? [])
         remoteContainers = remote.map { TestContainers(run: run, app: "api", cli: $0.cli) }
         nginx = try NginxPrefix(port: freePort())

@@ -11,14 +11,7 @@ struct FleetDockerTests {
     func withFleet(
         sickable: Bool = false, _ body: (FleetStack, TestContainers, TestContainers.Backend, TestContainers.Backend) async throws -> Void
     ) async throws {
-        let containers = TestContainers()
-        do {
-            try await withFleet(containers, sickable: sickable, body)
-        } catch {
-            await containers.removeAll()
-            throw error
-        }
-        await containers.removeAll()
+        try await using(TestContainers(), { try await withFleet($0, sickable: sickable, body) }) { await $0.removeAll() }
     }
 
     private func withFleet(

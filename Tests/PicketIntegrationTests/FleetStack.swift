@@ -32,14 +32,7 @@ final class FleetStack: @unchecked Sendable {
 
     /// `apps` is the YAML of `apps:` (and anything before it, such as `docker:`), the same for every node.
     static func with(apps: String, leaseTTL: String = "3s", _ body: (FleetStack) async throws -> Void) async throws {
-        let stack = try await FleetStack(apps: apps, leaseTTL: leaseTTL)
-        do {
-            try await body(stack)
-        } catch {
-            await stack.shutdown()
-            throw error
-        }
-        await stack.shutdown()
+        try await using(try await FleetStack(apps: apps, leaseTTL: leaseTTL), body) { await $0.shutdown() }
     }
 
     private init(apps: String, leaseTTL: String) async throws {
@@ -57,15 +50,17 @@ final class FleetStack: @unchecked Sendable {
         }
     }
 
-    /// Starts every Picket, then every nginx on the file its Picket wrote; true once every node's
-    /// file has each of `expected`.
+    /// Starts every Picket, then every nginx on the file its Picket wrote; true once every node has
+    /// judged every backend and its file has each of `expected`.
     func start(expecting expected: [String]) async throws -> Bool {
         for node in nodes { try startPicket(node) }
         for node in nodes {
             guard await eventually(timeout: .seconds(10), { FileManager.default.fileExists(atPath: node.nginx.outputPath) }) else { return false }
             try await node.nginx.start()
         }
-        return await eventually(timeout: .seconds(20)) { self.nodes.allSatisfy { node in expected.allSatisfy(node.serves) } }
+        return await eventually(timeout: .seconds(20)) {
+            self.nodes.allSatisfy { node in node.logContains("first round of checks complete") && expected.allSatisfy(node.serves) }
+        }
     }
 
     func startPicket(_ node: Node) throws {

@@ -44,7 +44,7 @@ final class TLSDockerEngine: Sendable {
         }) else {
             let log = daemon.log
             await stop()
-            throw DockerStack.DockerFailed(description: "dockerd with --tlsverify did not answer within 60 s: \(log.suffix(2000))")
+            throw TestContainers.DockerFailed(description: "dockerd with --tlsverify did not answer within 60 s: \(log.suffix(2000))")
         }
         try await importImage()
     }
@@ -57,7 +57,7 @@ final class TLSDockerEngine: Sendable {
             tar -C "$r" -c . | docker \(cli.joined(separator: " ")) import - \(DockerStack.image) >/dev/null; rm -rf "$r"
             """
         let result = await CommandRunner.run(["/bin/sh", "-c", script], timeout: .seconds(120))
-        guard result.succeeded else { throw DockerStack.DockerFailed(description: "docker import into the TLS engine: \(result.summary)") }
+        guard result.succeeded else { throw TestContainers.DockerFailed(description: "docker import into the TLS engine: \(result.summary)") }
     }
 
     /// Stops the engine (its containers stop with it), as when the other host goes away.

@@ -20,7 +20,8 @@ final class FleetShell: Sendable {
     let store: FleetStore
     let actions: FleetActions
     private let settings: FleetSettings
-    private let lease = NIOLockedValueBox<EngineLease?>(nil)
+    /// Each Docker engine's lease, once the engine has said its ID.
+    private let leases = NIOLockedValueBox<[DockerEngineName: EngineLease]>([:])
     private let logger: Logger
 
     init(url: DatabaseURL, state: StateSettings, settings: FleetSettings, group: EventLoopGroup, logger: Logger, metrics: PicketMetrics) throws(FleetError) {
@@ -62,27 +63,30 @@ final class FleetShell: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.writer.run() }
             group.addTask { await self.actions.follow { action in events.yield(.fleetAction(action)) } }
-            if let docker { group.addTask { await self.keepLease(docker.client, events: events) } }
+            for (name, client) in docker?.clients ?? [:] { group.addTask { await self.keepLease(name, client, events: events) } }
             await group.waitForAll()
         }
     }
 
-    /// Names the engine by its ID (asked until it answers), then holds its lease whenever it can.
-    private func keepLease(_ client: DockerClient, events: AsyncStream<ControllerEvent>.Continuation) async {
-        var engine: String?
-        while engine == nil, !Task.isCancelled {
-            engine = try? await client.engineID()
-            if engine == nil { try? await Task.sleep(for: .seconds(2)) }
+    /// Names the engine by its ID (asked until it answers: every node reaching the engine, by whatever
+    /// address, gets the same), then holds its lease whenever it can.
+    private func keepLease(_ name: DockerEngineName, _ client: DockerClient, events: AsyncStream<ControllerEvent>.Continuation) async {
+        var id: String?
+        while id == nil, !Task.isCancelled {
+            id = try? await client.engineID()
+            if id == nil { try? await Task.sleep(for: .seconds(2)) }
         }
-        guard let engine else { return }
-        let lease = EngineLease(database: database, scope: "docker-engine:\(engine)", ttl: settings.leaseTTL)
-        self.lease.withLockedValue { $0 = lease }
-        await lease.run { holding in events.yield(.leaseChanged(holding.map(\.token), scope: lease.scope)) }
+        guard let id else { return }
+        let lease = EngineLease(database: database, scope: "docker-engine:\(id)", ttl: settings.leaseTTL)
+        leases.withLockedValue { $0[name] = lease }
+        await lease.run { holding in events.yield(.leaseChanged(engine: name, token: holding.map(\.token), scope: lease.scope)) }
     }
 
-    /// Nil when this node may act on its engine now (the database confirms its lease), else why not.
-    func confirmLease() async -> String? {
-        guard let lease = lease.withLockedValue({ $0 }) else { return "the Docker engine's identity is not known yet, so its lease is not held" }
+    /// Nil when this node may act on `engine` now (the database confirms its lease), else why not.
+    func confirmLease(engine: DockerEngineName) async -> String? {
+        guard let lease = leases.withLockedValue({ $0[engine] }) else {
+            return "Docker engine \(engine) has not said its ID yet, so its lease is not held"
+        }
         return await lease.confirm()
     }
 
