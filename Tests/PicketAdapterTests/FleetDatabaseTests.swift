@@ -12,18 +12,14 @@ import Testing
 struct FleetDatabaseTests {
     static let logger = Logger(label: "fleet-test")
 
-    func node(_ name: String, _ server: PostgresServer, timeout: Duration = .seconds(5)) throws -> FleetDatabase {
-        let connection = try FleetConnection(url: try DatabaseURL(validating: server.url), passwordFile: nil, environment: [:], timeout: timeout)
+    func node(_ name: String, _ server: PostgresServer, sslMode: String = "disable", timeout: Duration = .seconds(5)) throws -> FleetDatabase {
+        let url = try DatabaseURL(validating: server.url(sslMode: sslMode))
+        let connection = try FleetConnection(url: url, passwordFile: nil, environment: [:], timeout: timeout)
         return FleetDatabase(node: name, connection: connection, group: MultiThreadedEventLoopGroup.singleton, logger: Self.logger) { _ in }
     }
 
-    func withServer(_ body: (PostgresServer) async throws -> Void) async throws {
-        let server = try await PostgresServer()
-        do { try await body(server) } catch {
-            await server.destroy()
-            throw error
-        }
-        await server.destroy()
+    func withServer(tls: Bool = false, _ body: (PostgresServer) async throws -> Void) async throws {
+        try await using(try await PostgresServer(tls: tls), body) { await $0.destroy() }
     }
 
     @Test func migrationsRunOnceAndEachNodeRemembersItsOwnVerdictsWhileEveryViewIsShown() async throws {
@@ -106,6 +102,28 @@ struct FleetDatabaseTests {
             #expect([first?.action, second?.action] == ["drain", "undrain"], "a node that joins later takes in every action in order")
             catching.cancel()
             for database in [a, b, c] { await database.close() }
+        }
+    }
+
+    @Test func sslmodeRequireEncryptsVerifyFullRefusesAnUntrustedCertificateAndRequireRefusesPlainText() async throws {
+        try await withServer(tls: true) { server in
+            let encrypted = try node("a", server, sslMode: "require")
+            #expect(try await encrypted.prepare() == [1])
+            let ssl = try await server.sql("""
+                SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename = 'picket' AND a.application_name <> 'psql'
+                """)
+            #expect(ssl == "t", "the node's connection is encrypted")
+            let verified = try node("b", server, sslMode: "verify-full")
+            await #expect(throws: (any Error).self, "a self-signed certificate no system CA trusts") { try await verified.prepare() }
+            print("fleet: sslmode=verify-full against a self-signed server: \(verified.health.currentFailure ?? "")")
+            await encrypted.close()
+            await verified.close()
+        }
+        try await withServer { server in
+            let required = try node("a", server, sslMode: "require")
+            await #expect(throws: (any Error).self, "the server does not speak TLS") { try await required.prepare() }
+            print("fleet: sslmode=require against a plain-text server: \(required.health.currentFailure ?? "")")
+            await required.close()
         }
     }
 

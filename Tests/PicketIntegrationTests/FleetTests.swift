@@ -49,6 +49,9 @@ struct FleetTests {
                 fleetView = (try? await nodeB.api.json(.GET, "/v1/fleet")) ?? fleetView
                 return views() == ["node-a", "node-b", "node-c"]
             }, "every node's view of every backend: \(fleetView)")
+            let status = await CommandRunner.run([ChildProcess.binary, "status", "--url", "http://127.0.0.1:\(nodeC.statusPort)"], timeout: .seconds(20))
+            let rows = status.output.split(separator: "\n").filter { $0.contains("node-") && $0.contains(" up ") && $0.contains(" in ") }
+            #expect(status.succeeded && status.output.contains("fleet: node-a") && rows.count == 9, "picket status: 3 nodes × 3 backends\n\(status.output)")
 
             try await fleet.database.stop()
             backends[2].behaviour = .answer(status: 500, body: "down")
