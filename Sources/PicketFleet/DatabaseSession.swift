@@ -57,10 +57,13 @@ actor DatabaseSession {
     private func connected() async throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         if let connecting { return try await connecting.value }
-        await drop()
+        let stale = connection
+        connection = nil
         nextID += 1
+        // Nothing is awaited before `connecting` is set, so no other use can start a second connection.
         let attempt = Task { [configuration, group, logger, nextID] in
-            try await PostgresConnection.connect(on: group.next(), configuration: configuration, id: nextID, logger: logger)
+            try? await stale?.close()
+            return try await PostgresConnection.connect(on: group.next(), configuration: configuration, id: nextID, logger: logger)
         }
         connecting = attempt
         defer { connecting = nil }

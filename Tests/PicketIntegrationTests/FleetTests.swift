@@ -70,4 +70,19 @@ struct FleetTests {
             }
         }
     }
+
+    @Test func aStartWithoutTheDatabaseRunsDegradedAndJoinsWhenTheDatabaseAnswers() async throws {
+        try await using(try await PostgresServer(), { database in
+            try await database.stop()
+            try await Stack.with(settings: "state: {url: \"\(database.url)\"}\nnode: {name: solo}\n") { stack in
+                #expect(try await stack.startPicketThenNginx(), "nginx follows this node's own checks without the database")
+                #expect(stack.logContains("did not answer at start: running degraded"))
+                try await database.start()
+                #expect(await eventually(timeout: .seconds(30)) { stack.logContains("this node is solo") })
+                #expect(await eventually(timeout: .seconds(10)) {
+                    (try? await database.sql("SELECT count(*) FROM picket_backend_state WHERE node = 'solo' AND in_rotation")) == "3"
+                }, "what it judged meanwhile is written once the database answers")
+            }
+        }) { await $0.destroy() }
+    }
 }
