@@ -23,6 +23,7 @@ final class FleetShell: Sendable {
     /// Each Docker engine's lease, once the engine has said its ID.
     private let leases = NIOLockedValueBox<[DockerEngineName: EngineLease]>([:])
     private let logger: Logger
+    private let metrics: PicketMetrics
 
     init(url: DatabaseURL, state: StateSettings, settings: FleetSettings, group: EventLoopGroup, logger: Logger, metrics: PicketMetrics) throws(FleetError) {
         let connection = try FleetConnection(url: url, passwordFile: state.passwordFile, environment: ProcessInfo.processInfo.environment)
@@ -32,6 +33,7 @@ final class FleetShell: Sendable {
         actions = FleetActions(database: database)
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
     }
 
     var persistence: Persistence { Persistence(store: store, writer: writer) }
@@ -40,11 +42,13 @@ final class FleetShell: Sendable {
     func prepare() async -> Bool {
         do {
             let applied = try await database.prepare()
+            metrics.persistence(up: true)
             logger.notice(
                 "fleet database \(database.connection.url) ready\(applied.isEmpty ? "" : ", migrations \(applied.map(String.init).joined(separator: ", ")) applied"); this node is \(settings.nodeName)",
                 metadata: ["event": "fleet_joined", "node": "\(settings.nodeName)"])
             return true
         } catch {
+            metrics.persistence(up: false)
             return false
         }
     }
