@@ -8,7 +8,7 @@ scripts/bench-fleet.sh builds the release `picket` and runs this. Standard libra
     checking every backend every second, and a Docker app of one busybox container (when a Docker
     engine answers) so that the nodes share an engine lease.
 Printed: per node, CPU (user + system, from /proc) as a share of one core and per check, and RSS; the
-database's rows and commits per second (pg_stat_database); the time a drain through node A takes to
+database's rows and commits per second (pg_stat_database) and its CPU (the postmaster and its backends); the time a drain through node A takes to
 leave node B's and node C's files (polled every 2 ms), ROUNDS times; and, with Docker, the time from
 SIGKILL of the lease holder to another node holding the lease (polled in the database every 20 ms).
 """
@@ -59,6 +59,23 @@ class Postgres:
         env = dict(os.environ, PGPASSWORD=PASSWORD)
         return run([f"{self.bin}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "picket", "-d", "postgres", "-X", "-At", "-c", statement],
                    env=env).strip()
+
+    def cpu_ticks(self):
+        """The server's CPU so far: the postmaster and every backend process it forked (live ones)."""
+        with open(f"{self.dir}/data/postmaster.pid") as f:
+            postmaster = int(f.readline())
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry) == postmaster or int(fields[1]) == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total
 
     def stop(self):
         subprocess.run(as_postgres([f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop"]), stdout=subprocess.DEVNULL,
@@ -246,12 +263,14 @@ def main():
 
         ticks_per_second = os.sysconf("SC_CLK_TCK")
         before = [n.cpu_ticks() for n in nodes]
+        database_before = database.cpu_ticks()
         commits0, rows0 = db_counters()
         checks0 = int(database.sql("SELECT count(*) FROM picket_checks"))
         started = time.monotonic()
         time.sleep(args.seconds)
         elapsed = time.monotonic() - started
         after = [n.cpu_ticks() for n in nodes]
+        database_after = database.cpu_ticks()
         commits1, rows1 = db_counters()
         checks1 = int(database.sql("SELECT count(*) FROM picket_checks"))
         checks_per_node = (checks1 - checks0) / elapsed / len(nodes)
@@ -263,7 +282,8 @@ def main():
             per_check = share / checks_per_node * 1e6 if checks_per_node else 0
             print(f"| {node.name} | {share * 100:.1f} % | {per_check:.0f} µs | {node.rss_mib():.1f} MiB |")
         print(f"database: {(rows1 - rows0) / elapsed:,.0f} rows written/s ({(checks1 - checks0) / elapsed:,.0f} checks/s from all nodes), "
-              f"{(commits1 - commits0) / elapsed:.1f} commits/s (reads and writes); {checks_per_node:,.0f} checks/s per node")
+              f"{(commits1 - commits0) / elapsed:.1f} commits/s (reads and writes); {checks_per_node:,.0f} checks/s per node; "
+              f"PostgreSQL's CPU {(database_after - database_before) / ticks_per_second / elapsed * 100:.1f} % of a core")
 
         victim = addresses[len(addresses) // 2]
         times = []
