@@ -44,6 +44,8 @@ enum FleetSchema {
                 scope TEXT PRIMARY KEY, holder TEXT NOT NULL, token BIGINT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)
             """,
         ]),
+        // Restart budgets and quarantines are shared: each node's row says which container they are about.
+        (2, ["ALTER TABLE picket_backend_state ADD COLUMN container TEXT"]),
     ]
 
     /// The lock every migrating node takes (an arbitrary constant: "picket" in ASCII).

@@ -33,6 +33,26 @@ public struct FleetStore: StateReading {
         }
     }
 
+    /// What the other nodes spent on containers: each backend row with restarts or a quarantine and the
+    /// container they are about. A node taking an engine's lease takes these in first.
+    public func peerRecovery() async throws(StoreError) -> [StoredBackend] {
+        let node = database.node, logger = database.logger
+        return try await read { connection in
+            let rows = try await connection.query("""
+                SELECT app, address, restarts, quarantine_reason, updated_at, container FROM picket_backend_state
+                WHERE node <> \(node) AND container IS NOT NULL AND (restarts <> '' OR quarantine_reason IS NOT NULL)
+                """, logger: logger)
+            var found: [StoredBackend] = []
+            for try await (app, address, restarts, quarantine, updated, container) in rows.decode((String, String, String, String?, Double, String).self) {
+                found.append(StoredBackend(
+                    app: app, address: address, phase: "", circuitOpen: false, consecutiveFailures: 0, flaps: 0, operatorDrained: false,
+                    restarts: restarts.split(separator: ",").compactMap { Double($0) }, quarantineReason: quarantine, updatedAt: updated,
+                    container: container))
+            }
+            return found
+        }
+    }
+
     /// Counted from this node's own checks (every node checks every backend: adding theirs would count
     /// each check three times over in a fleet of three). Exact over any window within retention.
     public func report(app: String, since: Double, until: Double) async throws(StoreError) -> AppReport {

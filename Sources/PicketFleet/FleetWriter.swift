@@ -103,17 +103,20 @@ public final class FleetWriter: StateWriting {
             let rows = Array(batch.backends.values)
             try await connection.query("""
                 INSERT INTO picket_backend_state
-                    (node, app, address, phase, in_rotation, circuit_open, consecutive_failures, flaps, operator_drained, restarts, quarantine_reason, updated_at)
-                SELECT \(node), app, address, phase, in_rotation, circuit_open, failures::INTEGER, flaps::INTEGER, drained, restarts, NULLIF(quarantine, ''), updated_at
+                    (node, app, address, phase, in_rotation, circuit_open, consecutive_failures, flaps, operator_drained, restarts, quarantine_reason, updated_at,
+                     container)
+                SELECT \(node), app, address, phase, in_rotation, circuit_open, failures::INTEGER, flaps::INTEGER, drained, restarts, NULLIF(quarantine, ''), updated_at,
+                    NULLIF(container, '')
                 FROM UNNEST(\(rows.map(\.app))::TEXT[], \(rows.map(\.address))::TEXT[], \(rows.map(\.phase))::TEXT[], \(rows.map(\.inRotation))::BOOL[],
                     \(rows.map(\.circuitOpen))::BOOL[], \(rows.map(\.consecutiveFailures))::INT8[], \(rows.map(\.flaps))::INT8[], \(rows.map(\.operatorDrained))::BOOL[],
                     \(rows.map { $0.restarts.map { String($0) }.joined(separator: ",") })::TEXT[], \(rows.map { $0.quarantineReason ?? "" })::TEXT[],
-                    \(rows.map(\.updatedAt))::FLOAT8[])
-                    AS b(app, address, phase, in_rotation, circuit_open, failures, flaps, drained, restarts, quarantine, updated_at)
+                    \(rows.map(\.updatedAt))::FLOAT8[], \(rows.map { $0.container ?? "" })::TEXT[])
+                    AS b(app, address, phase, in_rotation, circuit_open, failures, flaps, drained, restarts, quarantine, updated_at, container)
                 ON CONFLICT (node, app, address) DO UPDATE SET
                     phase = EXCLUDED.phase, in_rotation = EXCLUDED.in_rotation, circuit_open = EXCLUDED.circuit_open,
                     consecutive_failures = EXCLUDED.consecutive_failures, flaps = EXCLUDED.flaps, operator_drained = EXCLUDED.operator_drained,
-                    restarts = EXCLUDED.restarts, quarantine_reason = EXCLUDED.quarantine_reason, updated_at = EXCLUDED.updated_at
+                    restarts = EXCLUDED.restarts, quarantine_reason = EXCLUDED.quarantine_reason, updated_at = EXCLUDED.updated_at,
+                    container = EXCLUDED.container
                 """, logger: logger)
         }
         if !batch.forget.isEmpty {

@@ -1,6 +1,7 @@
 import PicketCore
 import PicketFleet
 import PicketProbes
+import PicketStore
 
 /// What reaches the controller's single loop. Adapters never touch state; they send one of these.
 enum ControllerEvent: Sendable {
@@ -21,6 +22,8 @@ enum ControllerEvent: Sendable {
     case fleetAction(FleetActions.Action)
     /// This node took (with its fencing token) or lost the lease on a Docker engine.
     case leaseChanged(engine: DockerEngineName, token: Int?, scope: String)
+    /// The other fleet nodes' restarts and quarantines, read as this node takes an engine's lease.
+    case peerRecovery([StoredBackend])
 }
 
 /// Which way a finished apply reached nginx.

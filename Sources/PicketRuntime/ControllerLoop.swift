@@ -154,6 +154,8 @@ struct ControllerLoop {
             takeIn(shared, now: now)
         case .leaseChanged(let engine, let token, let scope):
             leaseChanged(engine, token: token, scope: scope, now: now)
+        case .peerRecovery(let rows):
+            adoptPeerRecovery(rows, now: now)
         case .persistenceOpened(let persistence):
             attach(persistence, now: now)
         }

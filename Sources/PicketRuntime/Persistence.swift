@@ -78,7 +78,7 @@ final class Persistence: Sendable {
             app: saved.id.app.description, address: saved.id.address.description, phase: saved.phase.rawValue, circuitOpen: saved.circuitOpen,
             consecutiveFailures: saved.consecutiveFailures, flaps: saved.flaps, operatorDrained: saved.operatorDrained,
             restarts: saved.restarts.map(clock.wall), quarantineReason: saved.quarantine?.words, updatedAt: clock.wallNow,
-            inRotation: backend.inRotation))
+            inRotation: backend.inRotation, container: backend.container?.id))
     }
 
     func forget(_ id: BackendID) {

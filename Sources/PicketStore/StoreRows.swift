@@ -14,10 +14,12 @@ public struct StoredBackend: Sendable, Equatable {
     public var updatedAt: Double
     /// Whether nginx should route to it: a fleet shows each node's view; SQLite does not keep it.
     public var inRotation: Bool
+    /// The container its restarts and quarantine are about: a fleet shares them; SQLite does not keep it.
+    public var container: String?
 
     public init(
         app: String, address: String, phase: String, circuitOpen: Bool, consecutiveFailures: Int, flaps: Int, operatorDrained: Bool,
-        restarts: [Double], quarantineReason: String?, updatedAt: Double, inRotation: Bool = false
+        restarts: [Double], quarantineReason: String?, updatedAt: Double, inRotation: Bool = false, container: String? = nil
     ) {
         self.app = app
         self.address = address
@@ -30,6 +32,7 @@ public struct StoredBackend: Sendable, Equatable {
         self.quarantineReason = quarantineReason
         self.updatedAt = updatedAt
         self.inRotation = inRotation
+        self.container = container
     }
 
     init(row: Row) {

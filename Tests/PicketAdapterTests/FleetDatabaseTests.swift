@@ -25,13 +25,13 @@ struct FleetDatabaseTests {
     @Test func migrationsRunOnceAndEachNodeRemembersItsOwnVerdictsWhileEveryViewIsShown() async throws {
         try await withServer { server in
             let a = try node("a", server), b = try node("b", server)
-            #expect(try await a.prepare() == [1])
+            #expect(try await a.prepare() == [1, 2])
             #expect(try await b.prepare() == [], "the second node finds the schema in place")
             let now = Date().timeIntervalSince1970
             let writerA = FleetWriter(database: a, retention: .seconds(3600)), writerB = FleetWriter(database: b, retention: .seconds(3600))
             writerA.save(StoredBackend(
                 app: "web", address: "127.0.0.1:8001", phase: "out", circuitOpen: true, consecutiveFailures: 3, flaps: 1, operatorDrained: true,
-                restarts: [now - 5], quarantineReason: nil, updatedAt: now, inRotation: false))
+                restarts: [now - 5], quarantineReason: nil, updatedAt: now, inRotation: false, container: "c8001"))
             writerB.save(StoredBackend(
                 app: "web", address: "127.0.0.1:8001", phase: "up", circuitOpen: false, consecutiveFailures: 0, flaps: 0, operatorDrained: false,
                 restarts: [], quarantineReason: nil, updatedAt: now, inRotation: true))
@@ -50,6 +50,11 @@ struct FleetDatabaseTests {
             let report = try await FleetStore(database: a).report(app: "web", since: now - 60, until: now)
             #expect(report.totalChecks == 20 && report.failedChecks == 1 && report.errors == ["refused": 1], "this node's checks only")
             #expect(report.averageResponseMs == 10 && report.p95ResponseMs == 19)
+
+            let peers = try await FleetStore(database: b).peerRecovery()
+            #expect(peers.map { "\($0.address) \($0.container ?? "-") \($0.restarts)" } == ["127.0.0.1:8001 c8001 [\(now - 5)]"],
+                "b reads what a spent, with the container it is about")
+            #expect(try await FleetStore(database: a).peerRecovery().isEmpty, "b spent nothing")
 
             let view = try await FleetStore(database: b).views()
             #expect(view.nodes.map(\.name) == ["a", "b"])
@@ -108,7 +113,7 @@ struct FleetDatabaseTests {
     @Test func sslmodeRequireEncryptsVerifyFullRefusesAnUntrustedCertificateAndRequireRefusesPlainText() async throws {
         try await withServer(tls: true) { server in
             let encrypted = try node("a", server, sslMode: "require")
-            #expect(try await encrypted.prepare() == [1])
+            #expect(try await encrypted.prepare() == [1, 2])
             let ssl = try await server.sql("""
                 SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename = 'picket' AND a.application_name <> 'psql'
                 """)

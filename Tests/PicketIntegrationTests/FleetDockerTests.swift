@@ -92,4 +92,43 @@ struct FleetDockerTests {
             #expect(await containers.events("restart", of: b.name, since: since) == 1)
         }
     }
+
+    /// A crash-looping container spends the fleet's budget, not each node's: the holder restarts it
+    /// twice (`max_restarts: 2`, no recreate) and is SIGKILLed; the node taking the lease over takes in
+    /// those restarts and quarantines the container at its next exit instead of restarting it again.
+    @Test func aNewLeaseHolderTakesOverTheRestartBudgetItsPredecessorSpent() async throws {
+        try await using(TestContainers(), { containers in
+            let a = try await containers.start("a")
+            let port = freePort()
+            // Serves for 3 s after each start, then exits.
+            let b = try await containers.start(
+                "b", port: port, command: "mkdir -p /tmp/w && echo ok > /tmp/w/health && httpd -p 127.0.0.1:\(port) -h /tmp/w && sleep 3")
+            let since = Int(Date().timeIntervalSince1970)
+            try await FleetStack.with(apps: """
+                docker: {resync_interval: 2s, call_timeout: 5s}
+                apps:
+                  - name: web
+                    docker: {selector: {picket.app: web, picket.test: \(containers.run)}}
+                    health_check: {path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 1}
+                    recovery: {drain_timeout: 0s, stop_timeout: 1s, max_restarts: 2, restart_window: 10m, recreate: false, backoff: {initial: 500ms, max: 1s}}
+                """) { fleet in
+                #expect(try await fleet.start(expecting: [a.address]))
+                #expect(await eventually(timeout: .seconds(10)) { await fleet.leaseHolder() != nil })
+                let holder = try #require(await fleet.leaseHolder())
+                let restarted = "recovery web/\(b.address) (container \(b.name)): restart succeeded"
+                #expect(await eventually(timeout: .seconds(40), every: .milliseconds(20)) { holder.count(restarted) == 2 }, "\(holder.log)")
+                try await Task.sleep(for: .milliseconds(1500))  // the holder's rows reach the database (flushed every second)
+                holder.process?.kill()
+                let survivors = fleet.nodes.filter { $0 !== holder }
+                #expect(await eventually(timeout: .seconds(15), every: .milliseconds(20)) { survivors.contains { $0.logContains("this node holds the lease") } })
+                let successor = try #require(survivors.first { $0.logContains("this node holds the lease") })
+                #expect(successor.logContains("took in the restarts and quarantines other nodes recorded for 1 backends (web/\(b.address))"), "\(successor.log)")
+                let quarantined = "recovery web/\(b.address) (container \(b.name)): quarantined"
+                #expect(await eventually(timeout: .seconds(20)) { successor.logContains(quarantined) }, "\(successor.log)")
+                #expect(!successor.logContains(restarted), "the successor restarted nothing: the fleet's two restarts were spent")
+                try await Task.sleep(for: .seconds(2))
+                #expect(await containers.events("restart", of: b.name, since: since) == 2, "two restarts across the fleet, by the engine's count")
+            }
+        }) { await $0.removeAll() }
+    }
 }

@@ -1,6 +1,7 @@
 import Logging
 import PicketCore
 import PicketFleet
+import PicketStore
 
 extension ControllerLoop {
     /// This node took or lost a Docker engine's lease: said once, and told to the core.
@@ -14,6 +15,27 @@ extension ControllerLoop {
                 metadata: ["event": "lease_lost", "engine": "\(engine)"])
         }
         perform(core.leaseChanged(engine: engine, held: token != nil, now: now))
+    }
+
+    /// The restarts and quarantines other nodes recorded, taken in before this node acts on an engine it
+    /// has just taken over: the budget and the quarantines are the fleet's. Said when it changed anything.
+    mutating func adoptPeerRecovery(_ rows: [StoredBackend], now: Instant) {
+        let clock = WallClock(now: now)
+        let peers = rows.compactMap { row -> PeerRecovery? in
+            guard let container = row.container, let app = try? AppName(validating: row.app), let address = try? ServerAddress(validating: row.address) else {
+                return nil
+            }
+            return PeerRecovery(
+                id: BackendID(app: app, address: address), container: container, restarts: row.restarts.map(clock.instant),
+                quarantine: row.quarantineReason.map(QuarantineReason.remembered))
+        }
+        let (adopted, effects) = core.adoptPeerRecovery(peers, now: now)
+        if !adopted.isEmpty {
+            logger.notice(
+                "took in the restarts and quarantines other nodes recorded for \(adopted.count) backends (\(adopted.map(\.description).joined(separator: ", "))): the fleet's budget, not this node's alone",
+                metadata: ["event": "peer_recovery_adopted", "backends": "\(adopted.count)"])
+        }
+        perform(effects)
     }
 
     /// Another node's operator action, carried out here through the core exactly as if it had come

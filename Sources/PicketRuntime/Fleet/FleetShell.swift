@@ -73,7 +73,9 @@ final class FleetShell: Sendable {
     }
 
     /// Names the engine by its ID (asked until it answers: every node reaching the engine, by whatever
-    /// address, gets the same), then holds its lease whenever it can.
+    /// address, gets the same), then holds its lease whenever it can. Changes reach the loop in order;
+    /// a lease taken comes after the other nodes' recovery history, so budgets spent and quarantines
+    /// decided elsewhere stand before this node acts on anything.
     private func keepLease(_ name: DockerEngineName, _ client: DockerClient, events: AsyncStream<ControllerEvent>.Continuation) async {
         var id: String?
         while id == nil, !Task.isCancelled {
@@ -83,7 +85,19 @@ final class FleetShell: Sendable {
         guard let id else { return }
         let lease = EngineLease(database: database, scope: "docker-engine:\(id)", ttl: settings.leaseTTL)
         leases.withLockedValue { $0[name] = lease }
-        await lease.run { holding in events.yield(.leaseChanged(engine: name, token: holding.map(\.token), scope: lease.scope)) }
+        let (changes, continuation) = AsyncStream.makeStream(of: EngineLease.Holding?.self)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await lease.run { continuation.yield($0) }
+                continuation.finish()
+            }
+            group.addTask {
+                for await holding in changes {
+                    if holding != nil, let peers = try? await self.store.peerRecovery() { events.yield(.peerRecovery(peers)) }
+                    events.yield(.leaseChanged(engine: name, token: holding.map(\.token), scope: lease.scope))
+                }
+            }
+        }
     }
 
     /// Nil when this node may act on `engine` now (the database confirms its lease), else why not.
