@@ -49,14 +49,13 @@ final class TLSDockerEngine: Sendable {
         try await importImage()
     }
 
-    /// The busybox image, as `scripts/docker-env.sh image` builds it for the main engine (no registry).
+    /// The busybox image, built by `scripts/docker-env.sh image` as for the main engine (no registry),
+    /// with the docker CLI pointed at this engine through its environment.
     private func importImage() async throws {
-        let script = """
-            set -e; r=$(mktemp -d); mkdir -p "$r/bin" "$r/www" "$r/tmp"; cp /bin/busybox "$r/bin/busybox"
-            for a in $(/bin/busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
-            tar -C "$r" -c . | docker \(cli.joined(separator: " ")) import - \(DockerStack.image) >/dev/null; rm -rf "$r"
-            """
-        let result = await CommandRunner.run(["/bin/sh", "-c", script], timeout: .seconds(120))
+        let script = NginxPrefix.repository.appendingPathComponent("scripts/docker-env.sh").path
+        let result = await CommandRunner.run([
+            "/usr/bin/env", "DOCKER_HOST=tcp://127.0.0.1:\(port)", "DOCKER_TLS_VERIFY=1", "DOCKER_CERT_PATH=\(certPath)", "bash", script, "image",
+        ], timeout: .seconds(120))
         guard result.succeeded else { throw TestContainers.DockerFailed(description: "docker import into the TLS engine: \(result.summary)") }
     }
 

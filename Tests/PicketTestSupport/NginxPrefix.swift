@@ -96,7 +96,8 @@ public final class NginxPrefix: @unchecked Sendable {
         return String(decoding: output, as: UTF8.self)
     }
 
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The checkout the tests run from (its scripts, examples and nginx snippets).
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Replaces nginx.conf with one whose `http {}` block holds `http`: for servers the default layout
     /// lacks (TLS, HTTP/2 with grpc_pass).
