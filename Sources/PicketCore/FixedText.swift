@@ -25,12 +25,21 @@ extension FixedText {
     /// as `ISO8601DateFormatter` writes it, from the proleptic Gregorian calendar's arithmetic. Foundation's
     /// formatter opens ICU's calendar, time-zone and number-format data (about 6 MiB resident) for it.
     public static func iso8601(epochSeconds: Int64, milliseconds: Int? = nil) -> String {
-        let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
-        let secondOfDay = Int(epochSeconds - days * 86_400)
-        let (year, month, day) = civil(daysSinceEpoch: days)
+        let (year, month, day) = civil(daysSinceEpoch: daysSinceEpoch(epochSeconds))
         let date = "\(decimal(Int(year), width: 4))-\(decimal(month, width: 2))-\(decimal(day, width: 2))"
+        return "\(date)T\(timeOfDay(epochSeconds: epochSeconds, milliseconds: milliseconds))Z"
+    }
+
+    /// `16:20:32` (with `.123` when `milliseconds` is given), the UTC time of day of an instant.
+    public static func timeOfDay(epochSeconds: Int64, milliseconds: Int? = nil) -> String {
+        let secondOfDay = Int(epochSeconds - daysSinceEpoch(epochSeconds) * 86_400)
         let time = "\(decimal(secondOfDay / 3600, width: 2)):\(decimal(secondOfDay / 60 % 60, width: 2)):\(decimal(secondOfDay % 60, width: 2))"
-        return "\(date)T\(time)\(milliseconds.map { ".\(decimal($0, width: 3))" } ?? "")Z"
+        return time + (milliseconds.map { ".\(decimal($0, width: 3))" } ?? "")
+    }
+
+    /// Whole days since 1970-01-01, rounded down (an instant before 1970 belongs to the day it falls in).
+    static func daysSinceEpoch(_ epochSeconds: Int64) -> Int64 {
+        epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
     }
 
     /// Year, month and day of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).

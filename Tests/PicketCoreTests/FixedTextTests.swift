@@ -26,5 +26,7 @@ import Testing
             #expect(FixedText.iso8601(epochSeconds: seconds) == formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))), "\(seconds)")
         }
         #expect(FixedText.iso8601(epochSeconds: 1_796_142_032, milliseconds: 7) == "2026-12-01T16:20:32.007Z")
+        #expect(FixedText.timeOfDay(epochSeconds: 1_796_142_032, milliseconds: 7) == "16:20:32.007", "the time part of the same instant")
+        #expect(FixedText.timeOfDay(epochSeconds: -1) == "23:59:59", "the last second of 1969")
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import PicketCore
 
 /// The words an operator reads for the core's typed reasons. The core holds values; only the shell
@@ -92,12 +91,9 @@ extension PassiveEjection {
 
     /// A wall-clock time of day, UTC, to the millisecond.
     static func clock(_ epoch: Double) -> String {
-        var seconds = time_t(epoch)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
+        let seconds = Int64(epoch)
         let millis = Int((epoch - Double(seconds)) * 1000)
-        let d = FixedText.decimal
-        return "\(d(Int(parts.tm_hour), 2)):\(d(Int(parts.tm_min), 2)):\(d(Int(parts.tm_sec), 2)).\(d(max(0, min(999, millis)), 3))"
+        return FixedText.timeOfDay(epochSeconds: seconds, milliseconds: max(0, min(999, millis)))
     }
 }
 
