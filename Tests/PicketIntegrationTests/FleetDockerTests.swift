@@ -26,19 +26,27 @@ struct FleetDockerTests {
                 ? "rm -f /tmp/sick; mkdir -p /tmp/w && echo container b > /tmp/w/index.html && echo ok > /tmp/w/health && exec httpd -f -p 127.0.0.1:\(port) -h /tmp/w"
                 : nil,
             options: sickable ? ["--health-cmd", "test ! -f /tmp/sick", "--health-interval", "1s", "--health-retries", "1"] : [])
-        try await FleetStack.with(apps: """
-            docker: {resync_interval: 2s, call_timeout: 5s}
-            apps:
-              - name: web
-                docker: {selector: {picket.app: web, picket.test: \(containers.run)}}
-                health_check: {path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 2}
+        try await FleetStack.with(apps: webApp(containers, successThreshold: 2, """
                 circuit_breaker: {failure_threshold: 3, recovery_timeout: 2s}
                 recovery: {drain_timeout: 3s, stop_timeout: 1s, max_restarts: 2, backoff: {initial: 500ms, max: 2s}}
-            """) { fleet in
+            """)) { fleet in
             #expect(try await fleet.start(expecting: [a.address, b.address]))
             #expect(await eventually(timeout: .seconds(10)) { await fleet.leaseHolder() != nil }, "one node takes the engine's lease")
             try await body(fleet, containers, a, b)
         }
+    }
+
+    /// The fleet's one app, `web`, on the containers of `containers`, checked every 500 ms; `more` adds
+    /// its own lines (recovery settings), already indented as the app's keys.
+    func webApp(_ containers: TestContainers, successThreshold: Int, _ more: String) -> String {
+        """
+        docker: {resync_interval: 2s, call_timeout: 5s}
+        apps:
+          - name: web
+            docker: {selector: {picket.app: web, picket.test: \(containers.run)}}
+            health_check: {path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: \(successThreshold)}
+
+        """ + more
     }
 
     @Test func aKilledContainerIsRestartedExactlyOnceAcrossTheFleet() async throws {
@@ -104,14 +112,9 @@ struct FleetDockerTests {
             let b = try await containers.start(
                 "b", port: port, command: "mkdir -p /tmp/w && echo ok > /tmp/w/health && httpd -p 127.0.0.1:\(port) -h /tmp/w && sleep 3")
             let since = Int(Date().timeIntervalSince1970)
-            try await FleetStack.with(apps: """
-                docker: {resync_interval: 2s, call_timeout: 5s}
-                apps:
-                  - name: web
-                    docker: {selector: {picket.app: web, picket.test: \(containers.run)}}
-                    health_check: {path: /health, interval: 500ms, timeout: 300ms, failure_threshold: 2, success_threshold: 1}
+            try await FleetStack.with(apps: webApp(containers, successThreshold: 1, """
                     recovery: {drain_timeout: 0s, stop_timeout: 1s, max_restarts: 2, restart_window: 10m, recreate: false, backoff: {initial: 500ms, max: 1s}}
-                """) { fleet in
+                """)) { fleet in
                 #expect(try await fleet.start(expecting: [a.address]))
                 #expect(await eventually(timeout: .seconds(10)) { await fleet.leaseHolder() != nil })
                 let holder = try #require(await fleet.leaseHolder())
