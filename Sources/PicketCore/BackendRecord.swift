@@ -57,6 +57,17 @@ struct BackendRecord: Sendable {
 
     var inRotation: Bool { rotation.isInRotation }
 
+    /// A probe of this backend ended: it is no longer under way, and its outcome counts.
+    mutating func finish(_ report: ProbeReport, now: Instant) -> HealthChange? {
+        inFlight.removeAll { $0 == report.ticket }
+        return state.record(report.outcome, check: check, circuit: circuit, now: now)
+    }
+
+    /// How long until the next probe, from the state the last one left.
+    mutating func nextProbeDelay(now: Instant, random: inout RandomSource) -> Duration {
+        state.nextProbeDelay(check: check, circuit: circuit, now: now, random: &random)
+    }
+
     /// The server line this backend gets.
     var fate: ServerFate {
         inRotation ? .serving(rampStep: ramp?.step) : .out

@@ -1,10 +1,14 @@
 /// The probe schedule: when each backend is probed next, and what the due timers turn into.
 extension Reconciler {
     mutating func schedule(_ id: BackendID, at due: Instant) {
-        guard records[id] != nil else { return }
+        guard let index = records.index(forKey: id) else { return }
+        schedule(id, at: index, due: due)
+    }
+
+    private mutating func schedule(_ id: BackendID, at index: Dictionary<BackendID, BackendRecord>.Index, due: Instant) {
         let token = nextTicket
         nextTicket += 1
-        records[id]!.timerToken = token
+        records.values[index].timerToken = token
         timers.insert(ProbeTimer(due: due, backend: id, token: token))
     }
 
@@ -12,24 +16,37 @@ extension Reconciler {
     /// time the last probe was due; the shorter spacings (fast, down, backed off) count from now, as
     /// HAProxy's `fastinter` and `downinter` do.
     mutating func scheduleNextProbe(_ id: BackendID, dueAt: Instant, now: Instant) {
-        guard var record = records[id], record.check.enabled else { return }
-        let delay = record.state.nextProbeDelay(check: record.check, circuit: record.circuit, now: now, random: &random)
-        records[id] = record
-        let steady = record.state.phase == .up && record.state.consecutiveFailures == 0
-        schedule(id, at: steady ? max(dueAt + delay, now) : now + delay)
+        guard let index = records.index(forKey: id) else { return }
+        var random = random
+        let next = visit(index) { record -> (delay: Duration, steady: Bool)? in
+            guard record.check.enabled else { return nil }
+            let delay = record.nextProbeDelay(now: now, random: &random)
+            return (delay, record.state.phase == .up && record.state.consecutiveFailures == 0)
+        }
+        self.random = random
+        guard let next else { return }
+        schedule(id, at: index, due: next.steady ? max(dueAt + next.delay, now) : now + next.delay)
+    }
+
+    /// A timer still stands for a probe: the backend's live timer with fewer than two probes under way,
+    /// or an edge whose probe is still the only one and silent on a steady backend.
+    private static func probeDue(_ timer: ProbeTimer, _ record: BackendRecord) -> Bool {
+        guard record.check.enabled else { return false }
+        guard let silent = timer.silentTicket else { return record.timerToken == timer.token && record.inFlight.count < 2 }
+        return record.inFlight == [silent] && record.state.phase == .up && record.state.consecutiveFailures == 0
     }
 
     /// When a steady backend's check has not answered within half its timeout (and at least the fast
     /// interval), the next check goes out beside it: a hung backend then fails its second check half a
     /// timeout after its first instead of a whole interval later, so ejection does not wait for checks
     /// in sequence. nil when the backend is in transition already, or the timeout is too short to gain.
-    func edgeDelay(_ record: BackendRecord) -> Duration? {
+    static func edgeDelay(_ record: BackendRecord) -> Duration? {
         guard record.state.phase == .up, record.state.consecutiveFailures == 0 else { return nil }
         let delay = max(record.check.transitionInterval, record.check.timeout / 2)
         return delay < record.check.timeout ? delay : nil
     }
 
-    func request(for id: BackendID, record: BackendRecord, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
+    static func request(for id: BackendID, record: BackendRecord, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
         ProbeRequest(backend: id, target: record.check.target(for: record.instance.address), check: record.check, attempt: attempt, ticket: ticket, dueAt: dueAt)
     }
 
@@ -39,19 +56,19 @@ extension Reconciler {
         var effects: [Effect] = []
         while let timer = timers.min, timer.due <= now {
             timers.removeMin()
-            guard var record = records[timer.backend], record.check.enabled else { continue }
-            if let silent = timer.silentTicket {
-                guard record.inFlight == [silent], record.state.phase == .up, record.state.consecutiveFailures == 0 else { continue }
-            } else {
-                guard record.timerToken == timer.token, record.inFlight.count < 2 else { continue }
-            }
+            guard let index = records.index(forKey: timer.backend) else { continue }
             let ticket = nextTicket
+            let sent = visit(index) { record -> (request: ProbeRequest, edge: Duration?)? in
+                guard Self.probeDue(timer, record) else { return nil }
+                record.inFlight.append(ticket)
+                let request = Self.request(for: timer.backend, record: record, attempt: 0, ticket: ticket, dueAt: timer.due)
+                return (request, timer.silentTicket == nil ? Self.edgeDelay(record) : nil)
+            }
+            guard let sent else { continue }
             nextTicket += 1
-            record.inFlight.append(ticket)
-            records[timer.backend] = record
-            effects.append(.probe(request(for: timer.backend, record: record, attempt: 0, ticket: ticket, dueAt: timer.due)))
-            if timer.silentTicket == nil, let delay = edgeDelay(record) {
-                timers.insert(ProbeTimer(due: timer.due + delay, backend: timer.backend, token: 0, silentTicket: ticket))
+            effects.append(.probe(sent.request))
+            if let edge = sent.edge {
+                timers.insert(ProbeTimer(due: timer.due + edge, backend: timer.backend, token: 0, silentTicket: ticket))
             }
         }
         effects += stepRamps(now: now)

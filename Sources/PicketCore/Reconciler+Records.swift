@@ -4,12 +4,21 @@ extension Reconciler {
     /// Changes one record and notes whether that moved it in or out of rotation.
     @discardableResult
     mutating func modify<T>(_ id: BackendID, now: Instant, _ body: (inout BackendRecord) -> T) -> T? {
-        guard var record = records[id] else { return nil }
-        let wasInRotation = record.inRotation
-        let result = body(&record)
-        records[id] = record
-        if record.inRotation != wasInRotation { rotationChanged(id, now: now) }
+        guard let index = records.index(forKey: id) else { return nil }
+        let (result, moved) = visit(index) { record in
+            let wasInRotation = record.inRotation
+            let result = body(&record)
+            return (result, record.inRotation != wasInRotation)
+        }
+        if moved { rotationChanged(id, now: now) }
         return result
+    }
+
+    /// Reads or changes a record where it lies in the table. Reading one through the table's getter
+    /// copies it whole (every array and string in it retained and released), and this runs several times
+    /// for every check.
+    mutating func visit<T>(_ index: Dictionary<BackendID, BackendRecord>.Index, _ body: (inout BackendRecord) -> T) -> T {
+        body(&records.values[index])
     }
 
     /// A new backend: out of rotation until it is judged (or at once in, when it is not checked).

@@ -212,15 +212,32 @@ public struct Reconciler: Sendable {
     /// A probe finished (one attempt). Failed attempts are retried up to `max_retries` before they count;
     /// an inconclusive one (a local fault) never counts.
     public mutating func probeCompleted(_ report: ProbeReport, now: Instant) -> [Effect] {
-        guard let record = records[report.backend], record.inFlight.contains(report.ticket) else { return [] }
-        if case .failed = report.outcome, report.attempt < record.check.maxRetries {
-            return [.probe(request(for: report.backend, record: record, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))]
+        record(report, now: now) + dueEffects(now: now)
+    }
+
+    /// Probes finished together (the shell hands them over in batches): each is taken in order, then
+    /// what their verdicts and the passing time call for, once for the batch.
+    public mutating func probesCompleted(_ reports: [ProbeReport], now: Instant) -> [Effect] {
+        var effects: [Effect] = []
+        for report in reports { effects += record(report, now: now) }
+        return effects + timerFired(now: now)
+    }
+
+    /// One probe's verdict, without the due work that follows it.
+    private mutating func record(_ report: ProbeReport, now: Instant) -> [Effect] {
+        guard let index = records.index(forKey: report.backend) else { return [] }
+        let admission = visit(index) { record -> ReportAdmission in
+            guard record.inFlight.contains(report.ticket) else { return .stale }
+            guard case .failed = report.outcome, report.attempt < record.check.maxRetries else { return .counts }
+            return .retry(Self.request(for: report.backend, record: record, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))
+        }
+        switch admission {
+        case .stale: return []
+        case .retry(let request): return [.probe(request)]
+        case .counts: break
         }
         var effects: [Effect] = []
-        let change = modify(report.backend, now: now) { record -> HealthChange? in
-            record.inFlight.removeAll { $0 == report.ticket }
-            return record.state.record(report.outcome, check: record.check, circuit: record.circuit, now: now)
-        } ?? nil
+        let change = modify(report.backend, now: now) { $0.finish(report, now: now) } ?? nil
         if let change {
             effects.append(transition(report.backend, change, cause: .probe(report.outcome), now: now))
         }
@@ -228,7 +245,7 @@ public struct Reconciler: Sendable {
         if change?.from.phase == .pending {
             effects += checkFirstRound(now: now)
         }
-        return effects + dueEffects(now: now)
+        return effects
     }
 
     /// Time passed: send due probes, step ramps and recoveries, and start an apply whose moment has come.
@@ -316,4 +333,12 @@ public struct BackendSnapshot: Hashable, Sendable {
         rotation = record.rotation
         rampStep = record.ramp?.step
     }
+}
+
+/// What a probe report is to its backend: from a probe no longer awaited, a failed attempt to try again,
+/// or a verdict that counts.
+private enum ReportAdmission {
+    case stale
+    case retry(ProbeRequest)
+    case counts
 }

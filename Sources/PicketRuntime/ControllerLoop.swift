@@ -101,7 +101,6 @@ struct ControllerLoop {
         let now = MonotonicClock.now()
         switch event {
         case .probes(let batch):
-            var effects: [Effect] = []
             let date = Date()
             activity.checked(batch.count, at: now)
             for (report, timing) in batch {
@@ -111,16 +110,14 @@ struct ControllerLoop {
                 metrics.probe(report, lag: timing.lag)
                 noteLocalFault(report, now: now)
                 noteCertificate(report, at: date)
-                effects += core.probeCompleted(report, now: now)
             }
-            // Batches arrive on the wake-up grid: one that comes when the wake-up is due stands in for
-            // it, which saves the loop a second wake-up (each costs more than a dozen checks' work).
+            // Batches arrive on the wake-up grid: the core's due work after a batch stands in for a
+            // wake-up that is due, which saves the loop a second one (each costs more than a dozen checks' work).
             if let due = wake, due.at <= now {
                 due.task.cancel()
                 wake = nil
-                effects += core.timerFired(now: now)
             }
-            perform(effects)
+            perform(core.probesCompleted(batch.map { $0.0 }, now: now))
         case .tick(let at):
             guard wake?.at == at else { return }  // called off, or replaced by an earlier one
             wake = nil
