@@ -8,12 +8,14 @@ import NIOHTTP1
 /// 304, interim 1xx responses skipped).
 ///
 /// The decoder runs in an `EmbeddedChannel` fed by hand on the engine's thread; readers are kept and
-/// handed from one check to the next (as many as checks ran at once). The decoder learns each request's method from an
-/// outbound request head (a HEAD answer announces a body it does not send), and a body that ends with
-/// the connection is decoded when the input is reported closed. A decoder serves the next response
-/// only while it is clean: its last response ended where the server said and left the connection
-/// open. After `Connection: close` (llhttp accepts nothing more), a truncated, unfinished or malformed
-/// response, the next check gets a fresh decoder in the same channel, which costs less than a channel.
+/// handed from one check to the next (as many as checks ran at once). A check costs little beyond llhttp
+/// itself: the request head goes straight to the decoder object (it only notes the method: a HEAD answer
+/// announces a body it does not send), and the decoded parts land in a handler behind it rather than
+/// in the channel's buffers. A body that ends with the connection is decoded when the input is
+/// reported closed. A decoder serves the next response only while it is clean: its last response ended
+/// where the server said and left the connection open. After `Connection: close` (llhttp accepts nothing
+/// more), a truncated, unfinished or malformed response, the next check gets a fresh decoder in the same
+/// channel, which costs less than a channel.
 final class HTTPResponseReader {
     enum Progress: Equatable {
         case needMore
@@ -27,18 +29,23 @@ final class HTTPResponseReader {
     static let maxKeptBody = 64 * 1024
 
     private let channel = EmbeddedChannel()
-    private var decoder: ByteToMessageHandler<HTTPResponseDecoder>
-    private var keepsBody = false
-    private var body: [UInt8] = []
-    private var head: HTTPResponseHead?
+    private let response = ResponseParts()
+    private var decoder: HTTPResponseDecoder
+    private var handler: ByteToMessageHandler<HTTPResponseDecoder>
+    private var request = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
     /// Bytes received for the current response: none means the server closed before answering at all.
     private(set) var received = 0
     /// The last response ended cleanly and the connection stays open: the decoder can take the next.
     private(set) var clean = true
 
     init() {
-        decoder = Self.makeDecoder()
-        add(decoder)
+        (decoder, handler) = Self.makeDecoder()
+        do {
+            try channel.pipeline.syncOperations.addHandler(response)
+        } catch {
+            preconditionFailure("an open EmbeddedChannel takes a handler: \(error)")
+        }
+        add(handler)
     }
 
     deinit {
@@ -49,20 +56,17 @@ final class HTTPResponseReader {
 
     /// The final status code, once the head of the final response has arrived.
     var status: Int? {
-        head.map { Int($0.status.code) }
+        response.head.map { Int($0.status.code) }
     }
 
     /// Announces the next request. `keepsBody`: the check looks into the body (its first 64 KiB are kept).
     func expect(method: String, keepsBody: Bool) {
         if !clean { renewDecoder() }
         clean = false
-        self.keepsBody = keepsBody
-        body.removeAll(keepingCapacity: true)
-        head = nil
+        response.reset(keepingBody: keepsBody)
         received = 0
-        let request = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: "/")
-        channel.pipeline.syncOperations.writeAndFlush(NIOAny(HTTPClientRequestPart.head(request)), promise: nil)
-        _ = try? channel.readOutbound(as: HTTPClientRequestPart.self)
+        if request.method.rawValue != method { request.method = HTTPMethod(rawValue: method) }
+        decoder.write(data: .head(request))
     }
 
     func consume(_ bytes: UnsafeRawBufferPointer) -> Progress {
@@ -82,40 +86,29 @@ final class HTTPResponseReader {
         return response
     }
 
-    /// Takes what the decoder made of the bytes so far.
+    /// What the decoder made of the bytes so far.
     private func progress() -> Progress {
-        var ended = false
-        while let part = try? channel.readInbound(as: HTTPClientResponsePart.self) {
-            switch part {
-            case .head(let responseHead):
-                head = responseHead
-            case .body(let bytes):
-                keep(bytes)
-            case .end:
-                ended = true
-            }
-        }
-        do {
-            try channel.throwIfErrorCaught()
-        } catch {
+        if response.failed {
             // Bytes after a complete response (an answer nobody asked for) make only the connection unusable.
-            return ended ? .complete(summary(reusable: false)) : .malformed
+            return response.ended ? .complete(response.summary(reusable: false)) : .malformed
         }
-        guard ended, let head else { return .needMore }
+        guard response.ended, let head = response.head else { return .needMore }
         clean = head.isKeepAlive
-        return .complete(summary(reusable: head.isKeepAlive))
+        return .complete(response.summary(reusable: head.isKeepAlive))
     }
 
-    private static func makeDecoder() -> ByteToMessageHandler<HTTPResponseDecoder> {
+    private static func makeDecoder() -> (HTTPResponseDecoder, ByteToMessageHandler<HTTPResponseDecoder>) {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderFieldSize = maxHead
         limits.maxHeaderListSize = maxHead
-        return ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits))
+        let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
+        return (decoder, ByteToMessageHandler(decoder))
     }
 
-    private func add(_ decoder: ByteToMessageHandler<HTTPResponseDecoder>) {
+    /// The decoder goes in front of the handler that takes its parts.
+    private func add(_ handler: ByteToMessageHandler<HTTPResponseDecoder>) {
         do {
-            try channel.pipeline.syncOperations.addHandler(decoder)
+            try channel.pipeline.syncOperations.addHandler(handler, position: .first)
         } catch {
             preconditionFailure("an open EmbeddedChannel takes a handler: \(error)")
         }
@@ -124,21 +117,50 @@ final class HTTPResponseReader {
     /// Swaps the spent decoder for a fresh one; whatever the old one still makes of its leftovers as it
     /// goes (parts, an error) is dropped.
     private func renewDecoder() {
-        channel.pipeline.syncOperations.removeHandler(decoder, promise: nil)
+        channel.pipeline.syncOperations.removeHandler(handler, promise: nil)
         channel.embeddedEventLoop.run()
-        while (try? channel.readInbound(as: HTTPClientResponsePart.self)) != nil {}
-        try? channel.throwIfErrorCaught()
-        decoder = Self.makeDecoder()
-        add(decoder)
+        (decoder, handler) = Self.makeDecoder()
+        add(handler)
+    }
+}
+
+/// The parts of the response under way, as the decoder passes them on.
+private final class ResponseParts: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private(set) var head: HTTPResponseHead?
+    private(set) var ended = false
+    /// The decoder refused the bytes (it then takes no more).
+    private(set) var failed = false
+    private var keepsBody = false
+    private var body: [UInt8] = []
+
+    func reset(keepingBody: Bool) {
+        head = nil
+        ended = false
+        failed = false
+        keepsBody = keepingBody
+        body.removeAll(keepingCapacity: true)
     }
 
-    private func summary(reusable: Bool) -> HTTPResponseSummary {
-        HTTPResponseSummary(status: status ?? 0, body: keepsBody ? String(decoding: body, as: UTF8.self) : nil, reusable: reusable)
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let responseHead):
+            head = responseHead
+        case .body(let bytes):
+            guard keepsBody, body.count < HTTPResponseReader.maxKeptBody else { return }
+            body.append(contentsOf: bytes.readableBytesView.prefix(HTTPResponseReader.maxKeptBody - body.count))
+        case .end:
+            ended = true
+        }
     }
 
-    private func keep(_ bytes: ByteBuffer) {
-        guard keepsBody, body.count < Self.maxKeptBody else { return }
-        body.append(contentsOf: bytes.readableBytesView.prefix(Self.maxKeptBody - body.count))
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failed = true
+    }
+
+    func summary(reusable: Bool) -> HTTPResponseSummary {
+        HTTPResponseSummary(status: head.map { Int($0.status.code) } ?? 0, body: keepsBody ? String(decoding: body, as: UTF8.self) : nil, reusable: reusable)
     }
 }
 
