@@ -1,4 +1,3 @@
-import DequeModule
 import Foundation
 import PicketCore
 
@@ -6,16 +5,16 @@ import PicketCore
 /// Owned by the controller loop; bounded per backend.
 struct RecentChecks {
     static let kept = 10
-    private var checks: [BackendID: Deque<(Date, ProbeOutcome)>] = [:]
+    private var checks: [BackendID: Ring] = [:]
 
     mutating func record(_ report: ProbeReport, at date: Date) {
-        // One hash lookup per check: thousands a second go through here.
-        checks[report.backend, default: []].append((date, report.outcome), keepingLast: Self.kept)
+        // One hash lookup per check, changed in place: thousands a second go through here.
+        checks[report.backend, default: Ring()].append((date, report.outcome))
     }
 
     /// Newest first, at most `limit`.
     func documents(for id: BackendID, limit: Int = kept) -> [CheckDocument] {
-        (checks[id] ?? []).reversed().prefix(limit).map { CheckDocument($0.1, at: $0.0) }
+        (checks[id]?.newestFirst ?? []).prefix(limit).map { CheckDocument($0.1, at: $0.0) }
     }
 
     /// Drops backends that no longer exist.
@@ -24,9 +23,22 @@ struct RecentChecks {
     }
 }
 
-extension Deque {
-    fileprivate mutating func append(_ element: Element, keepingLast limit: Int) {
-        if count >= limit { removeFirst() }
-        append(element)
+/// The last `RecentChecks.kept` checks of one backend: once full, each check overwrites the oldest, with
+/// no shifting and no allocation.
+private struct Ring {
+    private var items: [(Date, ProbeOutcome)] = []
+    private var oldest = 0
+
+    mutating func append(_ item: (Date, ProbeOutcome)) {
+        guard items.count == RecentChecks.kept else {
+            items.append(item)
+            return
+        }
+        items[oldest] = item
+        oldest = (oldest + 1) % items.count
+    }
+
+    var newestFirst: [(Date, ProbeOutcome)] {
+        Array((items[oldest...] + items[..<oldest]).reversed())
     }
 }
