@@ -9,6 +9,7 @@ import Foundation
 ///                                                      VERSUS_ROUNDS; scripts/bench-vs-haproxy.sh drives it)
 ///   picket-bench history [BACKENDS] [HOURS]   a synthetic day of check history in a real state database:
 ///                                                      its size, the writer's CPU, a 24 h report's time
+///   picket-bench core [BACKENDS] [SECONDS]   the decision core alone on a simulated clock: its CPU per check
 ///   picket-bench apply [UPSTREAMS] [SERVERS]   render + atomic swap time for a large upstream file
 ///   picket-bench applyset [APPS] [SERVERS]    one change applied whole (nginx -t included) with one http
 ///                                                      file, http + stream files, one file per app
@@ -48,6 +49,10 @@ enum Bench {
             let backends = arguments.count > 1 ? Int(arguments[1]) ?? 5000 : 5000
             let hours = arguments.count > 2 ? Int(arguments[2]) ?? 24 : 24
             try await HistoryBench(backends: backends, hours: hours).run()
+        case "core":
+            let backends = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
+            let seconds = arguments.count > 2 ? Int(arguments[2]) ?? 60 : 60
+            try CoreBench(backends: backends, seconds: seconds).run()
         case "apply":
             let upstreams = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
             let servers = arguments.count > 2 ? Int(arguments[2]) ?? 10 : 10
@@ -57,7 +62,7 @@ enum Bench {
             let servers = arguments.count > 2 ? Int(arguments[2]) ?? 4 : 4
             try await OutputSetBench(apps: apps, servers: servers).run()
         default:
-            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | versus [BACKENDS] [SECONDS] [reuse|https|grpc] | history [BACKENDS] [HOURS] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM] | applyset [APPS] [SERVERS_PER_APP]")
+            print("usage: picket-bench probes [BACKENDS] [SECONDS] [state] | versus [BACKENDS] [SECONDS] [reuse|https|grpc] | history [BACKENDS] [HOURS] | core [BACKENDS] [SECONDS] | apply [UPSTREAMS] [SERVERS_PER_UPSTREAM] | applyset [APPS] [SERVERS_PER_APP]")
         }
     }
 }
