@@ -15,8 +15,7 @@ extension Reconciler {
     /// Schedules a backend's next probe after one finished. A steady backend keeps its cadence from the
     /// time the last probe was due; the shorter spacings (fast, down, backed off) count from now, as
     /// HAProxy's `fastinter` and `downinter` do.
-    mutating func scheduleNextProbe(_ id: BackendID, dueAt: Instant, now: Instant) {
-        guard let index = records.index(forKey: id) else { return }
+    mutating func scheduleNextProbe(_ id: BackendID, at index: Dictionary<BackendID, BackendRecord>.Index, dueAt: Instant, now: Instant) {
         var random = random
         let next = visit(index) { record -> (delay: Duration, steady: Bool)? in
             guard record.check.enabled else { return nil }

@@ -5,6 +5,11 @@ extension Reconciler {
     @discardableResult
     mutating func modify<T>(_ id: BackendID, now: Instant, _ body: (inout BackendRecord) -> T) -> T? {
         guard let index = records.index(forKey: id) else { return nil }
+        return modify(id, at: index, now: now, body)
+    }
+
+    /// The same, for a record already found (an index stays valid while no record is added or removed).
+    mutating func modify<T>(_ id: BackendID, at index: Dictionary<BackendID, BackendRecord>.Index, now: Instant, _ body: (inout BackendRecord) -> T) -> T {
         let (result, moved) = visit(index) { record in
             let wasInRotation = record.inRotation
             let result = body(&record)

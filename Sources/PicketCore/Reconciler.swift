@@ -237,11 +237,11 @@ public struct Reconciler: Sendable {
         case .counts: break
         }
         var effects: [Effect] = []
-        let change = modify(report.backend, now: now) { $0.finish(report, now: now) } ?? nil
+        let change = modify(report.backend, at: index, now: now) { $0.finish(report, now: now) }
         if let change {
             effects.append(transition(report.backend, change, cause: .probe(report.outcome), now: now))
         }
-        scheduleNextProbe(report.backend, dueAt: report.dueAt, now: now)
+        scheduleNextProbe(report.backend, at: index, dueAt: report.dueAt, now: now)
         if change?.from.phase == .pending {
             effects += checkFirstRound(now: now)
         }
