@@ -47,7 +47,6 @@ enum FNV1a {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
-        let digits = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        return withUnsafeBytes(of: hash.bigEndian) { FixedText.hex($0) }
     }
 }

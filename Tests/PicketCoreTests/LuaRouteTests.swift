@@ -1,5 +1,6 @@
-import PicketCore
 import Testing
+
+@testable import PicketCore
 
 /// Which way an apply reaches nginx in `lua` mode, and what is pushed: decided from values alone.
 @Suite struct LuaRouteTests {
@@ -96,5 +97,14 @@ import Testing
         #expect(LuaDocument(desired: desired, live: live).generation == document.generation, "the generation names the content")
         #expect(LuaDocument(desired: live, live: live).generation != document.generation)
         #expect(document.generation.count == 16 && stamp.count == 16)
+    }
+
+    /// Stamps and generations must name the same content in every Picket (a restarted one reads the
+    /// stamp a predecessor rendered): FNV-1a 64 in 16 lowercase hex digits, leading zeros kept.
+    @Test func theDigestIsFNV1aIn16HexDigits() {
+        #expect(FNV1a.hex("") == "cbf29ce484222325")
+        #expect(FNV1a.hex("a") == "af63dc4c8601ec8c")
+        #expect(FNV1a.hex("foobar") == "85944171f73967e8")
+        #expect(FNV1a.hex("picket3000") == "00a111b0d02369aa")
     }
 }
