@@ -24,6 +24,9 @@ struct VersusBench {
     /// Picket's `health_check.jitter`; nil keeps its default (0.05). HAProxy spreads nothing
     /// (`spread-checks 0`), so 0 compares like with like.
     var jitter: Double? = nil
+    /// Picket's `probes.max_concurrent`; nil keeps its default (512). Beyond ~10,000 backends on this
+    /// machine nginx answers slowly enough that 512 checks at once no longer cover a second's checks.
+    var maxConcurrent: Int? = nil
     /// Seconds before measuring: the first round is spread over the interval, and adding thousands of
     /// backends takes Picket a moment (longer at 20,000).
     var warmup: Int { max(5, backends / 2000) }
@@ -109,7 +112,7 @@ struct VersusBench {
               output: \(output)
               test_command: [\(nginx.binary), -p, \(root), -q, -t, -c, "{config}"]
               pid_file: \(root)/logs/nginx.pid
-            status: {listen: "127.0.0.1:\(freeLoopbackPort())"}
+            status: {listen: "127.0.0.1:\(freeLoopbackPort())"}\(maxConcurrent.map { "\nprobes: {max_concurrent: \($0)}" } ?? "")
             state: {path: \(root)/state.db}
             apps:
               - name: bench
