@@ -21,7 +21,7 @@ struct VersusBench {
     let rounds: Int
     /// Off: Picket alone.
     let withHAProxy: Bool
-    /// Picket's `health_check.jitter`; nil keeps its default (0.05). HAProxy spreads nothing
+    /// Picket's `health_check.jitter`; nil keeps its default (0.02). HAProxy spreads nothing
     /// (`spread-checks 0`), so 0 compares like with like.
     var jitter: Double? = nil
     /// Picket's `probes.max_concurrent`; nil keeps its default (512). Beyond ~10,000 backends on this

@@ -32,7 +32,7 @@ enum HealthCheckKeys {
     static let maxRetries = ConfigKey("max_retries", .integer(0...10), .value("0"), "immediate retries before a failed check counts")
     static let maxResponseTime = ConfigKey(
         "max_response_time", .duration(.milliseconds(1) ... .seconds(600)), .none, "a correct answer slower than this fails as `slow`")
-    static let jitter = ConfigKey("jitter", .fraction(0...0.5), .value("0.05"), "each interval is spread by up to ± this fraction of itself")
+    static let jitter = ConfigKey("jitter", .fraction(0...0.5), .value("0.02"), "each interval is spread by up to ± this fraction of itself")
     static let reuseConnection = ConfigKey(
         "reuse_connection", .boolean, .value("false"),
         "one keep-alive connection per backend instead of one per check (http): about half the CPU, but a backend that stops accepting new connections is noticed only when it is renewed")
