@@ -212,7 +212,7 @@ public struct Reconciler: Sendable {
     /// A probe finished (one attempt). Failed attempts are retried up to `max_retries` before they count;
     /// an inconclusive one (a local fault) never counts.
     public mutating func probeCompleted(_ report: ProbeReport, now: Instant) -> [Effect] {
-        record(report, now: now) + dueEffects(now: now)
+        probesCompleted([report], now: now)
     }
 
     /// Probes finished together (the shell hands them over in batches): each is taken in order, then
