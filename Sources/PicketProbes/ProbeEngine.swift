@@ -15,6 +15,8 @@ import PicketCore
 /// By default every check opens a fresh connection and closes it with a reset: a pooled connection
 /// could hide a backend that no longer accepts new ones. `reuse_connection` keeps one keep-alive
 /// connection per backend for at most `max_checks_per_connection` checks.
+///
+/// The thread is also a `TaskExecutor`: the controller's loop runs on it, between two waits.
 public final class ProbeEngine: @unchecked Sendable {
     public typealias Completion = @Sendable (ProbeReport, ProbeTiming) -> Void
 
@@ -22,6 +24,7 @@ public final class ProbeEngine: @unchecked Sendable {
         var submissions: [ProbeReactor.Submission] = []
         var resolved: [(target: SocketTarget?, host: String, slot: Int32, generation: UInt32)] = []
         var work: [(at: Int64, run: @Sendable () -> Void)] = []
+        var jobs: [UnownedJob] = []
         var limits: (maxConcurrent: Int, maxIdle: Int)?
         var stopping = false
         /// A wake-up is on its way: later messages need not send another.
@@ -38,6 +41,12 @@ public final class ProbeEngine: @unchecked Sendable {
     private let reactor: ProbeReactor
     private var thread = pthread_t()
     private let stopped = NIOLockedValueBox(false)
+    /// Jobs of tasks that prefer this thread (`TaskExecutor`), to run before it waits again; only the
+    /// engine's thread touches it.
+    private var jobs: [UnownedJob] = []
+    /// The thread is running those jobs, between two turns of the reactor: a check submitted now can go
+    /// to the reactor directly (not from inside the reactor's own callbacks).
+    private var runningJobs = false
 
     /// `maxIdle`: keep-alive connections kept between checks at most (each holds a descriptor); a
     /// connection beyond it is closed and its backend's next check opens a fresh one.
@@ -87,8 +96,15 @@ public final class ProbeEngine: @unchecked Sendable {
             }
         }
         guard !plain.isEmpty else { return }
-        post { inbox in inbox.submissions.append(contentsOf: plain.map { ProbeReactor.Submission(request: $0, completion: completion) }) }
+        guard onEngineThread, runningJobs else {
+            post { inbox in inbox.submissions.append(contentsOf: plain.map { ProbeReactor.Submission(request: $0, completion: completion) }) }
+            return
+        }
+        for request in plain { reactor.submit(ProbeReactor.Submission(request: request, completion: completion)) }
     }
+
+    /// True on the engine's own thread.
+    var onEngineThread: Bool { pthread_equal(pthread_self(), thread) != 0 }
 
     /// A TLS or gRPC check runs on the secure prober once the gate has a place for it (at most
     /// `max_concurrent` under way, beside the reactor's own); its report is handed back on the engine's
@@ -126,7 +142,7 @@ public final class ProbeEngine: @unchecked Sendable {
     @discardableResult
     public func schedule(at deadline: Instant, _ work: @escaping @Sendable () -> Void) -> ScheduledWork {
         let scheduled = ScheduledWork(work)
-        if pthread_equal(pthread_self(), thread) != 0 {
+        if onEngineThread {
             reactor.schedule(at: deadline.nanoseconds, scheduled.runUnlessCancelled)
         } else {
             post { $0.work.append((deadline.nanoseconds, scheduled.runUnlessCancelled)) }
@@ -137,6 +153,7 @@ public final class ProbeEngine: @unchecked Sendable {
     /// Stops the thread and closes every connection; checks under way and waiting report a failure.
     /// Not from the engine's own thread.
     public func shutdown() {
+        precondition(!onEngineThread, "ProbeEngine.shutdown() called from the engine's own thread")
         let first = stopped.withLockedValue { stopped in
             defer { stopped = true }
             return !stopped
@@ -178,11 +195,12 @@ public final class ProbeEngine: @unchecked Sendable {
             if woken {
                 poller.drainWake()
                 let messages = inbox.withLockedValue { inbox in
-                    defer { inbox = Inbox() }
+                    defer { inbox = Inbox(stopping: inbox.stopping) }
                     return inbox
                 }
                 if messages.stopping {
                     reactor.stopAll()
+                    for job in messages.jobs { globalConcurrentExecutor.enqueue(job) }
                     return
                 }
                 if let limits = messages.limits { (reactor.maxConcurrent, reactor.maxIdle) = limits }
@@ -192,8 +210,49 @@ public final class ProbeEngine: @unchecked Sendable {
                 }
                 for submission in messages.submissions { reactor.submit(submission) }
                 reactor.startWaiting()
+                jobs.append(contentsOf: messages.jobs)
             }
             reactor.fireDue(now: Clock.now())
+            runJobs()
+        }
+    }
+
+    /// Runs the jobs enqueued so far, and those they enqueue in turn, before the thread waits again.
+    private func runJobs() {
+        runningJobs = true
+        defer { runningJobs = false }
+        while !jobs.isEmpty {
+            let ready = jobs
+            jobs = []
+            for job in ready { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
+    }
+}
+
+/// The controller's loop runs on the engine's thread (`withTaskExecutorPreference`): reports and ticks
+/// then reach it without waking another thread, and the probes it sends go straight to the reactor.
+/// Handing each 20 ms batch from this thread to a pool thread and the next probes back cost more CPU
+/// than the checks themselves below a few hundred backends (BENCHMARKS.md).
+extension ProbeEngine: TaskExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if onEngineThread {
+            jobs.append(job)
+            return
+        }
+        let wake: Bool? = inbox.withLockedValue { inbox in
+            guard !inbox.stopping else { return nil }
+            inbox.jobs.append(job)
+            return Self.needsWake(&inbox)
+        }
+        switch wake {
+        case nil:
+            // The thread is gone or going: the task goes on on the global executor rather than hang.
+            globalConcurrentExecutor.enqueue(job)
+        case true?:
+            poller.wake()
+        case false?:
+            break
         }
     }
 }

@@ -111,8 +111,12 @@ public final class Controller: Service {
         }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
-                for await event in events {
-                    loop.handle(event)
+                // On the probe engine's thread: most events come from it (reports, ticks), and the
+                // probes they cause go back to it, without a thread hand-over either way.
+                await withTaskExecutorPreference(loop.executor) {
+                    for await event in events {
+                        loop.handle(event)
+                    }
                 }
             } onCancel: {
                 continuation.finish()
@@ -130,7 +134,8 @@ public final class Controller: Service {
         hub.closeAll()
         passive?.listener.stop()
         alerts.stop()
-        await loop.stop()
+        // Off the engine's thread, which this stops.
+        await withTaskExecutorPreference(globalConcurrentExecutor) { await loop.stop() }
         await fleet?.database.close()
         logger.notice("picket stopped; the last applied upstream file stays in place", metadata: ["event": "stopped"])
     }

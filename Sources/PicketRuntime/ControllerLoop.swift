@@ -29,6 +29,8 @@ struct ControllerLoop {
     let logger: Logger
     private let events: AsyncStream<ControllerEvent>.Continuation
     private let engine: ProbeEngine
+    /// The thread the loop runs on: the probe engine's own.
+    var executor: any TaskExecutor { engine }
     private let batcher: ReportBatcher
     private var wake: (at: Instant, task: ScheduledWork)?
     /// The set the upstream file nginx runs was rendered from; nil until Picket wrote (or confirmed) it

@@ -3,8 +3,9 @@ import PicketProbes
 
 /// Gathers probe reports on the probe engine's thread and hands them to the controller in batches,
 /// at the next point of the controller's 20 ms grid (`ControllerLoop.grid`): thousands of checks a
-/// second then cost fifty wake-ups of the controller, not one each, and a batch arrives in the same
-/// wake-up as the tick that sends the next probes. The delay it adds to a verdict is at most 20 ms.
+/// second then cost fifty runs of the controller's loop (on the same thread), not one each, and a batch
+/// arrives in the same run as the tick that sends the next probes. The delay it adds to a verdict is at
+/// most 20 ms.
 final class ReportBatcher: @unchecked Sendable {
     private let engine: ProbeEngine
     private let deliver: @Sendable ([(ProbeReport, ProbeTiming)]) -> Void
