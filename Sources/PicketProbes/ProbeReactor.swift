@@ -135,7 +135,8 @@ final class ProbeReactor {
     }
 
     private func open(_ index: Int32, _ target: SocketTarget) {
-        let (fd, error) = ProbeSocket.connect(to: target)
+        let sendsAtOnce = slots[Int(index)].probe.map { sendsOnConnect($0.request.check) } ?? false
+        let (fd, error) = ProbeSocket.connect(to: target, sendsAtOnce: sendsAtOnce)
         guard error == 0 else {
             fail(index, errno: error)
             return
@@ -145,7 +146,7 @@ final class ProbeReactor {
         slots[Int(index)].stage = .connecting
         slots[Int(index)].registered = false
         let serial = slots[Int(index)].serial
-        if let probe = slots[Int(index)].probe, sendsOnConnect(probe.request.check) { sendRequest(index) }
+        if sendsAtOnce { sendRequest(index) }
         guard slots[Int(index)].serial == serial, slots[Int(index)].fd == fd else { return }  // already over
         // Writability matters only while the request is not out (or to learn that a bare TCP connect
         // finished); otherwise watching it would only add an event per check.

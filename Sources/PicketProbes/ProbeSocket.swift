@@ -5,12 +5,20 @@ import Glibc
 enum ProbeSocket {
     /// A non-blocking socket that closes with a reset (SO_LINGER 0), connecting to `target`: the
     /// descriptor, or the errno that kept it from being made or from starting to connect.
-    static func connect(to target: SocketTarget) -> (fd: Int32, errno: Int32) {
+    ///
+    /// `sendsAtOnce`: the check writes as soon as it connects, so the handshake's last ACK can wait and
+    /// ride on the request (TCP_QUICKACK off, as HAProxy's `tcp-smart-connect`): one segment less per
+    /// check for both ends to process.
+    static func connect(to target: SocketTarget, sendsAtOnce: Bool) -> (fd: Int32, errno: Int32) {
         let fd = socket(target.family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return (-1, errno) }
         // A reset instead of a FIN, as HAProxy closes checks: no TIME_WAIT for every check.
         var reset = linger(l_onoff: 1, l_linger: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+        if sendsAtOnce, target.family != AF_UNIX {
+            var quickAck: Int32 = 0
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, &quickAck, socklen_t(MemoryLayout<Int32>.size))
+        }
         let result = target.withSocketAddress { Glibc.connect(fd, $0, $1) }
         if result == 0 || errno == EINPROGRESS { return (fd, 0) }
         let failure = errno
