@@ -10,6 +10,8 @@ enum ControllerEvent: Sendable {
     case tick(Instant)
     case applyFinished(ApplyOutcome, ApplyDelivery)
     case reloadRequested
+    /// The config a reload asked for, read off the loop; `generation` tells a stale read from the last.
+    case configLoaded(Result<RuntimeSetup, SetupError>, generation: Int)
     case containers([AppName: [ContainerObservation]], listedAt: Instant)
     case dockerActionFinished(DockerCommand, DockerActionResult)
     /// nginx's traffic has been folded into tallies waiting in the passive ingest.

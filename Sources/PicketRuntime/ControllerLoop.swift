@@ -39,6 +39,8 @@ struct ControllerLoop {
     private var liveFile: UpstreamSet?
     private var applyTask: Task<Void, Never>?
     private var lag = LagMonitor()
+    /// Config reads asked for so far (SIGHUP); only the result of the last one is taken.
+    private var configReads = 0
     /// How many probes the open-file limit leaves room for.
     private let budget: DescriptorBudget
 
@@ -131,7 +133,10 @@ struct ControllerLoop {
             activity.applyFinished(outcome, route: delivery.route, at: Date())
             perform(core.applyFinished(outcome, now: now))
         case .reloadRequested:
-            reloadConfig(now: now)
+            readConfig()
+        case .configLoaded(let result, let generation):
+            guard generation == configReads else { return }  // a later SIGHUP's read is under way
+            reloadConfig(result, now: now)
         case .containers(let containers, let listedAt):
             perform(core.containersListed(containers, listedAt: listedAt, now: now))
         case .passiveReady:
@@ -207,10 +212,21 @@ struct ControllerLoop {
         }
     }
 
-    private mutating func reloadConfig(now: Instant) {
+    /// Reads and checks the config in a task of its own: the loop runs on the probe engine's thread, and
+    /// parsing a large file there would hold up every check meanwhile.
+    private mutating func readConfig() {
         logger.notice("config reload requested (SIGHUP): \(configPath)", metadata: ["event": "config_reload"])
+        configReads += 1
+        let generation = configReads, path = configPath, events = events
+        Task {
+            let result = Result { () throws(SetupError) -> RuntimeSetup in try RuntimeSetup.load(path: path) }
+            events.yield(.configLoaded(result, generation: generation))
+        }
+    }
+
+    private mutating func reloadConfig(_ result: Result<RuntimeSetup, SetupError>, now: Instant) {
         do {
-            let fresh = try RuntimeSetup.load(path: configPath)
+            let fresh = try result.get()
             if !fresh.configuration.dockerApps.isEmpty, docker == nil {
                 logger.error("config rejected, keeping the running one: it adds docker apps, and Picket started without any; restart Picket instead",
                     metadata: ["event": "config_rejected"])
