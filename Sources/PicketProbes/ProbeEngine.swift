@@ -96,11 +96,12 @@ public final class ProbeEngine: @unchecked Sendable {
             }
         }
         guard !plain.isEmpty else { return }
+        let submissions = plain.map { ProbeReactor.Submission(request: $0, completion: completion) }
         guard onEngineThread, runningJobs else {
-            post { inbox in inbox.submissions.append(contentsOf: plain.map { ProbeReactor.Submission(request: $0, completion: completion) }) }
+            post { $0.submissions.append(contentsOf: submissions) }
             return
         }
-        for request in plain { reactor.submit(ProbeReactor.Submission(request: request, completion: completion)) }
+        for submission in submissions { reactor.submit(submission) }
     }
 
     /// True on the engine's own thread.
