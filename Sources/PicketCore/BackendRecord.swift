@@ -1,8 +1,10 @@
 /// Per-backend bookkeeping inside the reconciler.
 struct BackendRecord: Sendable {
     var instance: InstanceSpec
-    var check: HealthCheckSpec
-    var circuit: CircuitSpec
+    /// The app's check (or the container's, where its labels override it), shared with the app's other
+    /// backends and with every probe request sent for this one.
+    var sharedCheck: Shared<HealthCheckSpec>
+    var sharedCircuit: Shared<CircuitSpec>
     var state: BackendState
     /// The tickets of the probes under way: one, or two while an edge probe overlaps a silent one.
     var inFlight: [UInt64] = []
@@ -20,16 +22,32 @@ struct BackendRecord: Sendable {
     /// The ramp under way after rejoining, if any.
     var ramp: SlowStartRamp?
     /// The app's passive detection, and what it has seen of this backend.
-    var passiveSpec = PassiveSpec()
+    var sharedPassiveSpec: Shared<PassiveSpec>
     var passive = PassiveState()
 
-    init(instance: InstanceSpec, check: HealthCheckSpec, circuit: CircuitSpec, state: BackendState, container: ContainerObservation?, containerSeenAt: Instant?) {
+    init(instance: InstanceSpec, policy: AppPolicy, state: BackendState, container: ContainerObservation?, containerSeenAt: Instant?) {
         self.instance = instance
-        self.check = check
-        self.circuit = circuit
+        sharedCheck = policy.check
+        sharedCircuit = policy.circuit
+        sharedPassiveSpec = policy.passive
+        slowStartDuration = policy.slowStart
         self.state = state
         self.container = container
         self.containerSeenAt = containerSeenAt
+    }
+
+    // Lent where they lie (`_read`): a getter would hand out a copy, a retain for every string and array in
+    // the check, several times per check.
+    var check: HealthCheckSpec { _read { yield sharedCheck.value } }
+    var circuit: CircuitSpec { _read { yield sharedCircuit.value } }
+    var passiveSpec: PassiveSpec { _read { yield sharedPassiveSpec.value } }
+
+    /// Takes on the app's settings after a config load or a container listing; the state stays.
+    mutating func adopt(_ policy: AppPolicy) {
+        sharedCheck = policy.check
+        sharedCircuit = policy.circuit
+        sharedPassiveSpec = policy.passive
+        slowStartDuration = policy.slowStart
     }
 
     /// Takes on what was remembered of this backend before Picket restarted.
@@ -90,3 +108,4 @@ struct ProbeTimer: Comparable, Sendable {
         lhs.due == rhs.due && lhs.token == rhs.token
     }
 }
+

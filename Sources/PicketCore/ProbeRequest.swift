@@ -6,20 +6,28 @@ public struct ProbeRequest: Hashable, Sendable {
     public let backend: BackendID
     /// Where to connect: the instance address, or the check's port override.
     public let target: ServerAddress
-    public let check: HealthCheckSpec
+    /// The check, shared with the backend's record: a request costs a pointer for it, not a copy.
+    public let sharedCheck: Shared<HealthCheckSpec>
     public let attempt: Int
     public let ticket: UInt64
     /// When the probe was due; a runner that sends it later reports the lag.
     public let dueAt: Instant
 
-    public init(backend: BackendID, target: ServerAddress, check: HealthCheckSpec, attempt: Int, ticket: UInt64, dueAt: Instant) {
+    public init(backend: BackendID, target: ServerAddress, sharedCheck: Shared<HealthCheckSpec>, attempt: Int, ticket: UInt64, dueAt: Instant) {
         self.backend = backend
         self.target = target
-        self.check = check
+        self.sharedCheck = sharedCheck
         self.attempt = attempt
         self.ticket = ticket
         self.dueAt = dueAt
     }
+
+    public init(backend: BackendID, target: ServerAddress, check: HealthCheckSpec, attempt: Int, ticket: UInt64, dueAt: Instant) {
+        self.init(backend: backend, target: target, sharedCheck: Shared(check), attempt: attempt, ticket: ticket, dueAt: dueAt)
+    }
+
+    /// Lent where it lies in the shared box, not copied (a copy retains every string and array in it).
+    public var check: HealthCheckSpec { _read { yield sharedCheck.value } }
 
     public func report(_ outcome: ProbeOutcome) -> ProbeReport {
         ProbeReport(backend: backend, ticket: ticket, attempt: attempt, dueAt: dueAt, outcome: outcome)

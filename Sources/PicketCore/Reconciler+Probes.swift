@@ -46,7 +46,7 @@ extension Reconciler {
     }
 
     static func request(for id: BackendID, record: BackendRecord, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
-        ProbeRequest(backend: id, target: record.check.target(for: record.instance.address), check: record.check, attempt: attempt, ticket: ticket, dueAt: dueAt)
+        ProbeRequest(backend: id, target: record.check.target(for: record.instance.address), sharedCheck: record.sharedCheck, attempt: attempt, ticket: ticket, dueAt: dueAt)
     }
 
     /// Everything whose time has come: due probes, ramp steps and recovery steps; then the rotation

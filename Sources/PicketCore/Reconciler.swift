@@ -135,11 +135,13 @@ public struct Reconciler: Sendable {
         var added: [BackendID] = [], restored: [BackendID] = [], drained: [BackendID] = [], undrained: [BackendID] = []
         var kept: Set<BackendID> = []
         for app in newApps {
+            let appPolicy = AppPolicy(app)
             for instance in app.instances {
                 let id = BackendID(app: app.name, address: instance.address)
                 kept.insert(id)
                 let container = containers[id]
-                let check = app.healthCheck.overridden(by: container?.checkOverrides)
+                let policy = appPolicy.overridden(by: container?.checkOverrides)
+                let check = policy.check.value
                 if let record = records[id] {
                     if record.instance.drain != instance.drain {
                         if instance.drain { drained.append(id) } else { undrained.append(id) }
@@ -147,10 +149,7 @@ public struct Reconciler: Sendable {
                     let wasChecked = record.check.enabled
                     modify(id, now: now) {
                         $0.instance = instance
-                        $0.check = check
-                        $0.circuit = app.circuit
-                        $0.slowStartDuration = app.rampDuration
-                        $0.passiveSpec = app.passive
+                        $0.adopt(policy)
                     }
                     effects += observeContainer(id, container, now: now)
                     if !check.enabled {
@@ -161,10 +160,8 @@ public struct Reconciler: Sendable {
                 } else {
                     let phase: BackendPhase = check.enabled ? .pending : .up
                     var record = BackendRecord(
-                        instance: instance, check: check, circuit: app.circuit, state: BackendState(phase: phase, since: now),
+                        instance: instance, policy: policy, state: BackendState(phase: phase, since: now),
                         container: container, containerSeenAt: container.map { _ in containersListedAt })
-                    record.slowStartDuration = app.rampDuration
-                    record.passiveSpec = app.passive
                     if let saved = pendingRestore.removeValue(forKey: id) {
                         record.restore(saved, now: now)
                         restored.append(id)
