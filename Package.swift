@@ -28,7 +28,7 @@ let package = Package(
     targets: [
         .target(
             name: "PicketCore",
-            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+            dependencies: [.product(name: "HeapModule", package: "swift-collections"), .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(
             name: "PicketConfig",

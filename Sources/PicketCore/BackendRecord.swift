@@ -92,13 +92,11 @@ struct BackendRecord: Sendable {
     }
 }
 
-/// A wake-up for one backend: its next probe, or the edge of a probe that has not answered yet.
+/// A wake-up for one backend's next probe.
 struct ProbeTimer: Comparable, Sendable {
     let due: Instant
     let backend: BackendID
     let token: UInt64
-    /// Set for an edge: the ticket whose silence this watches (see `Reconciler.edgeDelay`).
-    var silentTicket: UInt64? = nil
 
     static func < (lhs: ProbeTimer, rhs: ProbeTimer) -> Bool {
         (lhs.due, lhs.token) < (rhs.due, rhs.token)
@@ -109,3 +107,22 @@ struct ProbeTimer: Comparable, Sendable {
     }
 }
 
+/// What may send a probe: the backend's next-probe timer, or the edge of a probe that has not answered.
+enum ProbeWake {
+    case timer(ProbeTimer)
+    case edge(EdgeWatches.Watch)
+
+    var backend: BackendID {
+        switch self {
+        case .timer(let timer): timer.backend
+        case .edge(let edge): edge.backend
+        }
+    }
+
+    var due: Instant {
+        switch self {
+        case .timer(let timer): timer.due
+        case .edge(let edge): edge.due
+        }
+    }
+}

@@ -27,12 +27,15 @@ extension Reconciler {
         schedule(id, at: index, due: next.steady ? max(dueAt + next.delay, now) : now + next.delay)
     }
 
-    /// A timer still stands for a probe: the backend's live timer with fewer than two probes under way,
-    /// or an edge whose probe is still the only one and silent on a steady backend.
+    /// A timer still stands for a probe when it is the backend's live timer and fewer than two probes are
+    /// under way.
     private static func probeDue(_ timer: ProbeTimer, _ record: BackendRecord) -> Bool {
-        guard record.check.enabled else { return false }
-        guard let silent = timer.silentTicket else { return record.timerToken == timer.token && record.inFlight.count < 2 }
-        return record.inFlight == [silent] && record.state.phase == .up && record.state.consecutiveFailures == 0
+        record.check.enabled && record.timerToken == timer.token && record.inFlight.count < 2
+    }
+
+    /// An edge stands for a probe when its probe is still the only one, silent, on a steady backend.
+    private static func probeDue(_ edge: EdgeWatches.Watch, _ record: BackendRecord) -> Bool {
+        record.check.enabled && record.inFlight == [edge.ticket] && record.state.phase == .up && record.state.consecutiveFailures == 0
     }
 
     /// When a steady backend's check has not answered within half its timeout (and at least the fast
@@ -45,6 +48,16 @@ extension Reconciler {
         return delay < record.check.timeout ? delay : nil
     }
 
+    /// The next probe timer or edge due by `now`, whichever is earlier (an edge on a tie).
+    private mutating func nextProbeWake(now: Instant) -> ProbeWake? {
+        let timerDue = timers.min.flatMap { $0.due <= now ? $0.due : nil }
+        if let edgeDue = edges.next, edgeDue <= now, timerDue.map({ edgeDue <= $0 }) ?? true, let edge = edges.popDue(now: now) {
+            return .edge(edge)
+        }
+        guard timerDue != nil else { return nil }
+        return timers.popMin().map(ProbeWake.timer)
+    }
+
     static func request(for id: BackendID, record: BackendRecord, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
         ProbeRequest(backend: id, target: record.check.target(for: record.instance.address), sharedCheck: record.sharedCheck, attempt: attempt, ticket: ticket, dueAt: dueAt)
     }
@@ -53,21 +66,24 @@ extension Reconciler {
     /// changes this event caused, and an apply.
     mutating func dueEffects(now: Instant) -> [Effect] {
         var effects: [Effect] = []
-        while let timer = timers.min, timer.due <= now {
-            timers.removeMin()
-            guard let index = records.index(forKey: timer.backend) else { continue }
+        while let wake = nextProbeWake(now: now) {
+            guard let index = records.index(forKey: wake.backend) else { continue }
             let ticket = nextTicket
             let sent = visit(index) { record -> (request: ProbeRequest, edge: Duration?)? in
-                guard Self.probeDue(timer, record) else { return nil }
+                switch wake {
+                case .timer(let timer): guard Self.probeDue(timer, record) else { return nil }
+                case .edge(let edge): guard Self.probeDue(edge, record) else { return nil }
+                }
                 record.inFlight.append(ticket)
-                let request = Self.request(for: timer.backend, record: record, attempt: 0, ticket: ticket, dueAt: timer.due)
-                return (request, timer.silentTicket == nil ? Self.edgeDelay(record) : nil)
+                let request = Self.request(for: wake.backend, record: record, attempt: 0, ticket: ticket, dueAt: wake.due)
+                guard case .timer = wake else { return (request, nil) }
+                return (request, Self.edgeDelay(record))
             }
             guard let sent else { continue }
             nextTicket += 1
             effects.append(.probe(sent.request))
             if let edge = sent.edge {
-                timers.insert(ProbeTimer(due: timer.due + edge, backend: timer.backend, token: 0, silentTicket: ticket))
+                edges.add(EdgeWatches.Watch(due: wake.due + edge, backend: wake.backend, ticket: ticket), delay: edge)
             }
         }
         effects += stepRamps(now: now)

@@ -32,6 +32,7 @@ public struct Reconciler: Sendable {
     public private(set) var settings: ControllerSettings
     var records: [BackendID: BackendRecord] = [:]
     var timers = Heap<ProbeTimer>()
+    var edges = EdgeWatches()
     var random: RandomSource
     var nextTicket: UInt64 = 1
     /// Rotation changes found while handling the current event, reported at its end.
@@ -62,7 +63,7 @@ public struct Reconciler: Sendable {
 
     /// The earliest instant at which `timerFired` has something to do.
     public var nextDeadline: Instant? {
-        [timers.min?.due, applyDeadline, recoveryWake, nextRampStep, firstListingDeadline, nextEjectionEnd].compactMap { $0 }.min()
+        [timers.min?.due, edges.next, applyDeadline, recoveryWake, nextRampStep, firstListingDeadline, nextEjectionEnd].compactMap { $0 }.min()
     }
 
     /// The state of every backend, in app and instance order.

@@ -68,6 +68,21 @@ import PicketCore
         #expect(healthy <= 15, "a backend that answers at once gets no edge probes: \(healthy) checks in 14 s")
     }
 
+    @Test func hungBackendsOfAppsWithDifferentTimeoutsEachGetTheirEdgeProbeAtHalfTheirOwnTimeout() {
+        let short = HealthCheckSpec(interval: .seconds(1), timeout: .seconds(1), failureThreshold: 2, successThreshold: 2, jitter: 0)
+        let long = HealthCheckSpec(interval: .seconds(1), timeout: .seconds(3), failureThreshold: 2, successThreshold: 2, jitter: 0)
+        var world = Harness(apps: [app([a], name: "short", check: short), app([b], name: "long", check: long)])
+        world.run(for: .seconds(3))
+        let hungAt = world.now
+        world.answers[a] = .failed(.timeout, ProbeEvidence(latency: .seconds(1), message: "no answer in 1s"))
+        world.answers[b] = .failed(.timeout, ProbeEvidence(latency: .seconds(3), message: "no answer in 3s"))
+        world.run(until: world.now + .seconds(3), latency: .seconds(3))
+        for (backend, edge) in [(a, Duration.milliseconds(500)), (b, .milliseconds(1500))] {
+            let sent = world.probesSent.filter { $0.target.description == backend && $0.dueAt >= hungAt }.map(\.dueAt)
+            #expect(sent.count >= 2 && sent[1] - sent[0] == edge, "\(backend): the edge probe half its own timeout after the silent one, sent at \(sent)")
+        }
+    }
+
     @Test func aBackendFlappingEveryThreeSecondsForTwoMinutesCostsFewReloads() {
         var world = Harness(apps: [app([a, b, c], check: check, circuit: circuit)])
         world.run(for: .seconds(2))
