@@ -9,7 +9,7 @@ struct RecentChecks {
 
     mutating func record(_ report: ProbeReport, at date: Date) {
         // One hash lookup per check, changed in place: thousands a second go through here.
-        checks[report.backend, default: Ring()].append((date, report.outcome))
+        checks[report.backend, default: Ring()].append((date, CheckSummary(report.outcome)))
     }
 
     /// Newest first, at most `limit`.
@@ -24,13 +24,15 @@ struct RecentChecks {
 }
 
 /// The last `RecentChecks.kept` checks of one backend: once full, each check overwrites the oldest, with
-/// no shifting and no allocation.
+/// no shifting and no allocation. Its storage is allocated once at its full size (grown by appends, it
+/// would end at 16 slots for 10).
 private struct Ring {
-    private var items: [(Date, ProbeOutcome)] = []
+    private var items: [(Date, CheckSummary)] = []
     private var oldest = 0
 
-    mutating func append(_ item: (Date, ProbeOutcome)) {
+    mutating func append(_ item: (Date, CheckSummary)) {
         guard items.count == RecentChecks.kept else {
+            if items.isEmpty { items.reserveCapacity(RecentChecks.kept) }
             items.append(item)
             return
         }
@@ -38,7 +40,7 @@ private struct Ring {
         oldest = (oldest + 1) % items.count
     }
 
-    var newestFirst: [(Date, ProbeOutcome)] {
+    var newestFirst: [(Date, CheckSummary)] {
         Array((items[oldest...] + items[..<oldest]).reversed())
     }
 }

@@ -80,13 +80,17 @@ public struct CheckDocument: Codable, Sendable {
     public let tls: String?
 
     init(_ outcome: ProbeOutcome, at: Date?) {
+        self.init(CheckSummary(outcome), at: at)
+    }
+
+    init(_ check: CheckSummary, at: Date?) {
         self.at = at?.iso8601
-        passed = outcome.passed
-        failureClass = outcome.failureClass?.rawValue
-        status = outcome.evidence.statusCode
-        latencyMs = outcome.evidence.latency.map { ($0.milliseconds * 1000).rounded() / 1000 }
-        message = outcome.evidence.message
-        tls = outcome.evidence.tls?.rawValue
+        passed = check.passed
+        failureClass = check.failureClass?.rawValue
+        status = check.status.map(Int.init)
+        latencyMs = check.latencyMs
+        message = check.message
+        tls = check.tls?.rawValue
     }
 }
 
