@@ -128,7 +128,7 @@ let package = Package(
             name: "picket",
             dependencies: [
                 "PicketRuntime", "PicketConfig", "PicketCore", "PicketHTTPClient", "PicketStore", "PicketFleet",
-                // Not imported: linking it limits malloc to one arena before main (malloc_policy.c).
+                // Not imported: linking it sets the malloc policy before main (malloc_policy.c).
                 "CPicketMalloc",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
