@@ -108,7 +108,7 @@ let package = Package(
             name: "PicketRuntime",
             dependencies: [
                 "PicketCore", "PicketConfig", "PicketProbes", "PicketRender", "PicketNginx", "PicketDocker", "PicketStore", "PicketPassive", "PicketHTTPClient",
-                "PicketFleet",
+                "PicketFleet", "CPicketMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -128,7 +128,7 @@ let package = Package(
             name: "picket",
             dependencies: [
                 "PicketRuntime", "PicketConfig", "PicketCore", "PicketHTTPClient", "PicketStore", "PicketFleet",
-                // Not imported: linking it sets the malloc policy before main (malloc_policy.c).
+                // Linked here as well as through PicketRuntime: its malloc policy is set before main (malloc_policy.c).
                 "CPicketMalloc",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -43,6 +43,8 @@ struct ControllerLoop {
     private var configReads = 0
     /// How many probes the open-file limit leaves room for.
     private let budget: DescriptorBudget
+    /// Start-up's memory has been given back (after the first apply that follows the first round).
+    private var startupMemoryReleased = false
 
     init(
         setup: RuntimeSetup, configPath: String, logger: Logger, events: AsyncStream<ControllerEvent>.Continuation,
@@ -132,6 +134,11 @@ struct ControllerLoop {
             readiness.applyFinished(outcome, at: now)
             activity.applyFinished(outcome, route: delivery.route, at: Date())
             perform(core.applyFinished(outcome, now: now))
+            if !startupMemoryReleased, core.firstRoundComplete {
+                startupMemoryReleased = true
+                let logger = logger
+                Task { StartupMemory.release(logger: logger) }
+            }
         case .reloadRequested:
             readConfig()
         case .configLoaded(let result, let generation):

@@ -11,6 +11,10 @@ import Testing
         #expect(try await stack.startPicketThenNginx(), "picket wrote the first file, nginx started, every backend got a verdict")
         #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend a", "backend b", "backend c"] })
         #expect(stack.nginx.reloadCount == 0, "a first round that confirms the file on disk must not reload nginx")
+        let released = await eventually(timeout: .seconds(2)) { stack.logContains("once the start-up code and free heap are given back") }
+        #expect(released, "start-up memory is given back after the first round's apply")
+        let figures = stack.log.first { $0.contains("resident memory after start-up") }.map(Self.mebibytes) ?? []
+        #expect(figures.count == 2 && figures[1] < figures[0], "resident memory fell: \(figures); what follows runs on the code mapped back")
 
         let b = stack.backends[1]
         try await b.stop()
@@ -122,5 +126,10 @@ import Testing
         #expect(await eventually(timeout: .seconds(3)) { !stack.nginx.output.contains("fail_open") })
         #expect(stack.logContains("upstream web has a healthy backend again"))
         #expect(await eventually(timeout: .seconds(2)) { Set(await stack.routed()) == ["backend c"] })
+    }
+
+    /// The MiB figures in a log line, in order.
+    static func mebibytes(_ line: String) -> [Int] {
+        line.matches(of: /(\d+) MiB/).compactMap { Int($0.output.1) }
     }
 }
