@@ -21,7 +21,7 @@ extension Reconciler {
 
     /// Backends drained through the API, for persistence and status.
     public var operatorDrained: [BackendID] {
-        records.filter(\.value.operatorDrained).keys.sorted()
+        records.entries.filter { $0.1.operatorDrained }.map(\.0).sorted()
     }
 }
 

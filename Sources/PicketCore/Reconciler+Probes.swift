@@ -5,17 +5,17 @@ extension Reconciler {
         schedule(id, at: index, due: due)
     }
 
-    private mutating func schedule(_ id: BackendID, at index: Dictionary<BackendID, BackendRecord>.Index, due: Instant) {
+    private mutating func schedule(_ id: BackendID, at index: Int, due: Instant) {
         let token = nextTicket
         nextTicket += 1
-        records.values[index].timerToken = token
+        records[at: index].timerToken = token
         timers.insert(ProbeTimer(due: due, backend: id, token: token))
     }
 
     /// Schedules a backend's next probe after one finished. A steady backend keeps its cadence from the
     /// time the last probe was due; the shorter spacings (fast, down, backed off) count from now, as
     /// HAProxy's `fastinter` and `downinter` do.
-    mutating func scheduleNextProbe(_ id: BackendID, at index: Dictionary<BackendID, BackendRecord>.Index, dueAt: Instant, now: Instant) {
+    mutating func scheduleNextProbe(_ id: BackendID, at index: Int, dueAt: Instant, now: Instant) {
         var random = random
         let next = visit(index) { record -> (delay: Duration, steady: Bool)? in
             guard record.check.enabled else { return nil }

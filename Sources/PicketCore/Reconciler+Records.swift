@@ -9,7 +9,7 @@ extension Reconciler {
     }
 
     /// The same, for a record already found (an index stays valid while no record is added or removed).
-    mutating func modify<T>(_ id: BackendID, at index: Dictionary<BackendID, BackendRecord>.Index, now: Instant, _ body: (inout BackendRecord) -> T) -> T {
+    mutating func modify<T>(_ id: BackendID, at index: Int, now: Instant, _ body: (inout BackendRecord) -> T) -> T {
         let (result, moved) = visit(index) { record in
             let wasInRotation = record.inRotation
             let result = body(&record)
@@ -22,8 +22,8 @@ extension Reconciler {
     /// Reads or changes a record where it lies in the table. Reading one through the table's getter
     /// copies it whole (every array and string in it retained and released), and this runs several times
     /// for every check.
-    mutating func visit<T>(_ index: Dictionary<BackendID, BackendRecord>.Index, _ body: (inout BackendRecord) -> T) -> T {
-        body(&records.values[index])
+    mutating func visit<T>(_ index: Int, _ body: (inout BackendRecord) -> T) -> T {
+        body(&records[at: index])
     }
 
     /// A new backend: out of rotation until it is judged (or at once in, when it is not checked).

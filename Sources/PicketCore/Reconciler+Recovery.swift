@@ -160,7 +160,7 @@ extension Reconciler {
         if let notBefore = record.recovery.notBefore, now < notBefore { return [] }
         let siblings = containerBackends.filter { $0.app == id.app && $0 != id }.compactMap { records[$0] }
         guard siblings.filter({ $0.recovery.phase.isInFlight }).count < policy.maxInFlight else { return [] }
-        if record.state.phase == .up, !records.contains(where: { $0.key.app == id.app && $0.key != id && $0.value.inRotation }) { return [] }
+        if record.state.phase == .up, !records.entries.contains(where: { $0.0.app == id.app && $0.0 != id && $0.1.inRotation }) { return [] }
         var recovery = record.recovery
         recovery.pruneRestarts(window: policy.restartWindow, now: now)
         recovery.trigger = trigger

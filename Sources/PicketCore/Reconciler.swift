@@ -30,7 +30,7 @@ public struct Reconciler: Sendable {
     /// Docker apps that went into the first round without a listing.
     var unlistedApps: Set<AppName> = []
     public private(set) var settings: ControllerSettings
-    var records: [BackendID: BackendRecord] = [:]
+    var records = BackendTable()
     var timers = Heap<ProbeTimer>()
     var edges = EdgeWatches()
     var random: RandomSource
@@ -135,6 +135,7 @@ public struct Reconciler: Sendable {
         var effects: [Effect] = []
         var added: [BackendID] = [], restored: [BackendID] = [], drained: [BackendID] = [], undrained: [BackendID] = []
         var kept: Set<BackendID> = []
+        records.reserve(newApps.reduce(0) { $0 + $1.instances.count })
         for app in newApps {
             let appPolicy = AppPolicy(app)
             for instance in app.instances {
@@ -176,9 +177,9 @@ public struct Reconciler: Sendable {
                 }
             }
         }
-        let removed = records.keys.filter { !kept.contains($0) }.sorted()
+        let removed = records.ids.filter { !kept.contains($0) }.sorted()
         for id in removed { remove(id, now: now) }
-        containerBackends = records.filter { $0.value.container != nil }.keys.sorted()
+        containerBackends = records.entries.filter { $0.1.container != nil }.map(\.0).sorted()
         let appsChanged = newApps != apps
         apps = newApps
         let change = BackendsChange(added: added, restored: restored, removed: removed, drained: drained, undrained: undrained)
