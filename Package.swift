@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "PicketProbes",
             dependencies: [
-                "PicketCore", "CPicketLinux",
+                "PicketCore", "CPicketLinux", "CPicketMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

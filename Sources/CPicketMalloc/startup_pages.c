@@ -8,6 +8,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+void picket_return_free_heap(void) {
+    malloc_trim(0);
+}
+
 static long resident_kib(void) {
     long pages = 0, resident = 0;
     FILE *statm = fopen("/proc/self/statm", "r");
@@ -50,7 +54,7 @@ picket_released_memory picket_release_startup_pages(void) {
     for (int i = 0; i < count; i++) {
         if (madvise((void *)starts[i], ends[i] - starts[i], MADV_DONTNEED) == 0) result.code_mappings++;
     }
-    malloc_trim(0);
+    picket_return_free_heap();
     result.resident_after_kib = resident_kib();
     return result;
 }

@@ -41,9 +41,9 @@ final class ProbeReactor {
     private var waiting = Deque<Submission>()
     private var running = 0
     /// Response readers between checks. A reader serves a check, not a connection (between responses a
-    /// decoder holds nothing of its connection), so there are only as many as checks ever ran at once,
+    /// decoder holds nothing of its connection), so there are only as many as checks recently ran at once,
     /// however many keep-alive connections wait idle.
-    private var spareReaders: [HTTPResponseReader] = []
+    private var readers = ReaderPool()
     var scratch: [UInt8] = []
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
 
@@ -113,7 +113,7 @@ final class ProbeReactor {
         slots[Int(index)].unsent.removeAll()
         switch check.kind {
         case .http(let http):
-            let reader = slots[Int(index)].http ?? spareReaders.popLast() ?? HTTPResponseReader()
+            let reader = slots[Int(index)].http ?? readers.take()
             reader.expect(method: http.method, keepsBody: http.expectedBody != nil)
             slots[Int(index)].http = reader
         case .tcp:
@@ -217,7 +217,7 @@ final class ProbeReactor {
     private func spareReader(_ index: Int32) {
         guard let reader = slots[Int(index)].http else { return }
         slots[Int(index)].http = nil
-        spareReaders.append(reader)
+        readers.giveBack(reader, now: Clock.now())
     }
 
     private func allocateSlot() -> Int32 {
@@ -292,7 +292,7 @@ final class ProbeReactor {
     /// Ends every check (reported as failed: the engine stopped) and closes every connection. The
     /// response readers go too: their embedded channels may only be closed on this thread.
     func stopAll() {
-        defer { spareReaders.removeAll() }
+        defer { readers.removeAll() }
         let stopped = ProbeOutcome.failed(.other, ProbeEvidence(message: "probe engine stopped"))
         while let submission = waiting.popFirst() {
             submission.completion(submission.request.report(stopped), ProbeTiming(lag: .zero, waited: .zero))

@@ -14,4 +14,8 @@ typedef struct {
 /// state uses a few MiB of it. Resident memory in KiB before and after; -1 where it could not be read.
 picket_released_memory picket_release_startup_pages(void);
 
+/// Returns the heap's free pages to the system (malloc_trim): after a burst's buffers are let go, the
+/// holes they leave in the heap are not returned on their own.
+void picket_return_free_heap(void);
+
 #endif
