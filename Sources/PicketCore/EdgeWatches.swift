@@ -30,22 +30,22 @@ struct EdgeWatches: Sendable {
 
     /// The earliest edge to come due.
     var next: Instant? {
-        var earliest: Instant?
-        for queue in queues {
-            guard let due = queue.watches.first?.due else { continue }
-            if earliest.map({ due < $0 }) ?? true { earliest = due }
-        }
-        return earliest
+        earliest(dueBy: nil)?.due
     }
 
-    /// The earliest edge, if it is due by `now`.
-    mutating func popDue(now: Instant) -> Watch? {
+    /// The earliest edge, if it is due by `bound`.
+    mutating func popDue(by bound: Instant) -> Watch? {
+        guard let index = earliest(dueBy: bound)?.index else { return nil }
+        return queues[index].watches.removeFirst()
+    }
+
+    /// The queue whose head comes due first (and by `bound`, when given).
+    private func earliest(dueBy bound: Instant?) -> (index: Int, due: Instant)? {
         var earliest: (index: Int, due: Instant)?
         for index in queues.indices {
-            guard let due = queues[index].watches.first?.due, due <= now else { continue }
+            guard let due = queues[index].watches.first?.due, bound.map({ due <= $0 }) ?? true else { continue }
             if earliest.map({ due < $0.due }) ?? true { earliest = (index, due) }
         }
-        guard let index = earliest?.index else { return nil }
-        return queues[index].watches.removeFirst()
+        return earliest
     }
 }

@@ -51,9 +51,7 @@ extension Reconciler {
     /// The next probe timer or edge due by `now`, whichever is earlier (an edge on a tie).
     private mutating func nextProbeWake(now: Instant) -> ProbeWake? {
         let timerDue = timers.min.flatMap { $0.due <= now ? $0.due : nil }
-        if let edgeDue = edges.next, edgeDue <= now, timerDue.map({ edgeDue <= $0 }) ?? true, let edge = edges.popDue(now: now) {
-            return .edge(edge)
-        }
+        if let edge = edges.popDue(by: timerDue ?? now) { return .edge(edge) }
         guard timerDue != nil else { return nil }
         return timers.popMin().map(ProbeWake.timer)
     }
