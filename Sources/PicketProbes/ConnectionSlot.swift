@@ -22,8 +22,6 @@ struct ConnectionSlot {
     /// Bumped whenever the slot's check or idle period ends: deadlines set for it earlier are ignored.
     var generation: UInt32 = 0
     var stage = Stage.free
-    /// The socket is in the poller's set (fresh sockets join once their speculative write is done).
-    var registered = false
     /// The socket is registered for writability too.
     var watchesWritable = false
     var probe: ActiveProbe?

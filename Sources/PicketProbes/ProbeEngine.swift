@@ -214,7 +214,12 @@ public final class ProbeEngine: @unchecked Sendable {
                 jobs.append(contentsOf: messages.jobs)
             }
             reactor.fireDue(now: Clock.now())
-            runJobs()
+            // The requests and closes of the whole turn go out together; a check they end (a failed
+            // write, a TCP check with nothing to read) may have given the controller more to do.
+            repeat {
+                runJobs()
+                reactor.flush()
+            } while !jobs.isEmpty
         }
     }
 

@@ -24,8 +24,8 @@ extension ProbeReactor {
         index >= 0 && Int(index) < slots.count && slots[Int(index)].serial == serial && slots[Int(index)].fd >= 0
     }
 
-    /// Writes the request (or what is left of it). Speculatively right after connect, as HAProxy does:
-    /// on loopback the handshake is done by then, which saves waiting for writability.
+    /// Writes the request (or what is left of it). Speculatively in the turn the connect started, as
+    /// HAProxy does: on loopback the handshake is done by then, which saves waiting for writability.
     func sendRequest(_ index: Int32) {
         guard let probe = slots[Int(index)].probe else { return }
         if slots[Int(index)].unsent.isEmpty {
@@ -60,10 +60,10 @@ extension ProbeReactor {
         }
     }
 
-    /// The rest of a request waits for room: make sure a writable event will say when (a socket
-    /// registered after its request went out in one piece is not watched for writing).
+    /// The rest of a request waits for room: make sure a writable event will say when (a socket with
+    /// a request to write is first watched for reading only).
     private func watchWritable(_ index: Int32) {
-        guard slots[Int(index)].registered, !slots[Int(index)].watchesWritable else { return }
+        guard !slots[Int(index)].watchesWritable else { return }
         slots[Int(index)].watchesWritable = true
         let error = poller.modify(slots[Int(index)].fd, token: slots[Int(index)].token(index), writable: true)
         if error != 0 { fail(index, errno: error) }

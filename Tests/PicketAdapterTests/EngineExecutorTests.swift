@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOPosix
 import PicketCore
 @testable import PicketProbes
@@ -36,6 +37,26 @@ import Testing
         }
         #expect(outcomes.count == 5)
         #expect(outcomes.allSatisfy { $0.failureClass == .refused })
+    }
+
+    /// Requests go out at the end of the engine's turn: a check that is over once its request is
+    /// written (TCP, `probe_data`, nothing to expect) ends there, and the task waiting for it on the
+    /// engine's thread must still run, though nothing else will wake the engine.
+    @Test func aCheckThatEndsWhenItsRequestIsWrittenReachesATaskOnTheEngineThread() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: MultiThreadedEventLoopGroup.singleton)
+        let prober = try Prober()
+        let engine = prober.engine
+        let check = HealthCheckSpec(kind: .tcp(TCPCheck(probeData: "PING\r\n")), timeout: .seconds(30))
+        // A task of its own: if the engine never ran it again, the test fails instead of waiting forever.
+        let answer = NIOLockedValueBox<ProbeOutcome?>(nil)
+        Task {
+            let outcome = await withTaskExecutorPreference(engine) { await prober.probe(backend.address, check) }
+            answer.withLockedValue { $0 = outcome }
+        }
+        let answered = await eventually(timeout: .seconds(5)) { answer.withLockedValue { $0 != nil } }
+        #expect(answered)
+        #expect(answer.withLockedValue { $0?.passed } == true)
+        try await backend.stop()
     }
 
     /// Applies (render, `nginx -t`) start in tasks of their own from the loop: they must not hold up
