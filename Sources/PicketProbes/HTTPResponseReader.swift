@@ -7,15 +7,17 @@ import NIOHTTP1
 /// (`Content-Length`, chunked bodies, bodies that end with the connection, no body after HEAD, 204 or
 /// 304, interim 1xx responses skipped).
 ///
-/// The decoder runs in an `EmbeddedChannel` fed by hand on the engine's thread; readers are kept and
-/// handed from one check to the next (as many as checks ran at once). A check costs little beyond llhttp
-/// itself: the request head goes straight to the decoder object (it only notes the method: a HEAD answer
-/// announces a body it does not send), and the decoded parts land in a handler behind it rather than
-/// in the channel's buffers. A body that ends with the connection is decoded when the input is
-/// reported closed. A decoder serves the next response only while it is clean: its last response ended
-/// where the server said and left the connection open. After `Connection: close` (llhttp accepts nothing
-/// more), a truncated, unfinished or malformed response, the next check gets a fresh decoder in the same
-/// channel, which costs less than a channel.
+/// The decoder is driven through its `ByteToMessageDecoder` methods, as `ByteToMessageHandler` drives
+/// it, but by hand on the engine's thread: it sits in an `EmbeddedChannel` whose first handler only
+/// lends it a context, and the parts it decodes go to the handler behind that one. That spares each
+/// check the handler's buffering and a trip through the pipeline, and the bytes go in through one
+/// reused buffer (bytes the decoder leaves unread, part of a header split between two reads, stay at
+/// its front for the next). Readers are kept and handed from one check to the next (as many as checks
+/// ran at once). The request head goes to the decoder too (it only notes the method: a HEAD answer
+/// announces a body it does not send). A body that ends with the connection is decoded when the input
+/// is reported closed. A decoder serves the next response only while it is clean: its last response
+/// ended where the server said and left the connection open. After `Connection: close` (llhttp accepts
+/// nothing more), a truncated, unfinished or malformed response, the next check gets a fresh decoder.
 final class HTTPResponseReader {
     enum Progress: Equatable {
         case needMore
@@ -30,8 +32,11 @@ final class HTTPResponseReader {
 
     private let channel = EmbeddedChannel()
     private let response = ResponseParts()
+    /// The context the decoder fires its parts from: the handler in front of `response`.
+    private let seat: ChannelHandlerContext
     private var decoder: HTTPResponseDecoder
-    private var handler: ByteToMessageHandler<HTTPResponseDecoder>
+    /// Bytes read and not yet taken by the decoder.
+    private var input: ByteBuffer
     private var request = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
     /// Bytes received for the current response: none means the server closed before answering at all.
     private(set) var received = 0
@@ -39,24 +44,28 @@ final class HTTPResponseReader {
     private(set) var clean = true
 
     init() {
-        (decoder, handler) = Self.makeDecoder()
+        let front = DecoderSeat()
         do {
-            try channel.pipeline.syncOperations.addHandler(response)
+            try channel.pipeline.syncOperations.addHandlers([front, response])
+            seat = try channel.pipeline.syncOperations.context(handler: front)
         } catch {
             preconditionFailure("an open EmbeddedChannel takes a handler: \(error)")
         }
-        add(handler)
+        input = channel.allocator.buffer(capacity: 1024)
+        decoder = Self.makeDecoder()
+        decoder.decoderAdded(context: seat)
     }
 
     deinit {
-        // Removing the decoder (done by the loop after a close) releases its parser.
+        // The decoder's parser holds itself until the decoder is removed.
+        decoder.decoderRemoved(context: seat)
         channel.close(promise: nil)
         channel.embeddedEventLoop.run()
     }
 
     /// The final status code, once the head of the final response has arrived.
     var status: Int? {
-        response.head.map { Int($0.status.code) }
+        response.status
     }
 
     /// Announces the next request. `keepsBody`: the check looks into the body (its first 64 KiB are kept).
@@ -71,15 +80,26 @@ final class HTTPResponseReader {
 
     func consume(_ bytes: UnsafeRawBufferPointer) -> Progress {
         received += bytes.count
-        var buffer = channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        channel.pipeline.syncOperations.fireChannelRead(NIOAny(buffer))
+        guard !response.failed else { return progress() }
+        input.writeBytes(bytes)
+        do {
+            _ = try decoder.decode(context: seat, buffer: &input)
+        } catch {
+            response.fail()
+        }
+        if input.readableBytes == 0 { input.clear() }
         return progress()
     }
 
     /// The connection ended: the response, if the end of the stream completes it.
     func end() -> HTTPResponseSummary? {
-        channel.pipeline.syncOperations.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        if !response.failed {
+            do {
+                _ = try decoder.decodeLast(context: seat, buffer: &input, seenEOF: true)
+            } catch {
+                response.fail()
+            }
+        }
         let progress = progress()
         clean = false
         guard case .complete(let response) = progress else { return nil }
@@ -92,43 +112,41 @@ final class HTTPResponseReader {
             // Bytes after a complete response (an answer nobody asked for) make only the connection unusable.
             return response.ended ? .complete(response.summary(reusable: false)) : .malformed
         }
-        guard response.ended, let head = response.head else { return .needMore }
-        clean = head.isKeepAlive
-        return .complete(response.summary(reusable: head.isKeepAlive))
+        guard response.ended, let keepAlive = response.keepAlive else { return .needMore }
+        clean = keepAlive
+        return .complete(response.summary(reusable: keepAlive))
     }
 
-    private static func makeDecoder() -> (HTTPResponseDecoder, ByteToMessageHandler<HTTPResponseDecoder>) {
+    private static func makeDecoder() -> HTTPResponseDecoder {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderFieldSize = maxHead
         limits.maxHeaderListSize = maxHead
-        let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
-        return (decoder, ByteToMessageHandler(decoder))
+        return HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
     }
 
-    /// The decoder goes in front of the handler that takes its parts.
-    private func add(_ handler: ByteToMessageHandler<HTTPResponseDecoder>) {
-        do {
-            try channel.pipeline.syncOperations.addHandler(handler, position: .first)
-        } catch {
-            preconditionFailure("an open EmbeddedChannel takes a handler: \(error)")
-        }
-    }
-
-    /// Swaps the spent decoder for a fresh one; whatever the old one still makes of its leftovers as it
-    /// goes (parts, an error) is dropped.
+    /// Swaps the spent decoder for a fresh one; whatever the old one had not decoded is dropped.
     private func renewDecoder() {
-        channel.pipeline.syncOperations.removeHandler(handler, promise: nil)
-        channel.embeddedEventLoop.run()
-        (decoder, handler) = Self.makeDecoder()
-        add(handler)
+        decoder.decoderRemoved(context: seat)
+        decoder = Self.makeDecoder()
+        decoder.decoderAdded(context: seat)
+        input.clear()
     }
 }
 
-/// The parts of the response under way, as the decoder passes them on.
+/// The handler in front of the response's: it lends the decoder the context its parts go out from.
+private final class DecoderSeat: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+}
+
+/// The parts of the response under way, as the decoder passes them on. Of the head it keeps only what a
+/// check reads (the status code, whether the connection stays open), so the head's header fields are
+/// let go as soon as they are decoded.
 private final class ResponseParts: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    private(set) var head: HTTPResponseHead?
+    private(set) var status: Int?
+    /// Whether the connection stays open after the response, once its head has arrived.
+    private(set) var keepAlive: Bool?
     private(set) var ended = false
     /// The decoder refused the bytes (it then takes no more).
     private(set) var failed = false
@@ -136,17 +154,23 @@ private final class ResponseParts: ChannelInboundHandler {
     private var body: [UInt8] = []
 
     func reset(keepingBody: Bool) {
-        head = nil
+        status = nil
+        keepAlive = nil
         ended = false
         failed = false
         keepsBody = keepingBody
         body.removeAll(keepingCapacity: true)
     }
 
+    func fail() {
+        failed = true
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let responseHead):
-            head = responseHead
+        case .head(let head):
+            status = Int(head.status.code)
+            keepAlive = head.isKeepAlive
         case .body(let bytes):
             guard keepsBody, body.count < HTTPResponseReader.maxKeptBody else { return }
             body.append(contentsOf: bytes.readableBytesView.prefix(HTTPResponseReader.maxKeptBody - body.count))
@@ -160,7 +184,7 @@ private final class ResponseParts: ChannelInboundHandler {
     }
 
     func summary(reusable: Bool) -> HTTPResponseSummary {
-        HTTPResponseSummary(status: head.map { Int($0.status.code) } ?? 0, body: keepsBody ? String(decoding: body, as: UTF8.self) : nil, reusable: reusable)
+        HTTPResponseSummary(status: status ?? 0, body: keepsBody ? String(decoding: body, as: UTF8.self) : nil, reusable: reusable)
     }
 }
 
