@@ -92,10 +92,11 @@ struct BackendRecord: Sendable {
     }
 }
 
-/// A wake-up for one backend's next probe.
+/// A wake-up for one backend's next probe: the backend by its record's slot (`BackendTable`), and the
+/// token that says whether the record still waits for this timer.
 struct ProbeTimer: Comparable, Sendable {
     let due: Instant
-    let backend: BackendID
+    let slot: Int32
     let token: UInt64
 
     static func < (lhs: ProbeTimer, rhs: ProbeTimer) -> Bool {
@@ -112,10 +113,10 @@ enum ProbeWake {
     case timer(ProbeTimer)
     case edge(EdgeWatches.Watch)
 
-    var backend: BackendID {
+    var slot: Int32 {
         switch self {
-        case .timer(let timer): timer.backend
-        case .edge(let edge): edge.backend
+        case .timer(let timer): timer.slot
+        case .edge(let edge): edge.slot
         }
     }
 

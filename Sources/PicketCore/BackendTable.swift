@@ -5,15 +5,36 @@
 /// ~860 bytes that was 3 MiB of empty buckets at 5,000 backends. Here only the ID table has buckets, and
 /// its values are 4 bytes. A position stays valid while no record is added or removed; removing one moves
 /// the last record into its place.
+///
+/// Each record also has a slot number it keeps while it is in the table, whatever its position: probe
+/// timers and edge watches name the slot, so the thousands of wakes a second find their record without
+/// hashing its ID (and a timer is a third of the size). A slot is given again after its record is
+/// removed: whoever holds one checks that it still stands for what it meant (a token, a ticket).
 struct BackendTable: Sendable {
     private var positions: [BackendID: Int32] = [:]
     private(set) var ids: [BackendID] = []
     private(set) var values: [BackendRecord] = []
+    /// The slot of the record at each position.
+    private var slots: [Int32] = []
+    /// The position of the record in each slot; -1 for a free slot.
+    private var slotPositions: [Int32] = []
+    private var freeSlots: [Int32] = []
 
     var count: Int { values.count }
 
     func index(forKey id: BackendID) -> Int? {
         positions[id].map(Int.init)
+    }
+
+    /// The slot of the record at a position.
+    func slot(at index: Int) -> Int32 {
+        slots[index]
+    }
+
+    /// The position of the record now in `slot`, nil if the slot is free.
+    func index(ofSlot slot: Int32) -> Int? {
+        let position = slotPositions[Int(slot)]
+        return position >= 0 ? Int(position) : nil
     }
 
     /// The record at a position, read or changed where it lies.
@@ -34,6 +55,8 @@ struct BackendTable: Sendable {
         guard count > values.capacity else { return }
         values.reserveCapacity(count)
         ids.reserveCapacity(count)
+        slots.reserveCapacity(count)
+        slotPositions.reserveCapacity(count)
         positions.reserveCapacity(count)
     }
 
@@ -42,21 +65,37 @@ struct BackendTable: Sendable {
             values[index] = record
             return
         }
-        positions[id] = Int32(values.count)
+        let position = Int32(values.count)
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            slotPositions[Int(slot)] = position
+        } else {
+            slot = Int32(slotPositions.count)
+            slotPositions.append(position)
+        }
+        positions[id] = position
         ids.append(id)
         values.append(record)
+        slots.append(slot)
     }
 
     @discardableResult
     mutating func removeValue(forKey id: BackendID) -> BackendRecord? {
         guard let position = positions.removeValue(forKey: id) else { return nil }
         let index = Int(position), last = values.count - 1
+        let slot = slots[index]
         if index != last {
             values.swapAt(index, last)
             ids.swapAt(index, last)
+            slots.swapAt(index, last)
             positions[ids[index]] = position
+            slotPositions[Int(slots[index])] = position
         }
+        slotPositions[Int(slot)] = -1
+        freeSlots.append(slot)
         ids.removeLast()
+        slots.removeLast()
         return values.removeLast()
     }
 

@@ -8,10 +8,10 @@ import DequeModule
 /// out in the order they were due, so the edges of one delay come due in the order they were added: a
 /// queue per delay keeps them in order at O(1) a watch.
 struct EdgeWatches: Sendable {
-    /// Watches `ticket`, the only probe under way for `backend`, until `due`.
+    /// Watches `ticket`, the only probe under way for the backend in record slot `slot`, until `due`.
     struct Watch: Sendable {
         let due: Instant
-        let backend: BackendID
+        let slot: Int32
         let ticket: UInt64
     }
 

@@ -2,20 +2,20 @@
 extension Reconciler {
     mutating func schedule(_ id: BackendID, at due: Instant) {
         guard let index = records.index(forKey: id) else { return }
-        schedule(id, at: index, due: due)
+        schedule(at: index, due: due)
     }
 
-    private mutating func schedule(_ id: BackendID, at index: Int, due: Instant) {
+    private mutating func schedule(at index: Int, due: Instant) {
         let token = nextTicket
         nextTicket += 1
         records[at: index].timerToken = token
-        timers.insert(ProbeTimer(due: due, backend: id, token: token))
+        timers.insert(ProbeTimer(due: due, slot: records.slot(at: index), token: token))
     }
 
     /// Schedules a backend's next probe after one finished. A steady backend keeps its cadence from the
     /// time the last probe was due; the shorter spacings (fast, down, backed off) count from now, as
     /// HAProxy's `fastinter` and `downinter` do.
-    mutating func scheduleNextProbe(_ id: BackendID, at index: Int, dueAt: Instant, now: Instant) {
+    mutating func scheduleNextProbe(at index: Int, dueAt: Instant, now: Instant) {
         var random = random
         let next = visit(index) { record -> (delay: Duration, steady: Bool)? in
             guard record.check.enabled else { return nil }
@@ -24,7 +24,7 @@ extension Reconciler {
         }
         self.random = random
         guard let next else { return }
-        schedule(id, at: index, due: next.steady ? max(dueAt + next.delay, now) : now + next.delay)
+        schedule(at: index, due: next.steady ? max(dueAt + next.delay, now) : now + next.delay)
     }
 
     /// A timer still stands for a probe when it is the backend's live timer and fewer than two probes are
@@ -65,7 +65,8 @@ extension Reconciler {
     mutating func dueEffects(now: Instant) -> [Effect] {
         var effects: [Effect] = []
         while let wake = nextProbeWake(now: now) {
-            guard let index = records.index(forKey: wake.backend) else { continue }
+            guard let index = records.index(ofSlot: wake.slot) else { continue }
+            let id = records.ids[index]
             let ticket = nextTicket
             let sent = visit(index) { record -> (request: ProbeRequest, edge: Duration?)? in
                 switch wake {
@@ -73,7 +74,7 @@ extension Reconciler {
                 case .edge(let edge): guard Self.probeDue(edge, record) else { return nil }
                 }
                 record.inFlight.append(ticket)
-                let request = Self.request(for: wake.backend, record: record, attempt: 0, ticket: ticket, dueAt: wake.due)
+                let request = Self.request(for: id, record: record, attempt: 0, ticket: ticket, dueAt: wake.due)
                 guard case .timer = wake else { return (request, nil) }
                 return (request, Self.edgeDelay(record))
             }
@@ -81,7 +82,7 @@ extension Reconciler {
             nextTicket += 1
             effects.append(.probe(sent.request))
             if let edge = sent.edge {
-                edges.add(EdgeWatches.Watch(due: wake.due + edge, backend: wake.backend, ticket: ticket), delay: edge)
+                edges.add(EdgeWatches.Watch(due: wake.due + edge, slot: wake.slot, ticket: ticket), delay: edge)
             }
         }
         effects += stepRamps(now: now)

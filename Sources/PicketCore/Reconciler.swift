@@ -240,7 +240,7 @@ public struct Reconciler: Sendable {
         if let change {
             effects.append(transition(report.backend, change, cause: .probe(report.outcome), now: now))
         }
-        scheduleNextProbe(report.backend, at: index, dueAt: report.dueAt, now: now)
+        scheduleNextProbe(at: index, dueAt: report.dueAt, now: now)
         if change?.from.phase == .pending {
             effects += checkFirstRound(now: now)
         }
