@@ -21,6 +21,12 @@ public final class StateStore: Sendable {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
+            // The writer only appends (the rightmost pages of a few indexes): SQLite's default 2 MiB
+            // page cache filled up with pages it never read again, 2.2 MiB of Picket's resident memory
+            // at 5,000 backends. Readers (reports) keep the default.
+            configuration.prepareDatabase { db in
+                if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -512") }
+            }
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
         } catch {
