@@ -38,6 +38,8 @@ final class HTTPResponseReader {
     /// Bytes read and not yet taken by the decoder.
     private var input: ByteBuffer
     private var request = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+    /// The method `request` holds, as the check names it (reading it back from the head costs a copy).
+    private var method = "GET"
     /// Bytes received for the current response: none means the server closed before answering at all.
     private(set) var received = 0
     /// The last response ended cleanly and the connection stays open: the decoder can take the next.
@@ -74,7 +76,10 @@ final class HTTPResponseReader {
         clean = false
         response.reset(keepingBody: keepsBody)
         received = 0
-        if request.method.rawValue != method { request.method = HTTPMethod(rawValue: method) }
+        if method != self.method {
+            self.method = method
+            request.method = HTTPMethod(rawValue: method)
+        }
         decoder.write(data: .head(request))
     }
 

@@ -106,6 +106,8 @@ import Testing
         }
         let (head, _) = read(["HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n"], method: "HEAD", reader: reader)
         #expect(head == complete(200, reusable: true), "the method of each request reaches the decoder")
+        let (get, _) = read(["HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "abc"], keepsBody: true, reader: reader)
+        #expect(get == complete(200, body: "abc", reusable: true), "and a GET after a HEAD reads the body again")
     }
 
     @Test func keepsTheFirst64KiBOfALargeBody() {
