@@ -1,17 +1,18 @@
-/// The backend records, dense: one array of records in insertion order and a table from a backend's ID to
-/// its position.
+/// The backend records, dense: one array of records in insertion order, and a table from a backend's ID to
+/// its slot.
 ///
 /// A dictionary keeps its values in its buckets, a quarter to five eighths of them empty: with records of
 /// ~860 bytes that was 3 MiB of empty buckets at 5,000 backends. Here only the ID table has buckets, and
 /// its values are 4 bytes. A position stays valid while no record is added or removed; removing one moves
 /// the last record into its place.
 ///
-/// Each record also has a slot number it keeps while it is in the table, whatever its position: probe
-/// timers and edge watches name the slot, so the thousands of wakes a second find their record without
-/// hashing its ID (and a timer is a third of the size). A slot is given again after its record is
-/// removed: whoever holds one checks that it still stands for what it meant (a token, a ticket).
+/// A slot is a number a record keeps while it is in the table, whatever its position: the ID table holds
+/// slots, so a move touches only the slot's position, and probe timers and edge watches name the slot,
+/// so the thousands of wakes a second find their record without hashing its ID (and a timer is a third
+/// of the size). A slot is given again after its record is removed: whoever holds one checks that it
+/// still stands for what it meant (a token, a ticket).
 struct BackendTable: Sendable {
-    private var positions: [BackendID: Int32] = [:]
+    private var slotsByID: [BackendID: Int32] = [:]
     private(set) var ids: [BackendID] = []
     private(set) var values: [BackendRecord] = []
     /// The slot of the record at each position.
@@ -23,7 +24,7 @@ struct BackendTable: Sendable {
     var count: Int { values.count }
 
     func index(forKey id: BackendID) -> Int? {
-        positions[id].map(Int.init)
+        slotsByID[id].map { Int(slotPositions[Int($0)]) }
     }
 
     /// The slot of the record at a position.
@@ -57,7 +58,7 @@ struct BackendTable: Sendable {
         ids.reserveCapacity(count)
         slots.reserveCapacity(count)
         slotPositions.reserveCapacity(count)
-        positions.reserveCapacity(count)
+        slotsByID.reserveCapacity(count)
     }
 
     private mutating func insert(_ id: BackendID, _ record: BackendRecord) {
@@ -74,7 +75,7 @@ struct BackendTable: Sendable {
             slot = Int32(slotPositions.count)
             slotPositions.append(position)
         }
-        positions[id] = position
+        slotsByID[id] = slot
         ids.append(id)
         values.append(record)
         slots.append(slot)
@@ -82,14 +83,13 @@ struct BackendTable: Sendable {
 
     @discardableResult
     mutating func removeValue(forKey id: BackendID) -> BackendRecord? {
-        guard let position = positions.removeValue(forKey: id) else { return nil }
+        guard let slot = slotsByID.removeValue(forKey: id) else { return nil }
+        let position = slotPositions[Int(slot)]
         let index = Int(position), last = values.count - 1
-        let slot = slots[index]
         if index != last {
             values.swapAt(index, last)
             ids.swapAt(index, last)
             slots.swapAt(index, last)
-            positions[ids[index]] = position
             slotPositions[Int(slots[index])] = position
         }
         slotPositions[Int(slot)] = -1
