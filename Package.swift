@@ -39,11 +39,10 @@ let package = Package(
         .target(
             name: "PicketProbes",
             dependencies: [
-                "PicketCore", "CPicketLinux", "CPicketMalloc",
+                "PicketCore", "CPicketLinux",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),

@@ -1,23 +1,20 @@
-import NIOCore
-import NIOEmbedded
-import NIOHTTP1
+import CNIOLLHTTP
 
-/// The HTTP responses of one connection, framed by SwiftNIO's `HTTPResponseDecoder` from the bytes the
-/// reactor reads off its own socket: the reactor keeps its cheap system calls, NIO does the HTTP
-/// (`Content-Length`, chunked bodies, bodies that end with the connection, no body after HEAD, 204 or
-/// 304, interim 1xx responses skipped).
+/// The HTTP responses of one connection, framed by llhttp (the parser SwiftNIO's `HTTPResponseDecoder`
+/// runs on) from the bytes the reactor reads off its own socket: `Content-Length`, chunked bodies,
+/// bodies that end with the connection, no body after HEAD, 204 or 304, interim 1xx responses skipped.
 ///
-/// The decoder is driven through its `ByteToMessageDecoder` methods, as `ByteToMessageHandler` drives
-/// it, but by hand on the engine's thread: it sits in an `EmbeddedChannel` whose first handler only
-/// lends it a context, and the parts it decodes go to the handler behind that one. That spares each
-/// check the handler's buffering and a trip through the pipeline, and the bytes go in through one
-/// reused buffer (bytes the decoder leaves unread, part of a header split between two reads, stay at
-/// its front for the next). Readers are kept and handed from one check to the next (as many as checks
-/// ran at once). The request head goes to the decoder too (it only notes the method: a HEAD answer
-/// announces a body it does not send). A body that ends with the connection is decoded when the input
-/// is reported closed. A decoder serves the next response only while it is clean: its last response
-/// ended where the server said and left the connection open. After `Connection: close` (llhttp accepts
-/// nothing more), a truncated, unfinished or malformed response, the next check gets a fresh decoder.
+/// llhttp is driven directly, with the callbacks a check needs (the end of the head, the body, the end
+/// of the message) and no others. Through `HTTPResponseDecoder` every header field became two Swift
+/// strings, the head an `HTTPResponseHead` and each part an `NIOAny` passed down a pipeline, for a check
+/// that reads only the status code and whether the connection stays open: that was 5.9 of the ~25 µs of
+/// user time a check cost at 5,000 backends (perf, BENCHMARKS.md). The rules the decoder adds on top of
+/// llhttp are kept here: no body after HEAD, CONNECT, 1xx, 204 or 304 whatever the headers say; HTTP/1
+/// only; a response nobody asked for is an error; a head over `maxHead` is malformed.
+///
+/// A reader serves the next response only while it is clean: its last response ended where the server
+/// said and left the connection open. After `Connection: close` (llhttp accepts nothing more), a
+/// truncated, unfinished or malformed response, the parser is reset for the next check.
 final class HTTPResponseReader {
     enum Progress: Equatable {
         case needMore
@@ -25,85 +22,64 @@ final class HTTPResponseReader {
         case malformed
     }
 
-    /// A response head (status line and header fields) larger than this is malformed.
+    /// A response head (its header fields) larger than this is malformed.
     static let maxHead = 32 * 1024
     /// The part of a body kept when the check looks into it.
     static let maxKeptBody = 64 * 1024
 
-    private let channel = EmbeddedChannel()
-    private let response = ResponseParts()
-    /// The context the decoder fires its parts from: the handler in front of `response`.
-    private let seat: ChannelHandlerContext
-    private var decoder: HTTPResponseDecoder
-    /// Bytes read and not yet taken by the decoder.
-    private var input: ByteBuffer
-    private var request = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
-    /// The method `request` holds, as the check names it (reading it back from the head costs a copy).
-    private var method = "GET"
+    private let parser = UnsafeMutablePointer<llhttp_t>.allocate(capacity: 1)
+    /// What the callbacks write; behind a pointer (llhttp's `data`), so a callback needs neither a
+    /// retain nor an exclusivity check to reach it.
+    private let response = UnsafeMutablePointer<ResponseState>.allocate(capacity: 1)
     /// Bytes received for the current response: none means the server closed before answering at all.
     private(set) var received = 0
-    /// The last response ended cleanly and the connection stays open: the decoder can take the next.
+    /// The last response ended cleanly and the connection stays open: the parser can take the next.
     private(set) var clean = true
 
     init() {
-        let front = DecoderSeat()
-        do {
-            try channel.pipeline.syncOperations.addHandlers([front, response])
-            seat = try channel.pipeline.syncOperations.context(handler: front)
-        } catch {
-            preconditionFailure("an open EmbeddedChannel takes a handler: \(error)")
-        }
-        input = channel.allocator.buffer(capacity: 1024)
-        decoder = Self.makeDecoder()
-        decoder.decoderAdded(context: seat)
+        response.initialize(to: ResponseState())
+        c_nio_llhttp_init(parser, HTTP_RESPONSE, ResponseState.settings)
+        parser.pointee.data = UnsafeMutableRawPointer(response)
     }
 
     deinit {
-        // The decoder's parser holds itself until the decoder is removed.
-        decoder.decoderRemoved(context: seat)
-        channel.close(promise: nil)
-        channel.embeddedEventLoop.run()
+        response.deinitialize(count: 1)
+        response.deallocate()
+        parser.deallocate()
     }
 
     /// The final status code, once the head of the final response has arrived.
     var status: Int? {
-        response.status
+        response.pointee.status
     }
 
     /// Announces the next request. `keepsBody`: the check looks into the body (its first 64 KiB are kept).
     func expect(method: String, keepsBody: Bool) {
-        if !clean { renewDecoder() }
+        if !clean { c_nio_llhttp_reset(parser) }
         clean = false
-        response.reset(keepingBody: keepsBody)
         received = 0
-        if method != self.method {
-            self.method = method
-            request.method = HTTPMethod(rawValue: method)
-        }
-        decoder.write(data: .head(request))
+        response.pointee.expect(bodyless: method == "HEAD" || method == "CONNECT", keepingBody: keepsBody)
     }
 
     func consume(_ bytes: UnsafeRawBufferPointer) -> Progress {
         received += bytes.count
-        guard !response.failed else { return progress() }
-        input.writeBytes(bytes)
-        do {
-            _ = try decoder.decode(context: seat, buffer: &input)
-        } catch {
-            response.fail()
+        guard !response.pointee.failed, let start = bytes.baseAddress else { return progress() }
+        switch c_nio_llhttp_execute_swift(parser, start, bytes.count) {
+        case HPE_OK:
+            break
+        case HPE_PAUSED_UPGRADE:
+            // A 101 answer: what follows is another protocol, so the connection is not reused.
+            response.pointee.keepAlive = false
+        default:
+            response.pointee.failed = true
         }
-        if input.readableBytes == 0 { input.clear() }
         return progress()
     }
 
     /// The connection ended: the response, if the end of the stream completes it.
     func end() -> HTTPResponseSummary? {
-        if !response.failed {
-            do {
-                _ = try decoder.decodeLast(context: seat, buffer: &input, seenEOF: true)
-            } catch {
-                response.fail()
-            }
+        if !response.pointee.failed, c_nio_llhttp_finish(parser) != HPE_OK {
+            response.pointee.failed = true
         }
         let progress = progress()
         clean = false
@@ -111,86 +87,104 @@ final class HTTPResponseReader {
         return response
     }
 
-    /// What the decoder made of the bytes so far.
+    /// What llhttp made of the bytes so far.
     private func progress() -> Progress {
-        if response.failed {
+        if response.pointee.failed {
             // Bytes after a complete response (an answer nobody asked for) make only the connection unusable.
-            return response.ended ? .complete(response.summary(reusable: false)) : .malformed
+            return response.pointee.ended ? .complete(response.pointee.summary(reusable: false)) : .malformed
         }
-        guard response.ended, let keepAlive = response.keepAlive else { return .needMore }
-        clean = keepAlive
-        return .complete(response.summary(reusable: keepAlive))
-    }
-
-    private static func makeDecoder() -> HTTPResponseDecoder {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = maxHead
-        limits.maxHeaderListSize = maxHead
-        return HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
-    }
-
-    /// Swaps the spent decoder for a fresh one; whatever the old one had not decoded is dropped.
-    private func renewDecoder() {
-        decoder.decoderRemoved(context: seat)
-        decoder = Self.makeDecoder()
-        decoder.decoderAdded(context: seat)
-        input.clear()
+        guard response.pointee.ended else { return .needMore }
+        clean = response.pointee.keepAlive
+        return .complete(response.pointee.summary(reusable: clean))
     }
 }
 
-/// The handler in front of the response's: it lends the decoder the context its parts go out from.
-private final class DecoderSeat: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-}
-
-/// The parts of the response under way, as the decoder passes them on. Of the head it keeps only what a
-/// check reads (the status code, whether the connection stays open), so the head's header fields are
-/// let go as soon as they are decoded.
-private final class ResponseParts: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-
+/// The response under way, as llhttp's callbacks report it. Of the head it keeps only what a check
+/// reads: the status code and whether the connection stays open.
+private struct ResponseState {
     private(set) var status: Int?
     /// Whether the connection stays open after the response, once its head has arrived.
-    private(set) var keepAlive: Bool?
+    var keepAlive = false
     private(set) var ended = false
-    /// The decoder refused the bytes (it then takes no more).
-    private(set) var failed = false
+    /// llhttp refused the bytes (it then takes no more until reset).
+    var failed = false
+    /// A request was sent whose final response has not begun.
+    private var awaiting = false
+    /// The request was HEAD or CONNECT: its answer has no body, whatever its head announces.
+    private var bodyless = false
     private var keepsBody = false
+    private var headBytes = 0
     private var body: [UInt8] = []
 
-    func reset(keepingBody: Bool) {
+    mutating func expect(bodyless: Bool, keepingBody: Bool) {
         status = nil
-        keepAlive = nil
+        keepAlive = false
         ended = false
         failed = false
+        awaiting = true
+        self.bodyless = bodyless
         keepsBody = keepingBody
+        headBytes = 0
         body.removeAll(keepingCapacity: true)
-    }
-
-    func fail() {
-        failed = true
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            status = Int(head.status.code)
-            keepAlive = head.isKeepAlive
-        case .body(let bytes):
-            guard keepsBody, body.count < HTTPResponseReader.maxKeptBody else { return }
-            body.append(contentsOf: bytes.readableBytesView.prefix(HTTPResponseReader.maxKeptBody - body.count))
-        case .end:
-            ended = true
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        failed = true
     }
 
     func summary(reusable: Bool) -> HTTPResponseSummary {
         HTTPResponseSummary(status: status ?? 0, body: keepsBody ? String(decoding: body, as: UTF8.self) : nil, reusable: reusable)
     }
+
+    /// Header field names and values count against `maxHead`; -1 (an error) past it.
+    private mutating func headData(_ length: Int) -> Int32 {
+        headBytes += length
+        return headBytes > HTTPResponseReader.maxHead ? -1 : 0
+    }
+
+    /// 0: a body may follow as the head says; 1: no body; -1: an error.
+    private mutating func headComplete(_ parser: UnsafeMutablePointer<llhttp_t>) -> Int32 {
+        guard parser.pointee.http_major == 1, awaiting else { return -1 }
+        let code = Int(parser.pointee.status_code)
+        headBytes = 0
+        if (100..<200).contains(code), code != 101 {
+            return 1  // interim: the final response follows, for the same request
+        }
+        awaiting = false
+        status = code
+        keepAlive = c_nio_llhttp_should_keep_alive(parser) != 0
+        return bodyless || code / 100 == 1 || code == 204 || code == 304 ? 1 : 0
+    }
+
+    private mutating func bodyData(_ bytes: UnsafePointer<CChar>, _ length: Int) {
+        guard keepsBody, body.count < HTTPResponseReader.maxKeptBody else { return }
+        let kept = min(length, HTTPResponseReader.maxKeptBody - body.count)
+        body.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: kept))
+    }
+
+    private mutating func messageComplete(_ parser: UnsafeMutablePointer<llhttp_t>) {
+        // llhttp keeps an interim response's length for the next message (nodejs/llhttp#202, as NIO does).
+        parser.pointee.content_length = 0
+        if status != nil { ended = true }
+    }
+
+    private static func state(_ parser: UnsafeMutablePointer<llhttp_t>?) -> UnsafeMutablePointer<ResponseState> {
+        parser!.pointee.data.assumingMemoryBound(to: ResponseState.self)
+    }
+
+    /// One set of callbacks for every reader (llhttp reaches a reader's state through the parser's `data`).
+    nonisolated(unsafe) static let settings: UnsafeMutablePointer<llhttp_settings_t> = {
+        let settings = UnsafeMutablePointer<llhttp_settings_t>.allocate(capacity: 1)
+        c_nio_llhttp_settings_init(settings)
+        settings.pointee.on_header_field = { parser, _, length in state(parser).pointee.headData(length) }
+        settings.pointee.on_header_value = { parser, _, length in state(parser).pointee.headData(length) }
+        settings.pointee.on_headers_complete = { parser in state(parser).pointee.headComplete(parser!) }
+        settings.pointee.on_body = { parser, bytes, length in
+            state(parser).pointee.bodyData(bytes!, length)
+            return 0
+        }
+        settings.pointee.on_message_complete = { parser in
+            state(parser).pointee.messageComplete(parser!)
+            return 0
+        }
+        return settings
+    }()
 }
 
 /// What a health check takes from a complete response.

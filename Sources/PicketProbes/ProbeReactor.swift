@@ -46,8 +46,8 @@ final class ProbeReactor {
     private var workSequence: UInt64 = 0
     private var waiting = Deque<Submission>()
     private var running = 0
-    /// Response readers between checks. A reader serves a check, not a connection (between responses a
-    /// decoder holds nothing of its connection), so there are only as many as checks recently ran at once,
+    /// Response readers between checks. A reader serves a check, not a connection (between responses its
+    /// parser holds nothing of its connection), so there are only as many as checks recently ran at once,
     /// however many keep-alive connections wait idle.
     private var readers = ReaderPool()
     var scratch: [UInt8] = []
@@ -237,7 +237,7 @@ final class ProbeReactor {
         freeSlots.append(index)
     }
 
-    /// The slot's check is over: its reader waits for the next check (renewing its decoder then, if spent).
+    /// The slot's check is over: its reader waits for the next check (resetting its parser then, if spent).
     private func spareReader(_ index: Int32) {
         guard let reader = slots[Int(index)].http else { return }
         slots[Int(index)].http = nil
