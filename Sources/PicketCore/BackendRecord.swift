@@ -7,7 +7,7 @@ struct BackendRecord: Sendable {
     var sharedCircuit: Shared<CircuitSpec>
     var state: BackendState
     /// The tickets of the probes under way: one, or two while an edge probe overlaps a silent one.
-    var inFlight: [UInt64] = []
+    var inFlight = ProbeTickets()
     /// Only the timer carrying this token is live; older ones are skipped when they surface.
     var timerToken: UInt64 = 0
     /// The container behind this backend, for apps that discover instances in Docker.
@@ -77,7 +77,7 @@ struct BackendRecord: Sendable {
 
     /// A probe of this backend ended: it is no longer under way, and its outcome counts.
     mutating func finish(_ report: ProbeReport, now: Instant) -> HealthChange? {
-        inFlight.removeAll { $0 == report.ticket }
+        inFlight.remove(report.ticket)
         return state.record(report.outcome, check: check, circuit: circuit, now: now)
     }
 

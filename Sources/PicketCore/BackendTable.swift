@@ -27,6 +27,15 @@ struct BackendTable: Sendable {
         slotsByID[id].map { Int(slotPositions[Int($0)]) }
     }
 
+    /// The same, starting from the slot the record was in: the ID is hashed only when the record is no
+    /// longer there (the slot was freed, or taken by another backend).
+    func index(forKey id: BackendID, slot hint: Int32) -> Int? {
+        if hint >= 0, Int(hint) < slotPositions.count, case let position = Int(slotPositions[Int(hint)]), position >= 0, ids[position] == id {
+            return position
+        }
+        return index(forKey: id)
+    }
+
     /// The slot of the record at a position.
     func slot(at index: Int) -> Int32 {
         slots[index]

@@ -12,14 +12,21 @@ public struct ProbeRequest: Hashable, Sendable {
     public let ticket: UInt64
     /// When the probe was due; a runner that sends it later reports the lag.
     public let dueAt: Instant
+    /// Where the core keeps the backend's record, handed back in the report so that the core finds the
+    /// record without hashing the ID (checked against the ID, so a stale one only costs the lookup);
+    /// -1 when the request did not come from the core.
+    public let slot: Int32
 
-    public init(backend: BackendID, target: ServerAddress, sharedCheck: Shared<HealthCheckSpec>, attempt: Int, ticket: UInt64, dueAt: Instant) {
+    public init(
+        backend: BackendID, target: ServerAddress, sharedCheck: Shared<HealthCheckSpec>, attempt: Int, ticket: UInt64, dueAt: Instant, slot: Int32 = -1
+    ) {
         self.backend = backend
         self.target = target
         self.sharedCheck = sharedCheck
         self.attempt = attempt
         self.ticket = ticket
         self.dueAt = dueAt
+        self.slot = slot
     }
 
     public init(backend: BackendID, target: ServerAddress, check: HealthCheckSpec, attempt: Int, ticket: UInt64, dueAt: Instant) {
@@ -30,7 +37,7 @@ public struct ProbeRequest: Hashable, Sendable {
     public var check: HealthCheckSpec { _read { yield sharedCheck.value } }
 
     public func report(_ outcome: ProbeOutcome) -> ProbeReport {
-        ProbeReport(backend: backend, ticket: ticket, attempt: attempt, dueAt: dueAt, outcome: outcome)
+        ProbeReport(backend: backend, ticket: ticket, attempt: attempt, dueAt: dueAt, outcome: outcome, slot: slot)
     }
 }
 
@@ -41,12 +48,15 @@ public struct ProbeReport: Hashable, Sendable {
     public let attempt: Int
     public let dueAt: Instant
     public let outcome: ProbeOutcome
+    /// The request's `slot`.
+    public let slot: Int32
 
-    public init(backend: BackendID, ticket: UInt64, attempt: Int, dueAt: Instant, outcome: ProbeOutcome) {
+    public init(backend: BackendID, ticket: UInt64, attempt: Int, dueAt: Instant, outcome: ProbeOutcome, slot: Int32 = -1) {
         self.backend = backend
         self.ticket = ticket
         self.attempt = attempt
         self.dueAt = dueAt
         self.outcome = outcome
+        self.slot = slot
     }
 }

@@ -30,12 +30,12 @@ extension Reconciler {
     /// A timer still stands for a probe when it is the backend's live timer and fewer than two probes are
     /// under way.
     private static func probeDue(_ timer: ProbeTimer, _ record: BackendRecord) -> Bool {
-        record.check.enabled && record.timerToken == timer.token && record.inFlight.count < 2
+        record.check.enabled && record.timerToken == timer.token && record.inFlight.hasRoom
     }
 
     /// An edge stands for a probe when its probe is still the only one, silent, on a steady backend.
     private static func probeDue(_ edge: EdgeWatches.Watch, _ record: BackendRecord) -> Bool {
-        record.check.enabled && record.inFlight == [edge.ticket] && record.state.phase == .up && record.state.consecutiveFailures == 0
+        record.check.enabled && record.inFlight.isOnly(edge.ticket) && record.state.phase == .up && record.state.consecutiveFailures == 0
     }
 
     /// When a steady backend's check has not answered within half its timeout (and at least the fast
@@ -56,8 +56,10 @@ extension Reconciler {
         return timers.popMin().map(ProbeWake.timer)
     }
 
-    static func request(for id: BackendID, record: BackendRecord, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
-        ProbeRequest(backend: id, target: record.check.target(for: record.instance.address), sharedCheck: record.sharedCheck, attempt: attempt, ticket: ticket, dueAt: dueAt)
+    static func request(for id: BackendID, record: BackendRecord, slot: Int32, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
+        ProbeRequest(
+            backend: id, target: record.check.target(for: record.instance.address), sharedCheck: record.sharedCheck, attempt: attempt, ticket: ticket,
+            dueAt: dueAt, slot: slot)
     }
 
     /// Everything whose time has come: due probes, ramp steps and recovery steps; then the rotation
@@ -73,8 +75,8 @@ extension Reconciler {
                 case .timer(let timer): guard Self.probeDue(timer, record) else { return nil }
                 case .edge(let edge): guard Self.probeDue(edge, record) else { return nil }
                 }
-                record.inFlight.append(ticket)
-                let request = Self.request(for: id, record: record, attempt: 0, ticket: ticket, dueAt: wake.due)
+                record.inFlight.insert(ticket)
+                let request = Self.request(for: id, record: record, slot: wake.slot, attempt: 0, ticket: ticket, dueAt: wake.due)
                 guard case .timer = wake else { return (request, nil) }
                 return (request, Self.edgeDelay(record))
             }

@@ -224,11 +224,12 @@ public struct Reconciler: Sendable {
 
     /// One probe's verdict, without the due work that follows it.
     private mutating func record(_ report: ProbeReport, now: Instant) -> [Effect] {
-        guard let index = records.index(forKey: report.backend) else { return [] }
+        guard let index = records.index(forKey: report.backend, slot: report.slot) else { return [] }
+        let slot = records.slot(at: index)
         let admission = visit(index) { record -> ReportAdmission in
             guard record.inFlight.contains(report.ticket) else { return .stale }
             guard case .failed = report.outcome, report.attempt < record.check.maxRetries else { return .counts }
-            return .retry(Self.request(for: report.backend, record: record, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))
+            return .retry(Self.request(for: report.backend, record: record, slot: slot, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))
         }
         switch admission {
         case .stale: return []

@@ -59,4 +59,22 @@ import Testing
         #expect(removed.map { slots[$0]! }.contains(reused), "a freed slot is given again")
         #expect(table.index(ofSlot: reused).map { table[at: $0].instance.address } == id(9_000).address)
     }
+
+    /// A report names the slot its request came from: that finds the record, and a slot since given to
+    /// another backend falls back to the ID instead of finding the wrong record.
+    @Test func aSlotHintFindsItsRecordAndAStaleHintFallsBackToTheID() {
+        var table = BackendTable()
+        for port in 1...3 { table[id(port)] = record(port) }
+        let slot = table.slot(at: table.index(forKey: id(2))!)
+        #expect(table.index(forKey: id(2), slot: slot).map { table[at: $0].instance.address } == id(2).address)
+        table.removeValue(forKey: id(2))
+        #expect(table.index(forKey: id(2), slot: slot) == nil, "a removed backend is not found through its old slot")
+        table[id(4)] = record(4)
+        #expect(table.slot(at: table.index(forKey: id(4))!) == slot, "the freed slot went to another backend")
+        #expect(table.index(forKey: id(2), slot: slot) == nil, "nor through the slot's new record")
+        table[id(2)] = record(2)
+        #expect(table.index(forKey: id(2), slot: slot).map { table[at: $0].instance.address } == id(2).address, "re-added elsewhere, found by ID")
+        #expect(table.index(forKey: id(3), slot: -1).map { table[at: $0].instance.address } == id(3).address, "no hint: the ID")
+        #expect(table.index(forKey: id(3), slot: 999).map { table[at: $0].instance.address } == id(3).address, "a slot past the table: the ID")
+    }
 }
