@@ -86,22 +86,19 @@ public final class ProbeEngine: @unchecked Sendable {
 
     /// Starts (or queues) probes with one wake-up of the engine for the whole batch.
     public func submit(_ requests: [ProbeRequest], completion: @escaping Completion) {
-        var plain: [ProbeRequest] = []
-        plain.reserveCapacity(requests.count)
+        let direct = onEngineThread && runningJobs
+        var posted: [ProbeReactor.Submission] = []
         for request in requests {
             if SecureProber.handles(request.check) {
                 submitSecure(request, completion: completion)
+            } else if direct {
+                reactor.submit(ProbeReactor.Submission(request: request, completion: completion))
             } else {
-                plain.append(request)
+                posted.append(ProbeReactor.Submission(request: request, completion: completion))
             }
         }
-        guard !plain.isEmpty else { return }
-        let submissions = plain.map { ProbeReactor.Submission(request: $0, completion: completion) }
-        guard onEngineThread, runningJobs else {
-            post { $0.submissions.append(contentsOf: submissions) }
-            return
-        }
-        for submission in submissions { reactor.submit(submission) }
+        guard !posted.isEmpty else { return }
+        post { [posted] in $0.submissions.append(contentsOf: posted) }
     }
 
     /// True on the engine's own thread.

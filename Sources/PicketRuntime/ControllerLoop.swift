@@ -109,11 +109,11 @@ struct ControllerLoop {
         case .probes(let batch):
             let date = Date()
             activity.checked(batch.count, at: now)
+            metrics.probes(batch)
             for (report, timing) in batch {
                 if let warning = lag.record(timing, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
                 recentChecks.record(report, at: date)
                 persistence?.record(report, at: date)
-                metrics.probe(report, lag: timing.lag)
                 noteLocalFault(report, now: now)
                 noteCertificate(report, at: date)
             }

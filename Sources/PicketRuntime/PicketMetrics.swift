@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import PicketPassive
 import PicketCore
 import PicketNginx
+import PicketProbes
 import Prometheus
 
 /// Picket's Prometheus metrics, recorded through swift-metrics into a registry of its own (no global
@@ -53,14 +54,26 @@ final class PicketMetrics: Sendable {
         traffic.withLockedValue { $0 = ingest }
     }
 
-    func probe(_ report: ProbeReport, lag: Duration) {
-        let app = report.backend.app
-        let result = report.outcome.failureClass?.rawValue ?? (report.outcome.localFault == nil ? "passed" : "local_fault")
-        probes.counter(app: app, result: result).increment()
-        if let latency = report.outcome.evidence.latency {
-            probes.duration(app: app).recordNanoseconds(latency.nanoseconds)
+    /// A batch of reports: the counters go up once per app and result, not once per report (each
+    /// handle is found under a lock); latencies and lags are recorded one by one, as histograms need.
+    func probes(_ batch: [(ProbeReport, ProbeTiming)]) {
+        var counts: [(app: AppName, result: String, count: Int64)] = []
+        var durations: (app: AppName, timer: Metrics.Timer)?
+        for (report, timing) in batch {
+            let app = report.backend.app
+            let result = report.outcome.failureClass?.rawValue ?? (report.outcome.localFault == nil ? "passed" : "local_fault")
+            if let known = counts.firstIndex(where: { $0.app == app && $0.result == result }) {
+                counts[known].count += 1
+            } else {
+                counts.append((app, result, 1))
+            }
+            if let latency = report.outcome.evidence.latency {
+                if durations?.app != app { durations = (app, probes.duration(app: app)) }
+                durations?.timer.recordNanoseconds(latency.nanoseconds)
+            }
+            probes.lag.recordNanoseconds(max(timing.lag, .zero).nanoseconds)
         }
-        probes.lag.recordNanoseconds(max(lag, .zero).nanoseconds)
+        for (app, result, count) in counts { probes.counter(app: app, result: result).increment(by: count) }
     }
 
     func observe(_ observation: Observation) {
