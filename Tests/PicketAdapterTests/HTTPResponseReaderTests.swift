@@ -76,6 +76,19 @@ import Testing
         #expect(progress == complete(204, reusable: true))
     }
 
+    @Test func aSwitchingProtocolsAnswerIsFinalAndLeavesTheConnectionUnusable() {
+        let (progress, reader) = read(["HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\u{81}\u{0}"])
+        #expect(progress == complete(101, reusable: false), "what follows a 101 is another protocol")
+        #expect(!reader.clean)
+        let (next, _) = read(["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"], reader: reader)
+        #expect(next == complete(200, reusable: true), "the next connection's answer is read afresh")
+    }
+
+    @Test func anHTTP2PrefaceIsMalformed() {
+        let (progress, _) = read(["HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n"])
+        #expect(progress == .malformed, "only HTTP/1 answers are read")
+    }
+
     @Test func afterConnectionCloseTheNextResponseGetsAFreshDecoder() {
         let (progress, reader) = read(["HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"])
         #expect(progress == complete(200, reusable: false))
