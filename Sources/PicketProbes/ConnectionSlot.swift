@@ -66,14 +66,26 @@ final class ActiveProbe {
     }
 }
 
-/// Which keep-alive connection a check may reuse: the same app's backend at the same target. Hashes
-/// and compares just the two names (the app's and the target's address text), which identify it.
+/// Which keep-alive connection a check may reuse: the same app's backend at the same target, named by
+/// the app's and the target's address text, and by the slot of the core's record the check came from
+/// (`IdleConnections` finds it by that slot).
 struct ReuseKey: Hashable {
     let app: String
     let target: String
+    /// The request's `slot`; -1 for a check that did not come from the core.
+    let slot: Int32
 
-    init(backend: BackendID, target: ServerAddress) {
-        app = backend.app.description
-        self.target = target.description
+    init(_ request: ProbeRequest) {
+        self.init(app: request.backend.app.description, target: request.target.description, slot: request.slot)
+    }
+
+    init(app: String, target: String, slot: Int32) {
+        self.app = app
+        self.target = target
+        self.slot = slot
+    }
+
+    static func == (lhs: ReuseKey, rhs: ReuseKey) -> Bool {
+        lhs.slot == rhs.slot && lhs.target == rhs.target && lhs.app == rhs.app
     }
 }

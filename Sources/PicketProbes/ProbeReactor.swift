@@ -40,7 +40,7 @@ final class ProbeReactor {
     var slots: [ConnectionSlot] = []
     private var freeSlots: [Int32] = []
     /// The idle keep-alive connection of each backend (connection reuse).
-    private var idle: [ReuseKey: Int32] = [:]
+    private var idle = IdleConnections()
     private var deadlines = DeadlineQueues()
     private var work = Heap<Work>()
     private var workSequence: UInt64 = 0
@@ -94,9 +94,9 @@ final class ProbeReactor {
         let now = Clock.now()
         var key: ReuseKey?
         if case .http = request.check.kind, request.check.reuseConnection {
-            key = ReuseKey(backend: request.backend, target: request.target)
+            key = ReuseKey(request)
         }
-        if mayReuse, let key, let index = idle.removeValue(forKey: key) {
+        if mayReuse, let key, let index = idle.take(key) {
             begin(index, ActiveProbe(submission, sent: sent, started: now, onReusedConnection: true))
             slots[Int(index)].stage = .connecting
             sending.append((index, slots[Int(index)].serial))
@@ -191,11 +191,10 @@ final class ProbeReactor {
         probe.completion(probe.request.report(outcome), timing)
         spareReader(index)
         let check = probe.request.check
-        if keepAlive, let key = slots[Int(index)].reuseKey, slots[Int(index)].checksServed < check.maxChecksPerConnection, idle[key] == nil,
-            idle.count < maxIdle
+        if keepAlive, let key = slots[Int(index)].reuseKey, slots[Int(index)].checksServed < check.maxChecksPerConnection,
+            idle.count < maxIdle, idle.keep(index, for: key)
         {
             slots[Int(index)].stage = .idle
-            idle[key] = index
             // An idle connection whose backend is no longer checked (removed, or its check changed) goes.
             deadlines.add((check.interval * 2 + .seconds(1)).nanoseconds, after: Clock.now(), slot: index, generation: slots[Int(index)].generation)
         } else {
@@ -228,7 +227,7 @@ final class ProbeReactor {
     func close(_ index: Int32) {
         spareReader(index)
         if slots[Int(index)].fd >= 0 { closing.append(slots[Int(index)].fd) }
-        if slots[Int(index)].stage == .idle, let key = slots[Int(index)].reuseKey, idle[key] == index { idle[key] = nil }
+        if slots[Int(index)].stage == .idle, let key = slots[Int(index)].reuseKey { idle.remove(index, for: key) }
         slots[Int(index)].fd = -1
         slots[Int(index)].stage = .free
         slots[Int(index)].probe = nil

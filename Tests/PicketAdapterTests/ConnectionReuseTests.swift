@@ -21,6 +21,24 @@ import Testing
         try await backend.stop()
     }
 
+    /// Checks from the core name their record's slot, which finds the idle connection; a slot given to
+    /// another backend must not lead to the first one's connection.
+    @Test func aRecordsSlotFindsItsBackendsConnectionAndNoOtherBackends() async throws {
+        let first = try await ScriptedBackend(name: "a", group: group)
+        let second = try await ScriptedBackend(name: "b", group: group)
+        let prober = try Prober()
+        for _ in 0..<3 { #expect(await prober.probe(first.address, check(), slot: 5).passed) }
+        #expect(first.connectionsAccepted == 1, "three checks through slot 5 share one connection")
+        #expect(await prober.probe(second.address, check(), slot: 5).passed)
+        #expect(second.connectionsAccepted == 1 && first.connectionsAccepted == 1, "slot 5 now names another backend: its own connection")
+        #expect(await prober.probe(first.address, check(), slot: 6).passed)
+        #expect(first.connectionsAccepted == 2, "the first backend under another slot (removed and added again) opens a fresh one")
+        #expect(await prober.probe(second.address, check(), slot: 5).passed)
+        #expect(second.connectionsAccepted == 1, "the second backend's connection was kept under slot 5")
+        try await first.stop()
+        try await second.stop()
+    }
+
     @Test func withoutReuseEveryCheckOpensItsOwnConnection() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
         let prober = try Prober()

@@ -13,9 +13,10 @@ final class Prober: Sendable {
         engine.shutdown()
     }
 
-    func probe(_ address: String, _ check: HealthCheckSpec, ticket: UInt64 = 1) async -> ProbeOutcome {
+    /// `slot`: the core record's slot the request names (-1: none, as for a one-shot check).
+    func probe(_ address: String, _ check: HealthCheckSpec, ticket: UInt64 = 1, slot: Int32 = -1) async -> ProbeOutcome {
         let target = try! ServerAddress(validating: address)
         let id = BackendID(app: try! AppName(validating: "web"), address: target)
-        return await engine.probe(ProbeRequest(backend: id, target: target, check: check, attempt: 0, ticket: ticket, dueAt: .zero))
+        return await engine.probe(ProbeRequest(backend: id, target: target, sharedCheck: Shared(check), attempt: 0, ticket: ticket, dueAt: .zero, slot: slot))
     }
 }
