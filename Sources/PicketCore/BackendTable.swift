@@ -30,7 +30,7 @@ struct BackendTable: Sendable {
     /// The same, starting from the slot the record was in: the ID is hashed only when the record is no
     /// longer there (the slot was freed, or taken by another backend).
     func index(forKey id: BackendID, slot hint: Int32) -> Int? {
-        if hint >= 0, Int(hint) < slotPositions.count, case let position = Int(slotPositions[Int(hint)]), position >= 0, ids[position] == id {
+        if hint >= 0, Int(hint) < slotPositions.count, let position = index(ofSlot: hint), ids[position] == id {
             return position
         }
         return index(forKey: id)
