@@ -113,6 +113,10 @@ enum ProbeWake {
     case timer(ProbeTimer)
     case edge(EdgeWatches.Watch)
 
+    var isEdge: Bool {
+        if case .edge = self { true } else { false }
+    }
+
     var slot: Int32 {
         switch self {
         case .timer(let timer): timer.slot

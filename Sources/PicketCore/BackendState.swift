@@ -28,11 +28,14 @@ public struct BackendState: Hashable, Sendable {
 
     /// Folds one final probe outcome (after retries) into the state; returns the change, if any.
     public mutating func record(_ outcome: ProbeOutcome, check: HealthCheckSpec, circuit spec: CircuitSpec, now: Instant) -> HealthChange? {
-        if case .inconclusive = outcome { return nil }
+        switch outcome {
+        case .inconclusive, .shed: return nil
+        case .passed, .failed: break
+        }
         let before = health
         lastOutcome = outcome
         switch outcome {
-        case .inconclusive:
+        case .inconclusive, .shed:
             return nil
         case .failed(let failureClass, let evidence):
             consecutiveFailures += 1

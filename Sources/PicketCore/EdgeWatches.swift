@@ -4,9 +4,9 @@ import DequeModule
 ///
 /// Every steady probe gets one, and nearly every probe answers before its edge. Kept in the probe-timer
 /// heap, the edges doubled its size and cost a push and a pop per check, each a walk over cold memory at
-/// thousands of backends. An edge lies a fixed delay (its check's) after its probe was due, and probes go
-/// out in the order they were due, so the edges of one delay come due in the order they were added: a
-/// queue per delay keeps them in order at O(1) a watch.
+/// thousands of backends. An edge lies a fixed delay (its check's) after its probe was sent, and probes
+/// are sent as time goes on, so the edges of one delay come due in the order they were added: a queue per
+/// delay keeps them in order at O(1) a watch.
 struct EdgeWatches: Sendable {
     /// Watches `ticket`, the only probe under way for the backend in record slot `slot`, until `due`.
     struct Watch: Sendable {

@@ -82,6 +82,9 @@ public enum ProbeOutcome: Hashable, Sendable {
     case failed(FailureClass, ProbeEvidence)
     /// No verdict: the probe could not be made because of a local fault. The backend keeps its state.
     case inconclusive(LocalFault, ProbeEvidence)
+    /// Not sent: an edge probe the runner dropped because every slot was taken (`ProbeRequest.edge`).
+    /// It says nothing about the backend and is not a check: only its ticket is let go.
+    case shed
 
     public var passed: Bool {
         if case .passed = self { return true }
@@ -91,6 +94,7 @@ public enum ProbeOutcome: Hashable, Sendable {
     public var evidence: ProbeEvidence {
         switch self {
         case .passed(let evidence), .failed(_, let evidence), .inconclusive(_, let evidence): return evidence
+        case .shed: return ProbeEvidence()
         }
     }
 

@@ -16,9 +16,14 @@ public struct ProbeRequest: Hashable, Sendable {
     /// record without hashing the ID (checked against the ID, so a stale one only costs the lookup);
     /// -1 when the request did not come from the core.
     public let slot: Int32
+    /// An edge probe (`Reconciler.edgeDelay`): a second check beside a silent one. It is worth sending
+    /// only when it can go at once; a runner with every slot taken reports it `shed` instead of queueing
+    /// it, since a queued edge would only add to the wait that kept the first check silent.
+    public let edge: Bool
 
     public init(
-        backend: BackendID, target: ServerAddress, sharedCheck: Shared<HealthCheckSpec>, attempt: Int, ticket: UInt64, dueAt: Instant, slot: Int32 = -1
+        backend: BackendID, target: ServerAddress, sharedCheck: Shared<HealthCheckSpec>, attempt: Int, ticket: UInt64, dueAt: Instant, slot: Int32 = -1,
+        edge: Bool = false
     ) {
         self.backend = backend
         self.target = target
@@ -27,6 +32,7 @@ public struct ProbeRequest: Hashable, Sendable {
         self.ticket = ticket
         self.dueAt = dueAt
         self.slot = slot
+        self.edge = edge
     }
 
     public init(backend: BackendID, target: ServerAddress, check: HealthCheckSpec, attempt: Int, ticket: UInt64, dueAt: Instant) {

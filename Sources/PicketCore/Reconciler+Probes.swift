@@ -56,10 +56,10 @@ extension Reconciler {
         return timers.popMin().map(ProbeWake.timer)
     }
 
-    static func request(for id: BackendID, record: BackendRecord, slot: Int32, attempt: Int, ticket: UInt64, dueAt: Instant) -> ProbeRequest {
+    static func request(for id: BackendID, record: BackendRecord, slot: Int32, attempt: Int, ticket: UInt64, dueAt: Instant, edge: Bool = false) -> ProbeRequest {
         ProbeRequest(
             backend: id, target: record.check.target(for: record.instance.address), sharedCheck: record.sharedCheck, attempt: attempt, ticket: ticket,
-            dueAt: dueAt, slot: slot)
+            dueAt: dueAt, slot: slot, edge: edge)
     }
 
     /// Everything whose time has come: due probes, ramp steps and recovery steps; then the rotation
@@ -76,15 +76,16 @@ extension Reconciler {
                 case .edge(let edge): guard Self.probeDue(edge, record) else { return nil }
                 }
                 record.inFlight.insert(ticket)
-                let request = Self.request(for: id, record: record, slot: wake.slot, attempt: 0, ticket: ticket, dueAt: wake.due)
-                guard case .timer = wake else { return (request, nil) }
-                return (request, Self.edgeDelay(record))
+                let request = Self.request(for: id, record: record, slot: wake.slot, attempt: 0, ticket: ticket, dueAt: wake.due, edge: wake.isEdge)
+                return (request, wake.isEdge ? nil : Self.edgeDelay(record))
             }
             guard let sent else { continue }
             nextTicket += 1
             effects.append(.probe(sent.request))
             if let edge = sent.edge {
-                edges.add(EdgeWatches.Watch(due: wake.due + edge, slot: wake.slot, ticket: ticket), delay: edge)
+                // From now, when the check goes out, not from when it was due: a check sent late has not
+                // been silent for the time it was late.
+                edges.add(EdgeWatches.Watch(due: now + edge, slot: wake.slot, ticket: ticket), delay: edge)
             }
         }
         effects += stepRamps(now: now)

@@ -228,11 +228,15 @@ public struct Reconciler: Sendable {
         let slot = records.slot(at: index)
         let admission = visit(index) { record -> ReportAdmission in
             guard record.inFlight.contains(report.ticket) else { return .stale }
+            if case .shed = report.outcome {
+                record.inFlight.remove(report.ticket)
+                return .shed
+            }
             guard case .failed = report.outcome, report.attempt < record.check.maxRetries else { return .counts }
             return .retry(Self.request(for: report.backend, record: record, slot: slot, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))
         }
         switch admission {
-        case .stale: return []
+        case .stale, .shed: return []
         case .retry(let request): return [.probe(request)]
         case .counts: break
         }
@@ -335,10 +339,12 @@ public struct BackendSnapshot: Hashable, Sendable {
     }
 }
 
-/// What a probe report is to its backend: from a probe no longer awaited, a failed attempt to try again,
-/// or a verdict that counts.
+/// What a probe report is to its backend: from a probe no longer awaited, an edge probe never sent, a
+/// failed attempt to try again, or a verdict that counts.
 private enum ReportAdmission {
     case stale
+    /// An edge probe that was never sent: its ticket is let go; the check beside it still stands.
+    case shed
     case retry(ProbeRequest)
     case counts
 }

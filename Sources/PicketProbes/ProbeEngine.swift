@@ -109,16 +109,25 @@ public final class ProbeEngine: @unchecked Sendable {
     /// thread, as every completion is.
     private func submitSecure(_ request: ProbeRequest, completion: @escaping Completion) {
         let submitted = Clock.now()
-        secureGate.enter { [secure, secureGate] in
+        let start: @Sendable () -> Void = { [secure, secureGate] in
             let sent = Clock.now()
             let timing = ProbeTiming(lag: .nanoseconds(submitted - request.dueAt.nanoseconds), waited: .nanoseconds(sent - submitted))
             Task {
                 let report = request.report(await secure.probe(request))
                 secureGate.leave()
-                guard !self.stopped.withLockedValue({ $0 }) else { return }
-                self.post { $0.work.append((0, { completion(report, timing) })) }
+                self.complete(report, timing, completion)
             }
         }
+        guard request.edge else { return secureGate.enter(start) }
+        if !secureGate.enterIfFree(start) {
+            complete(request.report(.shed), ProbeTiming(lag: .zero, waited: .zero), completion)
+        }
+    }
+
+    /// Hands a report back on the engine's thread.
+    private func complete(_ report: ProbeReport, _ timing: ProbeTiming, _ completion: @escaping Completion) {
+        guard !stopped.withLockedValue({ $0 }) else { return }
+        post { $0.work.append((0, { completion(report, timing) })) }
     }
 
     /// Probes once and returns the outcome: for one-shot commands (`picket check`).

@@ -76,6 +76,8 @@ final class ProbeReactor {
         submission.received = Clock.now()
         if running < maxConcurrent {
             start(submission, sent: submission.received, mayReuse: true)
+        } else if submission.request.edge {
+            submission.completion(submission.request.report(.shed), ProbeTiming(lag: .zero, waited: .zero))
         } else {
             waiting.append(submission)
         }

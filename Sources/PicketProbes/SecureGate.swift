@@ -32,6 +32,18 @@ final class SecureGate: Sendable {
         if now { start() }
     }
 
+    /// Runs `start` now if a place is free and returns true; returns false, running nothing, if none is
+    /// (an edge probe, which is not worth a wait).
+    func enterIfFree(_ start: @escaping @Sendable () -> Void) -> Bool {
+        let free = state.withLockedValue { state -> Bool in
+            guard state.running < state.limit else { return false }
+            state.running += 1
+            return true
+        }
+        if free { start() }
+        return free
+    }
+
     /// A check is over: its place goes to the next waiting one.
     func leave() {
         let next = state.withLockedValue { state -> (@Sendable () -> Void)? in

@@ -108,15 +108,18 @@ struct ControllerLoop {
         switch event {
         case .probes(let batch):
             let date = Date()
-            activity.checked(batch.count, at: now)
             metrics.probes(batch)
+            var checked = 0
             for (report, timing) in batch {
+                if case .shed = report.outcome { continue }
+                checked += 1
                 if let warning = lag.record(timing, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
                 recentChecks.record(report, at: date)
                 persistence?.record(report, at: date)
                 noteLocalFault(report, now: now)
                 noteCertificate(report, at: date)
             }
+            activity.checked(checked, at: now)
             // Batches arrive on the wake-up grid: the core's due work after a batch stands in for a
             // wake-up that is due, which saves the loop a second one (each costs more than a dozen checks' work).
             if let due = wake, due.at <= now {

@@ -74,6 +74,8 @@ enum ObservationLog {
             why = "\(transition.consecutiveSuccesses)× passed" + (evidence.description.isEmpty ? "" : ": \(evidence)")
         case .probe(.inconclusive(let fault, _)):
             why = "no verdict: \(fault.rawValue) on Picket's side"
+        case .probe(.shed):
+            why = "no verdict: an edge probe not sent"
         case .checkDisabled: why = "health check disabled"
         case .containerRestarted(let action): why = "container \(action == .restart ? "restarted" : "recreated") by Picket, checks start over"
         case .containerReplaced: why = "container replaced, checks start over"

@@ -59,7 +59,12 @@ final class PicketMetrics: Sendable {
     func probes(_ batch: [(ProbeReport, ProbeTiming)]) {
         var counts: [(app: AppName, result: String, count: Int64)] = []
         var durations: (app: AppName, timer: Metrics.Timer)?
+        var shed: Int64 = 0
         for (report, timing) in batch {
+            if case .shed = report.outcome {
+                shed += 1
+                continue
+            }
             let app = report.backend.app
             let result = report.outcome.failureClass?.rawValue ?? (report.outcome.localFault == nil ? "passed" : "local_fault")
             if let known = counts.firstIndex(where: { $0.app == app && $0.result == result }) {
@@ -74,6 +79,7 @@ final class PicketMetrics: Sendable {
             probes.lag.recordNanoseconds(max(timing.lag, .zero).nanoseconds)
         }
         for (app, result, count) in counts { probes.counter(app: app, result: result).increment(by: count) }
+        if shed > 0 { probes.edgesShed.increment(by: shed) }
     }
 
     func observe(_ observation: Observation) {

@@ -15,10 +15,12 @@ final class ProbeMetricHandles: Sendable {
     private let counters = NIOLockedValueBox<[Key: Counter]>([:])
     private let durations = NIOLockedValueBox<[AppName: Metrics.Timer]>([:])
     let lag: Metrics.Timer
+    let edgesShed: Counter
 
     init(factory: MetricsFactory) {
         self.factory = factory
         lag = Metrics.Timer(label: "picket_probe_lag_seconds", dimensions: [], factory: factory)
+        edgesShed = Counter(label: "picket_probe_edges_shed_total", dimensions: [], factory: factory)
     }
 
     /// `picket_probes_total{app, result}`: result is `passed`, the failure class or `local_fault`.

@@ -121,4 +121,21 @@ import Testing
         #expect(passed == 4, "four 100 ms probes in series take 400 ms, beyond the 300 ms timeout, yet none may time out")
         try await backend.stop()
     }
+
+    @Test func anEdgeProbeIsShedWhenEverySlotIsTakenAndSentWhenOneIsFree() async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        backend.behaviour = .delay(.milliseconds(300), status: 200, body: "ok")
+        let prober = try Prober(maxConcurrent: 1)
+        let check = HealthCheckSpec(kind: .http(HTTPCheck()), timeout: .seconds(2))
+        async let first = prober.probe(backend.address, check, ticket: 1)
+        while backend.connectionsAccepted == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let edge = await prober.probe(backend.address, check, ticket: 2, edge: true)
+        #expect(edge == .shed, "the only slot is taken: \(edge)")
+        #expect(backend.connectionsAccepted == 1, "a shed edge never connects")
+        #expect(await first.passed)
+        let sent = await prober.probe(backend.address, check, ticket: 3, edge: true)
+        #expect(sent.passed, "with the slot free the edge goes out: \(sent)")
+        #expect(backend.connectionsAccepted == 2)
+        try await backend.stop()
+    }
 }

@@ -13,10 +13,12 @@ final class Prober: Sendable {
         engine.shutdown()
     }
 
-    /// `slot`: the core record's slot the request names (-1: none, as for a one-shot check).
-    func probe(_ address: String, _ check: HealthCheckSpec, ticket: UInt64 = 1, slot: Int32 = -1) async -> ProbeOutcome {
+    /// `slot`: the core record's slot the request names (-1: none, as for a one-shot check); `edge`: an
+    /// edge probe, which is shed rather than queued.
+    func probe(_ address: String, _ check: HealthCheckSpec, ticket: UInt64 = 1, slot: Int32 = -1, edge: Bool = false) async -> ProbeOutcome {
         let target = try! ServerAddress(validating: address)
         let id = BackendID(app: try! AppName(validating: "web"), address: target)
-        return await engine.probe(ProbeRequest(backend: id, target: target, sharedCheck: Shared(check), attempt: 0, ticket: ticket, dueAt: .zero, slot: slot))
+        return await engine.probe(
+            ProbeRequest(backend: id, target: target, sharedCheck: Shared(check), attempt: 0, ticket: ticket, dueAt: .zero, slot: slot, edge: edge))
     }
 }

@@ -42,6 +42,17 @@ import Testing
         #expect(gate.load == (1, 0))
     }
 
+    @Test func anEdgeProbeTakesAFreePlaceButNeverWaitsForOne() {
+        let gate = SecureGate(limit: 1)
+        let started = Started()
+        gate.enter(started.start(1))
+        #expect(!gate.enterIfFree(started.start(2)))
+        #expect(gate.load == (1, 0), "nothing queued for it")
+        gate.leave()
+        #expect(gate.enterIfFree(started.start(3)))
+        #expect(started.ids == [1, 3])
+    }
+
     @Test func aLimitBelowOneIsTakenAsOne() {
         let gate = SecureGate(limit: 0)
         let started = Started()

@@ -97,6 +97,20 @@ import Testing
         try await backend.stop()
     }
 
+    @Test func aTLSEdgeProbeIsShedWhileEverySlotIsTaken() async throws {
+        let backend = try await RawBackend(pieces: [], closeAfter: false, group: .singletonMultiThreadedEventLoopGroup)
+        let prober = try Prober(maxConcurrent: 1)
+        let check = Self.https(TLSSpec(verify: false), timeout: .milliseconds(500))
+        async let hung = prober.probe(backend.address, check, ticket: 1)
+        try await Task.sleep(for: .milliseconds(100))
+        let edge = await prober.probe(backend.address, check, ticket: 2, edge: true)
+        #expect(edge == .shed, "\(edge)")
+        #expect(await hung.evidence.tls == .handshakeTimeout)
+        let sent = await prober.probe(backend.address, check, ticket: 3, edge: true)
+        #expect(sent.evidence.tls == .handshakeTimeout, "with the place free the edge is made: \(sent)")
+        try await backend.stop()
+    }
+
     @Test func aTCPCheckOverTLSPassesOnTheHandshakeAndChecksTheReply() async throws {
         try await withServer { certificates, nginx, prober in
             let address = nginx.address(.serving(.valid))

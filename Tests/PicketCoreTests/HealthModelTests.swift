@@ -83,6 +83,39 @@ import PicketCore
         }
     }
 
+    @Test func anEdgeProbeCountsFromWhenItsCheckWentOutNotFromWhenItWasDue() {
+        var world = Harness(apps: [app([a], check: check)])
+        world.run(for: .seconds(3))
+        let due = world.core.nextDeadline!
+        let sentAt = due + .milliseconds(300)  // the loop was late: the edge's delay has passed since `due`
+        world.now = sentAt
+        world.absorb(world.core.timerFired(now: sentAt))
+        #expect(world.outstanding.count == 1 && world.outstanding.allSatisfy { !$0.edge }, "only the check itself goes out: \(world.outstanding)")
+        world.absorb(world.core.timerFired(now: sentAt + .milliseconds(249)))
+        #expect(world.outstanding.count == 1, "no edge before half a timeout after the check went out")
+        world.absorb(world.core.timerFired(now: sentAt + .milliseconds(250)))
+        #expect(world.outstanding.count == 2 && world.outstanding[1].edge, "the edge, half a timeout after the check went out: \(world.outstanding)")
+    }
+
+    @Test func aShedEdgeProbeJudgesNothingAndTheNextSilentCheckGetsItsEdgeAgain() {
+        var world = Harness(apps: [app([a], check: check)])
+        world.run(for: .seconds(3))
+        world.fireNextTimer()
+        world.fireNextTimer()
+        #expect(world.outstanding.count == 2, "a silent check and its edge")
+        let (check, edge) = (world.outstanding[0], world.outstanding[1])
+        #expect(edge.edge && !check.edge)
+        let before = world.core.backend(id(a))!.state
+        let effects = world.core.probeCompleted(edge.report(.shed), now: world.now)
+        #expect(effects.isEmpty, "no verdict, no retry, no new check: \(effects)")
+        #expect(world.core.backend(id(a))!.state == before, "a probe never sent says nothing about the backend")
+        world.absorb(world.core.probeCompleted(check.report(.passed(ProbeEvidence(statusCode: 200))), now: world.now))
+        world.outstanding = []
+        world.fireNextTimer()
+        world.fireNextTimer()
+        #expect(world.outstanding.count == 2 && world.outstanding[1].edge, "the shed edge's ticket was let go: \(world.outstanding)")
+    }
+
     @Test func aBackendFlappingEveryThreeSecondsForTwoMinutesCostsFewReloads() {
         var world = Harness(apps: [app([a, b, c], check: check, circuit: circuit)])
         world.run(for: .seconds(2))

@@ -130,7 +130,7 @@ extension ProbeOutcome {
         case .failed(let failureClass, var evidence):
             evidence.certificateExpiry = expiry
             return .failed(failureClass, evidence)
-        case .inconclusive:
+        case .inconclusive, .shed:
             return self
         }
     }

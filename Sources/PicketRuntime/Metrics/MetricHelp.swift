@@ -8,6 +8,7 @@ enum MetricHelp {
         "picket_probes_total": "Probes finished, by app and result: passed, the failure class, or local_fault (a probe Picket could not make).",
         "picket_probe_duration_seconds": "Time from sending a probe to its verdict, by app.",
         "picket_probe_lag_seconds": "How late probes started after they were due.",
+        "picket_probe_edges_shed_total": "Edge probes (a second check beside a silent one) not sent because every max_concurrent slot was taken.",
         "picket_probe_local_failures_total": "Probes Picket could not make on its own side (no descriptor, local port or buffer), by fault; they judge no backend.",
         "picket_transitions_total": "Backend phase changes, by app and from/to phase.",
         "picket_backend_in_rotation": "1 while the backend is in nginx's rotation (follows the core's rotation changes), else 0.",
