@@ -44,6 +44,8 @@ public final class ProbeEngine: @unchecked Sendable {
     /// Jobs of tasks that prefer this thread (`TaskExecutor`), to run before it waits again; only the
     /// engine's thread touches it.
     private var jobs: [UnownedJob] = []
+    /// Scheduled work whose time has come, to run with the jobs; only the engine's thread touches it.
+    private var dueWork: [ScheduledWork] = []
     /// The thread is running those jobs, between two turns of the reactor: a check submitted now can go
     /// to the reactor directly (not from inside the reactor's own callbacks).
     private var runningJobs = false
@@ -145,14 +147,16 @@ public final class ProbeEngine: @unchecked Sendable {
 
     /// Runs `work` on the engine's thread at `deadline` (or at once, if it has passed): the engine's
     /// thread is awake for the checks anyway, so it also keeps time for the controller (its wake-ups
-    /// and report hand-overs, on one grid so they land in the same wake-up).
+    /// and report hand-overs, on one grid so they land in the same wake-up). It runs among the jobs,
+    /// not inside the reactor's own turn, so the probes it submits go to the reactor directly.
     @discardableResult
     public func schedule(at deadline: Instant, _ work: @escaping @Sendable () -> Void) -> ScheduledWork {
         let scheduled = ScheduledWork(work)
+        let due: @Sendable () -> Void = { [unowned self] in dueWork.append(scheduled) }
         if onEngineThread {
-            reactor.schedule(at: deadline.nanoseconds, scheduled.runUnlessCancelled)
+            reactor.schedule(at: deadline.nanoseconds, due)
         } else {
-            post { $0.work.append((deadline.nanoseconds, scheduled.runUnlessCancelled)) }
+            post { $0.work.append((deadline.nanoseconds, due)) }
         }
         return scheduled
     }
@@ -225,15 +229,19 @@ public final class ProbeEngine: @unchecked Sendable {
             repeat {
                 runJobs()
                 reactor.flush()
-            } while !jobs.isEmpty
+            } while !jobs.isEmpty || !dueWork.isEmpty
         }
     }
 
-    /// Runs the jobs enqueued so far, and those they enqueue in turn, before the thread waits again.
+    /// Runs the due work and the jobs enqueued so far, and those they enqueue in turn, before the thread
+    /// waits again.
     private func runJobs() {
         runningJobs = true
         defer { runningJobs = false }
-        while !jobs.isEmpty {
+        while !jobs.isEmpty || !dueWork.isEmpty {
+            let work = dueWork
+            dueWork = []
+            for scheduled in work { scheduled.runUnlessCancelled() }
             let ready = jobs
             jobs = []
             for job in ready { job.runSynchronously(on: asUnownedTaskExecutor()) }

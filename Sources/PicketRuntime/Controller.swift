@@ -86,7 +86,7 @@ public final class Controller: Service {
             docker: docker, metrics: metrics, persistence: persistence, persistenceFailure: persistenceFailure, alerts: alerts, events: hub,
             passive: passive?.ingest, lua: LuaSync(settings: initialSetup.configuration.nginx, group: group, logger: logger, metrics: metrics),
             fleet: fleet)
-        var loop = try ControllerLoop(
+        let loop = try ControllerLoop(
             setup: initialSetup, configPath: configPath, logger: logger, events: continuation, outlets: outlets, seed: seed,
             budget: budget)
         let store = NIOLockedValueBox<(any StateReading)?>(persistence?.store)
@@ -95,7 +95,6 @@ public final class Controller: Service {
             events: continuation, hub: hub, logger: logger)
         await loop.bootstrapIfNeeded()
         let remembered = fleet != nil && !fleetPrepared ? [] : await persistence?.remembered(now: MonotonicClock.now(), logger: logger) ?? []
-        loop.start(remembered: remembered)
         let fleetTask = Task { await fleet?.run(prepared: fleetPrepared, docker: docker, events: continuation) }
         let retry = Task { [initialSetup, logger, seed] in
             guard persistenceFailure != nil else { return }
@@ -113,11 +112,7 @@ public final class Controller: Service {
             await withTaskCancellationHandler {
                 // On the probe engine's thread: most events come from it (reports, ticks), and the
                 // probes they cause go back to it, without a thread hand-over either way.
-                await withTaskExecutorPreference(loop.executor) {
-                    for await event in events {
-                        loop.handle(event)
-                    }
-                }
+                await loop.run(remembered: remembered, events: events)
             } onCancel: {
                 continuation.finish()
             }

@@ -10,7 +10,7 @@ extension ControllerLoop {
 
     /// A probe that could not be made: counted, logged at most every few seconds, and shown in
     /// `/readyz`; the core ignores it.
-    mutating func noteLocalFault(_ report: ProbeReport, now: Instant) {
+    func noteLocalFault(_ report: ProbeReport, now: Instant) {
         guard let fault = report.outcome.localFault else { return }
         metrics.localProbeFault(fault)
         if let line = readiness.localFault(fault, message: report.outcome.evidence.message ?? "", at: now) {

@@ -4,7 +4,7 @@ extension ControllerLoop {
     /// The state database opened after all (it could not be at start): from now on this run's state is
     /// written to it. What it remembered from before is not restored, since every backend has been
     /// judged afresh in the meantime.
-    mutating func attach(_ persistence: Persistence, now: Instant) {
+    func attach(_ persistence: Persistence, now: Instant) {
         outlets.persistence = persistence
         outlets.persistenceFailure = nil
         let backends = core.backends

@@ -40,7 +40,7 @@ extension ControllerLoop {
             apps: core.apps.map { document(for: $0, backends: backends, now: now, checks: 1) }))
     }
 
-    mutating func execute(_ action: OperatorAction, on id: BackendID, now: Instant) -> OperatorAnswer {
+    func execute(_ action: OperatorAction, on id: BackendID, now: Instant) -> OperatorAnswer {
         do {
             let effects: [Effect]
             switch action {

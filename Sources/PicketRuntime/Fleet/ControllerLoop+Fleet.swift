@@ -5,7 +5,7 @@ import PicketStore
 
 extension ControllerLoop {
     /// This node took or lost a Docker engine's lease: said once, and told to the core.
-    mutating func leaseChanged(_ engine: DockerEngineName, token: Int?, scope: String, now: Instant) {
+    func leaseChanged(_ engine: DockerEngineName, token: Int?, scope: String, now: Instant) {
         let named = engine == .default ? "the Docker engine" : "Docker engine \(engine)"
         if let token {
             logger.notice("this node holds the lease on \(named) (\(scope), fencing token \(token)): it acts on its containers",
@@ -19,7 +19,7 @@ extension ControllerLoop {
 
     /// The restarts and quarantines other nodes recorded, taken in before this node acts on an engine it
     /// has just taken over: the budget and the quarantines are the fleet's. Said when it changed anything.
-    mutating func adoptPeerRecovery(_ rows: [StoredBackend], now: Instant) {
+    func adoptPeerRecovery(_ rows: [StoredBackend], now: Instant) {
         let clock = WallClock(now: now)
         let peers = rows.compactMap { row -> PeerRecovery? in
             guard let container = row.container, let app = try? AppName(validating: row.app), let address = try? ServerAddress(validating: row.address) else {
@@ -40,7 +40,7 @@ extension ControllerLoop {
 
     /// Another node's operator action, carried out here through the core exactly as if it had come
     /// through this node's API (it is not shared again).
-    mutating func takeIn(_ shared: FleetActions.Action, now: Instant) {
+    func takeIn(_ shared: FleetActions.Action, now: Instant) {
         guard let action = OperatorAction(rawValue: shared.action), let app = try? AppName(validating: shared.app),
             let address = try? ServerAddress(validating: shared.address)
         else {
