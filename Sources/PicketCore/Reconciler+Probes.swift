@@ -44,7 +44,9 @@ extension Reconciler {
     /// in sequence. nil when the backend is in transition already, or the timeout is too short to gain.
     static func edgeDelay(_ record: BackendRecord) -> Duration? {
         guard record.state.phase == .up, record.state.consecutiveFailures == 0 else { return nil }
-        let delay = max(record.check.transitionInterval, record.check.timeout / 2)
+        // Halved in nanoseconds: `Duration / Int` is generic over the integer and, unspecialized here,
+        // cost microseconds a check (perf).
+        let delay = max(record.check.transitionInterval, .nanoseconds(record.check.timeout.nanoseconds / 2))
         return delay < record.check.timeout ? delay : nil
     }
 

@@ -390,11 +390,17 @@ final class ControllerLoop: @unchecked Sendable {
     /// Keeps one timer armed for the core's next deadline, on the grid, kept by the probe engine's
     /// thread (awake for the checks anyway).
     private func scheduleWake() {
-        guard let next = core.nextDeadline else { return }
+        guard let next = Self.nextDeadline(of: &core) else { return }
         let deadline = Self.gridPoint(after: next)
         if let wake, wake.at <= deadline { return }
         wake?.task.cancel()
         let task = engine.schedule(at: deadline) { [weak self] in self?.deliver(.tick(deadline)) }
         wake = (deadline, task)
+    }
+
+    /// The core's next deadline, read in place: read through the class, the getter of another module
+    /// was handed a copy of the whole core first (every field retained and released), once a turn.
+    private static func nextDeadline(of core: inout Reconciler) -> Instant? {
+        core.nextDeadline
     }
 }
