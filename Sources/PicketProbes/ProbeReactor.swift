@@ -119,11 +119,12 @@ final class ProbeReactor {
 
     /// Puts a check on a slot: a fresh reply, a deadline.
     private func begin(_ index: Int32, _ probe: ActiveProbe) {
-        let check = probe.request.check
+        // The shared box, not `request.check`: a copy of the check retains and releases every field.
+        let check = probe.request.sharedCheck
         slots[Int(index)].generation &+= 1
         slots[Int(index)].probe = probe
         slots[Int(index)].unsent.removeAll()
-        switch check.kind {
+        switch check.value.kind {
         case .http(let http):
             let reader = slots[Int(index)].http ?? readers.take()
             reader.expect(method: http.method, keepsBody: http.expectedBody != nil)
@@ -133,7 +134,7 @@ final class ProbeReactor {
         case .grpc:
             preconditionFailure(SecureProber.notOnReactor)
         }
-        deadlines.add(check.timeout.nanoseconds, after: probe.started, slot: index, generation: slots[Int(index)].generation)
+        deadlines.add(check.value.timeout.nanoseconds, after: probe.started, slot: index, generation: slots[Int(index)].generation)
     }
 
     /// A host name resolved (or not) for the check on `slot`.
@@ -192,13 +193,15 @@ final class ProbeReactor {
         let timing = ProbeTiming(lag: .nanoseconds(probe.sent - probe.request.dueAt.nanoseconds), waited: .nanoseconds(probe.sent - probe.received))
         probe.completion(probe.request.report(outcome), timing)
         spareReader(index)
-        let check = probe.request.check
-        if keepAlive, let key = slots[Int(index)].reuseKey, slots[Int(index)].checksServed < check.maxChecksPerConnection,
+        let check = probe.request.sharedCheck
+        if keepAlive, let key = slots[Int(index)].reuseKey, slots[Int(index)].checksServed < check.value.maxChecksPerConnection,
             idle.count < maxIdle, idle.keep(index, for: key)
         {
             slots[Int(index)].stage = .idle
             // An idle connection whose backend is no longer checked (removed, or its check changed) goes.
-            deadlines.add((check.interval * 2 + .seconds(1)).nanoseconds, after: Clock.now(), slot: index, generation: slots[Int(index)].generation)
+            // In nanoseconds: `Duration * Int` is generic over the integer, unspecialized and slow here.
+            let idleFor = check.value.interval.nanoseconds &* 2 &+ 1_000_000_000
+            deadlines.add(idleFor, after: Clock.now(), slot: index, generation: slots[Int(index)].generation)
         } else {
             close(index)
         }
