@@ -142,13 +142,14 @@ extension ProbeReactor {
     /// Feeds a reply; false once the check is over.
     private func received(_ index: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let probe = slots[Int(index)].probe else { return false }
-        switch probe.request.check.kind {
+        let spec = probe.request.sharedCheck  // the box, not a copy of the check (see `begin`)
+        switch spec.value.kind {
         case .http(let http):
             switch slots[Int(index)].http?.consume(bytes) ?? .malformed {
             case .needMore:
                 return true
             case .complete(let response):
-                let outcome = ProbeVerdict.http(status: response.status, body: response.body, latency: elapsed(probe), check: http, spec: probe.request.check)
+                let outcome = ProbeVerdict.http(status: response.status, body: response.body, latency: elapsed(probe), check: http, spec: spec.value)
                 finish(index, outcome, keepAlive: response.reusable)
             case .malformed:
                 fail(index, .other, "malformed HTTP response")
@@ -160,7 +161,7 @@ extension ProbeReactor {
             let reply = slots[Int(index)].tcpReply
             let text = String(decoding: reply, as: UTF8.self)
             guard let expected = tcp.expectedResponse, text.contains(expected) || reply.count >= HTTPResponseReader.maxKeptBody else { return true }
-            finish(index, ProbeVerdict.tcp(reply: text, latency: elapsed(probe), check: tcp, spec: probe.request.check))
+            finish(index, ProbeVerdict.tcp(reply: text, latency: elapsed(probe), check: tcp, spec: spec.value))
         case .grpc:
             preconditionFailure(SecureProber.notOnReactor)
         }
