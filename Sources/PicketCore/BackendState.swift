@@ -28,12 +28,7 @@ public struct BackendState: Hashable, Sendable {
 
     /// Folds one final probe outcome (after retries) into the state; returns the change, if any.
     public mutating func record(_ outcome: ProbeOutcome, check: HealthCheckSpec, circuit spec: CircuitSpec, now: Instant) -> HealthChange? {
-        switch outcome {
-        case .inconclusive, .shed: return nil
-        case .passed, .failed: break
-        }
         let before = health
-        lastOutcome = outcome
         switch outcome {
         case .inconclusive, .shed:
             return nil
@@ -67,6 +62,7 @@ public struct BackendState: Hashable, Sendable {
                 circuitOpenedAt = nil
             }
         }
+        lastOutcome = outcome
         return health == before ? nil : HealthChange(from: before, to: health)
     }
 

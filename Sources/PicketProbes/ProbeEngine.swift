@@ -122,7 +122,7 @@ public final class ProbeEngine: @unchecked Sendable {
         }
         guard request.edge else { return secureGate.enter(start) }
         if !secureGate.enterIfFree(start) {
-            complete(request.report(.shed), ProbeTiming(lag: .zero, waited: .zero), completion)
+            complete(request.report(.shed), .notSent, completion)
         }
     }
 
@@ -305,4 +305,7 @@ public final class ScheduledWork: Sendable {
 public struct ProbeTiming: Sendable {
     public let lag: Duration
     public let waited: Duration
+
+    /// The timing of a report for a check that was never sent: shed, or stopped before it started.
+    static let notSent = ProbeTiming(lag: .zero, waited: .zero)
 }

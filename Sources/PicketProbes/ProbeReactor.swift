@@ -77,7 +77,7 @@ final class ProbeReactor {
         if running < maxConcurrent {
             start(submission, sent: submission.received, mayReuse: true)
         } else if submission.request.edge {
-            submission.completion(submission.request.report(.shed), ProbeTiming(lag: .zero, waited: .zero))
+            submission.completion(submission.request.report(.shed), .notSent)
         } else {
             waiting.append(submission)
         }
@@ -326,7 +326,7 @@ final class ProbeReactor {
         }
         let stopped = ProbeOutcome.failed(.other, ProbeEvidence(message: "probe engine stopped"))
         while let submission = waiting.popFirst() {
-            submission.completion(submission.request.report(stopped), ProbeTiming(lag: .zero, waited: .zero))
+            submission.completion(submission.request.report(stopped), .notSent)
         }
         maxConcurrent = 0
         for index in slots.indices where slots[index].stage != .free {

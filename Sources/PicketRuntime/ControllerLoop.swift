@@ -138,18 +138,17 @@ final class ControllerLoop: @unchecked Sendable {
         switch event {
         case .probes(let batch):
             let date = Date()
-            metrics.probes(batch)
-            var checked = 0
-            for (report, timing) in batch {
-                if case .shed = report.outcome { continue }
-                checked += 1
+            // A shed edge probe was never sent: not a check for any outlet, only a ticket for the core.
+            let checks = batch.filter { if case .shed = $0.0.outcome { false } else { true } }
+            metrics.probes(checks, shedEdges: batch.count - checks.count)
+            for (report, timing) in checks {
                 if let warning = lag.record(timing, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
                 recentChecks.record(report, at: date)
                 persistence?.record(report, at: date)
                 noteLocalFault(report, now: now)
                 noteCertificate(report, at: date)
             }
-            activity.checked(checked, at: now)
+            activity.checked(checks.count, at: now)
             // Batches arrive on the wake-up grid: the core's due work after a batch stands in for a
             // wake-up that is due, which saves the loop a second one (each costs more than a dozen checks' work).
             if let due = wake, due.at <= now {

@@ -54,17 +54,13 @@ final class PicketMetrics: Sendable {
         traffic.withLockedValue { $0 = ingest }
     }
 
-    /// A batch of reports: the counters go up once per app and result, not once per report (each
+    /// A batch of checks: the counters go up once per app and result, not once per report (each
     /// handle is found under a lock); latencies and lags are recorded one by one, as histograms need.
-    func probes(_ batch: [(ProbeReport, ProbeTiming)]) {
+    /// `shedEdges`: edge probes of the batch that were never sent (not checks).
+    func probes(_ batch: [(ProbeReport, ProbeTiming)], shedEdges: Int) {
         var counts: [(app: AppName, result: String, count: Int64)] = []
         var durations: (app: AppName, timer: Metrics.Timer)?
-        var shed: Int64 = 0
         for (report, timing) in batch {
-            if case .shed = report.outcome {
-                shed += 1
-                continue
-            }
             let app = report.backend.app
             let result = report.outcome.failureClass?.rawValue ?? (report.outcome.localFault == nil ? "passed" : "local_fault")
             if let known = counts.firstIndex(where: { $0.app == app && $0.result == result }) {
@@ -79,7 +75,7 @@ final class PicketMetrics: Sendable {
             probes.lag.recordNanoseconds(max(timing.lag, .zero).nanoseconds)
         }
         for (app, result, count) in counts { probes.counter(app: app, result: result).increment(by: count) }
-        if shed > 0 { probes.edgesShed.increment(by: shed) }
+        if shedEdges > 0 { probes.edgesShed.increment(by: Int64(shedEdges)) }
     }
 
     func observe(_ observation: Observation) {
