@@ -24,7 +24,7 @@ public final class FleetWriter: StateWriting {
 
     public var currentHealth: StoreWriter.Health { health.withLockedValue { $0 } }
 
-    public func add(check: CheckRow) { buffer.add(check: check) }
+    public func add(checks: [CheckRow]) { buffer.add(checks: checks) }
 
     public func add(event: EventRow) { buffer.add(event: event) }
 

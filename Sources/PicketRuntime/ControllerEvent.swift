@@ -6,7 +6,7 @@ import PicketStore
 /// What reaches the controller's single loop. Adapters never touch state; they send one of these.
 enum ControllerEvent: Sendable {
     /// Reports of a grid point; handed over by the engine's scheduled work, not through the stream.
-    case probes([(ProbeReport, ProbeTiming)])
+    case probes(ProbeBatch)
     /// The wake-up set for this instant came; from the engine's scheduled work, like `probes`.
     case tick(Instant)
     case applyFinished(ApplyOutcome, ApplyDelivery)

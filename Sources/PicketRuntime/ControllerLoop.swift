@@ -139,23 +139,22 @@ final class ControllerLoop: @unchecked Sendable {
         case .probes(let batch):
             let date = Date()
             // A shed edge probe was never sent: not a check for any outlet, only a ticket for the core.
-            let checks = batch.filter { if case .shed = $0.0.outcome { false } else { true } }
-            metrics.probes(checks, shedEdges: batch.count - checks.count)
-            for (report, timing) in checks {
+            metrics.probes(batch)
+            persistence?.record(batch, at: date)
+            batch.forEachCheck { report, timing in
                 if let warning = lag.record(timing, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
                 recentChecks.record(report, at: date)
-                persistence?.record(report, at: date)
                 noteLocalFault(report, now: now)
                 noteCertificate(report, at: date)
             }
-            activity.checked(checks.count, at: now)
+            activity.checked(batch.checkCount, at: now)
             // Batches arrive on the wake-up grid: the core's due work after a batch stands in for a
             // wake-up that is due, which saves the loop a second one (each costs more than a dozen checks' work).
             if let due = wake, due.at <= now {
                 due.task.cancel()
                 wake = nil
             }
-            perform(core.probesCompleted(batch.map { $0.0 }, now: now))
+            perform(core.probesCompleted(batch.reports, now: now))
         case .tick(let at):
             guard wake?.at == at else { return }  // called off, or replaced by an earlier one
             wake = nil

@@ -63,12 +63,19 @@ final class Persistence: Sendable {
         }
     }
 
-    func record(_ report: ProbeReport, at date: Date) {
-        let evidence = report.outcome.evidence
-        writer.add(check: CheckRow(
-            at: date.timeIntervalSince1970, app: report.backend.app.description, address: report.backend.address.description,
-            passed: report.outcome.passed, failureClass: report.outcome.failureClass?.rawValue, latencyMs: evidence.latency?.milliseconds,
-            status: evidence.statusCode))
+    /// The batch's checks, handed to the writer at once (its buffer is locked once per batch).
+    func record(_ batch: ProbeBatch, at date: Date) {
+        var rows: [CheckRow] = []
+        rows.reserveCapacity(batch.checkCount)
+        let at = date.timeIntervalSince1970
+        batch.forEachCheck { report, _ in
+            let evidence = report.outcome.evidence
+            rows.append(CheckRow(
+                at: at, app: report.backend.app.description, address: report.backend.address.description,
+                passed: report.outcome.passed, failureClass: report.outcome.failureClass?.rawValue, latencyMs: evidence.latency?.milliseconds,
+                status: evidence.statusCode))
+        }
+        writer.add(checks: rows)
     }
 
     func save(_ backend: BackendSnapshot, now: Instant) {

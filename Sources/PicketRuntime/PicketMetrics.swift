@@ -56,11 +56,11 @@ final class PicketMetrics: Sendable {
 
     /// A batch of checks: the counters go up once per app and result, not once per report (each
     /// handle is found under a lock); latencies and lags are recorded one by one, as histograms need.
-    /// `shedEdges`: edge probes of the batch that were never sent (not checks).
-    func probes(_ batch: [(ProbeReport, ProbeTiming)], shedEdges: Int) {
+    /// The batch's shed edge probes were never sent: they count as shed, not as checks.
+    func probes(_ batch: ProbeBatch) {
         var counts: [(app: AppName, result: String, count: Int64)] = []
         var durations: (app: AppName, timer: Metrics.Timer)?
-        for (report, timing) in batch {
+        batch.forEachCheck { report, timing in
             let app = report.backend.app
             let result = report.outcome.failureClass?.rawValue ?? (report.outcome.localFault == nil ? "passed" : "local_fault")
             if let known = counts.firstIndex(where: { $0.app == app && $0.result == result }) {
@@ -75,7 +75,7 @@ final class PicketMetrics: Sendable {
             probes.lag.recordNanoseconds(max(timing.lag, .zero).nanoseconds)
         }
         for (app, result, count) in counts { probes.counter(app: app, result: result).increment(by: count) }
-        if shedEdges > 0 { probes.edgesShed.increment(by: Int64(shedEdges)) }
+        if batch.shedEdges > 0 { probes.edgesShed.increment(by: Int64(batch.shedEdges)) }
     }
 
     func observe(_ observation: Observation) {

@@ -1,6 +1,33 @@
 import PicketCore
 import PicketProbes
 
+/// The probe reports of one turn of the controller's grid, with their timings beside them rather than
+/// paired: the core takes the reports as they are, with no copy made to strip the timings off.
+struct ProbeBatch: Sendable {
+    private(set) var reports: [ProbeReport] = []
+    private(set) var timings: [ProbeTiming] = []
+    /// Edge probes shed unsent (`ProbeOutcome.shed`): tickets for the core, not checks for any outlet.
+    private(set) var shedEdges = 0
+
+    var isEmpty: Bool { reports.isEmpty }
+
+    mutating func append(_ report: ProbeReport, _ timing: ProbeTiming) {
+        if case .shed = report.outcome { shedEdges += 1 }
+        reports.append(report)
+        timings.append(timing)
+    }
+
+    /// The checks that were made: every report but the shed edges.
+    func forEachCheck(_ body: (ProbeReport, ProbeTiming) -> Void) {
+        for index in reports.indices {
+            if shedEdges > 0, case .shed = reports[index].outcome { continue }
+            body(reports[index], timings[index])
+        }
+    }
+
+    var checkCount: Int { reports.count - shedEdges }
+}
+
 /// Gathers probe reports on the probe engine's thread and hands them to the controller in batches,
 /// at the next point of the controller's 20 ms grid (`ControllerLoop.grid`): thousands of checks a
 /// second then cost fifty runs of the controller's loop (on the same thread), not one each, and a batch
@@ -8,21 +35,22 @@ import PicketProbes
 /// most 20 ms.
 final class ReportBatcher: @unchecked Sendable {
     private let engine: ProbeEngine
-    private let deliver: @Sendable ([(ProbeReport, ProbeTiming)]) -> Void
-    private var pending: [(ProbeReport, ProbeTiming)] = []
+    private let deliver: @Sendable (ProbeBatch) -> Void
+    private var pending = ProbeBatch()
 
-    init(engine: ProbeEngine, deliver: @escaping @Sendable ([(ProbeReport, ProbeTiming)]) -> Void) {
+    init(engine: ProbeEngine, deliver: @escaping @Sendable (ProbeBatch) -> Void) {
         self.engine = engine
         self.deliver = deliver
     }
 
     /// Called on the engine's thread, as every probe completion is.
     func add(_ report: ProbeReport, _ timing: ProbeTiming) {
-        pending.append((report, timing))
-        guard pending.count == 1 else { return }
+        let first = pending.isEmpty
+        pending.append(report, timing)
+        guard first else { return }
         engine.schedule(at: ControllerLoop.gridPoint(after: MonotonicClock.now())) { [self] in
             let batch = pending
-            pending = []
+            pending = ProbeBatch()
             deliver(batch)
         }
     }

@@ -1,7 +1,8 @@
 /// Where the runtime's batched writes go: the SQLite `StoreWriter`, or a fleet's PostgreSQL writer.
 /// Every method but `stop` only appends to a buffer, so the controller loop never waits on a database.
 public protocol StateWriting: Sendable {
-    func add(check: CheckRow)
+    /// Checks in the order they were made; one call per batch, so the buffer is locked once for all.
+    func add(checks: [CheckRow])
     func add(event: EventRow)
     func save(_ backend: StoredBackend)
     func forget(app: String, address: String)
@@ -18,6 +19,10 @@ public protocol StateReading: Sendable {
     func remembered() async throws(StoreError) -> [StoredBackend]
     /// The health report of one app over `[since, until]` (epoch seconds).
     func report(app: String, since: Double, until: Double) async throws(StoreError) -> AppReport
+}
+
+extension StateWriting {
+    public func add(check: CheckRow) { add(checks: [check]) }
 }
 
 extension StoreWriter: StateWriting {}

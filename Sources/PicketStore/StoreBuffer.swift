@@ -10,14 +10,20 @@ public final class StoreBuffer: Sendable {
 
     public init() {}
 
-    public func add(check: CheckRow) {
-        batch.withLockedValue { batch in
-            if batch.checks.count >= Self.maxChecks {
-                batch.checks.removeFirst(batch.checks.count / 10)
-                droppedChecks.withLockedValue { $0 += Self.maxChecks / 10 }
+    public func add(checks: [CheckRow]) {
+        let dropped = batch.withLockedValue { batch in
+            var dropped = 0
+            for check in checks {
+                if batch.checks.count >= Self.maxChecks {
+                    let tenth = batch.checks.count / 10
+                    batch.checks.removeFirst(tenth)
+                    dropped += tenth
+                }
+                batch.checks.append(check)
             }
-            batch.checks.append(check)
+            return dropped
         }
+        if dropped > 0 { droppedChecks.withLockedValue { $0 += dropped } }
     }
 
     public func add(event: EventRow) {

@@ -83,7 +83,7 @@ public final class StoreWriter: Sendable {
 
     public var currentHealth: Health { health.withLockedValue { $0 } }
 
-    public func add(check: CheckRow) { buffer.add(check: check) }
+    public func add(checks: [CheckRow]) { buffer.add(checks: checks) }
 
     public func add(event: EventRow) { buffer.add(event: event) }
 
