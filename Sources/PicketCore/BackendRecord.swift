@@ -78,12 +78,16 @@ struct BackendRecord: Sendable {
     /// A probe of this backend ended: it is no longer under way, and its outcome counts.
     mutating func finish(_ report: ProbeReport, now: Instant) -> HealthChange? {
         inFlight.remove(report.ticket)
-        return state.record(report.outcome, check: check, circuit: circuit, now: now)
+        // Read through the boxes: `check` and `circuit` lend from `self`, which `state`'s mutation
+        // holds, so passing them would copy each (a retain and release per string and array).
+        let (check, circuit) = (sharedCheck, sharedCircuit)
+        return state.record(report.outcome, check: check.value, circuit: circuit.value, now: now)
     }
 
     /// How long until the next probe, from the state the last one left.
     mutating func nextProbeDelay(now: Instant, random: inout RandomSource) -> Duration {
-        state.nextProbeDelay(check: check, circuit: circuit, now: now, random: &random)
+        let (check, circuit) = (sharedCheck, sharedCircuit)
+        return state.nextProbeDelay(check: check.value, circuit: circuit.value, now: now, random: &random)
     }
 
     /// The server line this backend gets.

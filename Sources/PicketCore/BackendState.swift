@@ -27,6 +27,7 @@ public struct BackendState: Hashable, Sendable {
     }
 
     /// Folds one final probe outcome (after retries) into the state; returns the change, if any.
+    @inline(__always)
     public mutating func record(_ outcome: ProbeOutcome, check: HealthCheckSpec, circuit spec: CircuitSpec, now: Instant) -> HealthChange? {
         let before = health
         switch outcome {
@@ -79,6 +80,7 @@ public struct BackendState: Hashable, Sendable {
     /// How long until the next probe, by where the backend stands: `interval` while steady,
     /// `fast_interval` while in transition, `down_interval` while out, backed off (doubling up to
     /// `max_probe_interval`) once the circuit has been open for `recovery_timeout`.
+    @inline(__always)
     public mutating func nextProbeDelay(check: HealthCheckSpec, circuit spec: CircuitSpec, now: Instant, random: inout RandomSource) -> Duration {
         switch phase {
         case .pending:
