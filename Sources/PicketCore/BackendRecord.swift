@@ -24,6 +24,8 @@ struct BackendRecord: Sendable {
     /// The app's passive detection, and what it has seen of this backend.
     var sharedPassiveSpec: Shared<PassiveSpec>
     var passive = PassiveState()
+    /// What this backend's probe requests hold (`probeSubject(for:)`), made again when the check changes.
+    private var subject: ProbeSubject?
 
     init(instance: InstanceSpec, policy: AppPolicy, state: BackendState, container: ContainerObservation?, containerSeenAt: Instant?) {
         self.instance = instance
@@ -48,6 +50,15 @@ struct BackendRecord: Sendable {
         sharedCircuit = policy.circuit
         sharedPassiveSpec = policy.passive
         slowStartDuration = policy.slowStart
+    }
+
+    /// The subject of this backend's probes, made on the first probe after the check changed (a config
+    /// load gives every record a new check box) and shared by every probe until the next change.
+    mutating func probeSubject(for id: BackendID) -> ProbeSubject {
+        if let subject, subject.sharedCheck === sharedCheck { return subject }
+        let made = ProbeSubject(backend: id, target: check.target(for: instance.address), sharedCheck: sharedCheck)
+        subject = made
+        return made
     }
 
     /// Takes on what was remembered of this backend before Picket restarted.

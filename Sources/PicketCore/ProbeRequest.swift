@@ -3,11 +3,8 @@
 /// The ticket ties the report to the request: a report whose ticket is no longer expected (the backend
 /// was removed or re-added meanwhile) is ignored, so a slow probe can never judge a newer backend.
 public struct ProbeRequest: Hashable, Sendable {
-    public let backend: BackendID
-    /// Where to connect: the instance address, or the check's port override.
-    public let target: ServerAddress
-    /// The check, shared with the backend's record: a request costs a pointer for it, not a copy.
-    public let sharedCheck: Shared<HealthCheckSpec>
+    /// The backend, its target and its check, held once per backend (`ProbeSubject`).
+    public let subject: ProbeSubject
     public let attempt: Int
     public let ticket: UInt64
     /// When the probe was due; a runner that sends it later reports the lag.
@@ -21,13 +18,8 @@ public struct ProbeRequest: Hashable, Sendable {
     /// it, since a queued edge would only add to the wait that kept the first check silent.
     public let edge: Bool
 
-    public init(
-        backend: BackendID, target: ServerAddress, sharedCheck: Shared<HealthCheckSpec>, attempt: Int, ticket: UInt64, dueAt: Instant, slot: Int32 = -1,
-        edge: Bool = false
-    ) {
-        self.backend = backend
-        self.target = target
-        self.sharedCheck = sharedCheck
+    public init(subject: ProbeSubject, attempt: Int, ticket: UInt64, dueAt: Instant, slot: Int32 = -1, edge: Bool = false) {
+        self.subject = subject
         self.attempt = attempt
         self.ticket = ticket
         self.dueAt = dueAt
@@ -36,11 +28,15 @@ public struct ProbeRequest: Hashable, Sendable {
     }
 
     public init(backend: BackendID, target: ServerAddress, check: HealthCheckSpec, attempt: Int, ticket: UInt64, dueAt: Instant) {
-        self.init(backend: backend, target: target, sharedCheck: Shared(check), attempt: attempt, ticket: ticket, dueAt: dueAt)
+        self.init(subject: ProbeSubject(backend: backend, target: target, sharedCheck: Shared(check)), attempt: attempt, ticket: ticket, dueAt: dueAt)
     }
 
+    // Lent where they lie in the subject, not copied.
+    public var backend: BackendID { _read { yield subject.backend } }
+    public var target: ServerAddress { _read { yield subject.target } }
+    public var sharedCheck: Shared<HealthCheckSpec> { _read { yield subject.sharedCheck } }
     /// Lent where it lies in the shared box, not copied (a copy retains every string and array in it).
-    public var check: HealthCheckSpec { _read { yield sharedCheck.value } }
+    public var check: HealthCheckSpec { _read { yield subject.sharedCheck.value } }
 
     public func report(_ outcome: ProbeOutcome) -> ProbeReport {
         ProbeReport(backend: backend, ticket: ticket, attempt: attempt, dueAt: dueAt, outcome: outcome, slot: slot)

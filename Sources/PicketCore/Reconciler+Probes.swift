@@ -58,10 +58,8 @@ extension Reconciler {
         return timers.popMin().map(ProbeWake.timer)
     }
 
-    static func request(for id: BackendID, record: BackendRecord, slot: Int32, attempt: Int, ticket: UInt64, dueAt: Instant, edge: Bool = false) -> ProbeRequest {
-        ProbeRequest(
-            backend: id, target: record.check.target(for: record.instance.address), sharedCheck: record.sharedCheck, attempt: attempt, ticket: ticket,
-            dueAt: dueAt, slot: slot, edge: edge)
+    static func request(for id: BackendID, record: inout BackendRecord, slot: Int32, attempt: Int, ticket: UInt64, dueAt: Instant, edge: Bool = false) -> ProbeRequest {
+        ProbeRequest(subject: record.probeSubject(for: id), attempt: attempt, ticket: ticket, dueAt: dueAt, slot: slot, edge: edge)
     }
 
     /// Everything whose time has come: due probes, ramp steps and recovery steps; then the rotation
@@ -78,7 +76,7 @@ extension Reconciler {
                 case .edge(let edge): guard Self.probeDue(edge, record) else { return nil }
                 }
                 record.inFlight.insert(ticket)
-                let request = Self.request(for: id, record: record, slot: wake.slot, attempt: 0, ticket: ticket, dueAt: wake.due, edge: wake.isEdge)
+                let request = Self.request(for: id, record: &record, slot: wake.slot, attempt: 0, ticket: ticket, dueAt: wake.due, edge: wake.isEdge)
                 return (request, wake.isEdge ? nil : Self.edgeDelay(record))
             }
             guard let sent else { continue }

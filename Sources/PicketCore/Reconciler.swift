@@ -233,7 +233,7 @@ public struct Reconciler: Sendable {
                 return .shed
             }
             guard case .failed = report.outcome, report.attempt < record.check.maxRetries else { return .counts }
-            return .retry(Self.request(for: report.backend, record: record, slot: slot, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))
+            return .retry(Self.request(for: report.backend, record: &record, slot: slot, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))
         }
         switch admission {
         case .stale, .shed: return []

@@ -19,6 +19,6 @@ final class Prober: Sendable {
         let target = try! ServerAddress(validating: address)
         let id = BackendID(app: try! AppName(validating: "web"), address: target)
         return await engine.probe(
-            ProbeRequest(backend: id, target: target, sharedCheck: Shared(check), attempt: 0, ticket: ticket, dueAt: .zero, slot: slot, edge: edge))
+            ProbeRequest(subject: ProbeSubject(backend: id, target: target, sharedCheck: Shared(check)), attempt: 0, ticket: ticket, dueAt: .zero, slot: slot, edge: edge))
     }
 }

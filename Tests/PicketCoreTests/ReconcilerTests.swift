@@ -110,6 +110,25 @@ import PicketCore
         #expect(world.core.backends[0].state.consecutiveFailures == 1, "three attempts of one check count as one failure")
     }
 
+    /// A check's port override gives the probes their target; every probe of a backend shares one
+    /// subject until a reload changes the check, and the probes after it go to the new port.
+    @Test func aBackendsProbesShareOneSubjectUntilAReloadChangesItsCheck() {
+        var check = HealthCheckSpec(interval: .seconds(1), jitter: 0)
+        check.port = 9001
+        var world = Harness(apps: [app(["127.0.0.1:8001"], check: check)])
+        world.run(for: .seconds(3))
+        let before = world.probesSent
+        #expect(before.count >= 3)
+        #expect(before.allSatisfy { $0.target.description == "127.0.0.1:9001" && $0.backend.address.description == "127.0.0.1:8001" })
+        #expect(before.allSatisfy { $0.subject === before[0].subject }, "made once, not once per probe")
+        check.port = 9002
+        world.reload([app(["127.0.0.1:8001"], check: check)])
+        world.probesSent.removeAll()
+        world.run(for: .seconds(2))
+        #expect(!world.probesSent.isEmpty)
+        #expect(world.probesSent.allSatisfy { $0.target.description == "127.0.0.1:9002" }, "the reload's port, not the old subject's")
+    }
+
     @Test func ignoresAReportForABackendThatWasRemovedAndReAdded() {
         var world = Harness(apps: [app(three)])
         world.run(for: .seconds(2))
