@@ -39,13 +39,14 @@ public struct ProbeRequest: Hashable, Sendable {
     public var check: HealthCheckSpec { _read { yield subject.sharedCheck.value } }
 
     public func report(_ outcome: ProbeOutcome) -> ProbeReport {
-        ProbeReport(backend: backend, ticket: ticket, attempt: attempt, dueAt: dueAt, outcome: outcome, slot: slot)
+        ProbeReport(subject: subject, ticket: ticket, attempt: attempt, dueAt: dueAt, outcome: outcome, slot: slot)
     }
 }
 
-/// The result of one probe attempt, fed back into the core as an event.
+/// The result of one probe attempt, fed back into the core as an event. It holds its request's
+/// subject, so that a report's copies (the batch, the core, the outlets) retain one reference too.
 public struct ProbeReport: Hashable, Sendable {
-    public let backend: BackendID
+    public let subject: ProbeSubject
     public let ticket: UInt64
     public let attempt: Int
     public let dueAt: Instant
@@ -53,12 +54,14 @@ public struct ProbeReport: Hashable, Sendable {
     /// The request's `slot`.
     public let slot: Int32
 
-    public init(backend: BackendID, ticket: UInt64, attempt: Int, dueAt: Instant, outcome: ProbeOutcome, slot: Int32 = -1) {
-        self.backend = backend
+    public init(subject: ProbeSubject, ticket: UInt64, attempt: Int, dueAt: Instant, outcome: ProbeOutcome, slot: Int32 = -1) {
+        self.subject = subject
         self.ticket = ticket
         self.attempt = attempt
         self.dueAt = dueAt
         self.outcome = outcome
         self.slot = slot
     }
+
+    public var backend: BackendID { _read { yield subject.backend } }
 }

@@ -8,7 +8,8 @@ import Testing
     private let backend = BackendID(app: try! AppName(validating: "web"), address: try! ServerAddress(validating: "127.0.0.1:8080"))
 
     private func report(status: Int) -> ProbeReport {
-        ProbeReport(backend: backend, ticket: UInt64(status), attempt: 0, dueAt: .zero, outcome: .passed(ProbeEvidence(statusCode: status, latency: .milliseconds(1))))
+        ProbeRequest(backend: backend, target: backend.address, check: HealthCheckSpec(), attempt: 0, ticket: UInt64(status), dueAt: .zero)
+            .report(.passed(ProbeEvidence(statusCode: status, latency: .milliseconds(1))))
     }
 
     /// 25 checks go through a ring of 10: the status API gets the last ten, newest first, and a limit
