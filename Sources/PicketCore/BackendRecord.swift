@@ -24,7 +24,7 @@ struct BackendRecord: Sendable {
     /// The app's passive detection, and what it has seen of this backend.
     var sharedPassiveSpec: Shared<PassiveSpec>
     var passive = PassiveState()
-    /// What this backend's probe requests hold (`probeSubject(for:)`), made again when the check changes.
+    /// What this backend's probe requests hold (`currentSubject`), made again when the check changes.
     private var subject: ProbeSubject?
 
     init(instance: InstanceSpec, policy: AppPolicy, state: BackendState, container: ContainerObservation?, containerSeenAt: Instant?) {
@@ -52,10 +52,15 @@ struct BackendRecord: Sendable {
         slowStartDuration = policy.slowStart
     }
 
-    /// The subject of this backend's probes, made on the first probe after the check changed (a config
-    /// load gives every record a new check box) and shared by every probe until the next change.
-    mutating func probeSubject(for id: BackendID) -> ProbeSubject {
-        if let subject, subject.sharedCheck === sharedCheck { return subject }
+    /// The subject of this backend's probes while its check is unchanged; nil before the first probe and
+    /// after a config load (which gives every record a new check box).
+    var currentSubject: ProbeSubject? {
+        guard let subject, subject.sharedCheck === sharedCheck else { return nil }
+        return subject
+    }
+
+    /// A new subject for the current check, kept for every probe until the next change.
+    mutating func makeSubject(for id: BackendID) -> ProbeSubject {
         let made = ProbeSubject(backend: id, target: check.target(for: instance.address), sharedCheck: sharedCheck)
         subject = made
         return made

@@ -53,6 +53,12 @@ struct BackendTable: Sendable {
         _modify { yield &values[index] }
     }
 
+    /// The subject of the probes of the record at a position. The ID is read only to make a new one:
+    /// copying it retains its strings, and thousands of probes a second go out.
+    mutating func probeSubject(at index: Int) -> ProbeSubject {
+        values[index].currentSubject ?? values[index].makeSubject(for: ids[index])
+    }
+
     subscript(id: BackendID) -> BackendRecord? {
         get { index(forKey: id).map { values[$0] } }
         set {

@@ -58,8 +58,8 @@ extension Reconciler {
         return timers.popMin().map(ProbeWake.timer)
     }
 
-    static func request(for id: BackendID, record: inout BackendRecord, slot: Int32, attempt: Int, ticket: UInt64, dueAt: Instant, edge: Bool = false) -> ProbeRequest {
-        ProbeRequest(subject: record.probeSubject(for: id), attempt: attempt, ticket: ticket, dueAt: dueAt, slot: slot, edge: edge)
+    mutating func probeRequest(at index: Int, slot: Int32, attempt: Int, ticket: UInt64, dueAt: Instant, edge: Bool = false) -> ProbeRequest {
+        ProbeRequest(subject: records.probeSubject(at: index), attempt: attempt, ticket: ticket, dueAt: dueAt, slot: slot, edge: edge)
     }
 
     /// Everything whose time has come: due probes, ramp steps and recovery steps; then the rotation
@@ -68,21 +68,21 @@ extension Reconciler {
         var effects: [Effect] = []
         while let wake = nextProbeWake(now: now) {
             guard let index = records.index(ofSlot: wake.slot) else { continue }
-            let id = records.ids[index]
             let ticket = nextTicket
-            let sent = visit(index) { record -> (request: ProbeRequest, edge: Duration?)? in
+            var edge: Duration?
+            let due = visit(index) { record -> Bool in
                 switch wake {
-                case .timer(let timer): guard Self.probeDue(timer, record) else { return nil }
-                case .edge(let edge): guard Self.probeDue(edge, record) else { return nil }
+                case .timer(let timer): guard Self.probeDue(timer, record) else { return false }
+                case .edge(let edge): guard Self.probeDue(edge, record) else { return false }
                 }
                 record.inFlight.insert(ticket)
-                let request = Self.request(for: id, record: &record, slot: wake.slot, attempt: 0, ticket: ticket, dueAt: wake.due, edge: wake.isEdge)
-                return (request, wake.isEdge ? nil : Self.edgeDelay(record))
+                if !wake.isEdge { edge = Self.edgeDelay(record) }
+                return true
             }
-            guard let sent else { continue }
+            guard due else { continue }
             nextTicket += 1
-            effects.append(.probe(sent.request))
-            if let edge = sent.edge {
+            effects.append(.probe(probeRequest(at: index, slot: wake.slot, attempt: 0, ticket: ticket, dueAt: wake.due, edge: wake.isEdge)))
+            if let edge {
                 // From now, when the check goes out, not from when it was due: a check sent late has not
                 // been silent for the time it was late.
                 edges.add(EdgeWatches.Watch(due: now + edge, slot: wake.slot, ticket: ticket), delay: edge)

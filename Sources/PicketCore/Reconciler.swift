@@ -233,11 +233,11 @@ public struct Reconciler: Sendable {
                 return .shed
             }
             guard case .failed = report.outcome, report.attempt < record.check.maxRetries else { return .counts }
-            return .retry(Self.request(for: report.backend, record: &record, slot: slot, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))
+            return .retry
         }
         switch admission {
         case .stale, .shed: return []
-        case .retry(let request): return [.probe(request)]
+        case .retry: return [.probe(probeRequest(at: index, slot: slot, attempt: report.attempt + 1, ticket: report.ticket, dueAt: report.dueAt))]
         case .counts: break
         }
         var effects: [Effect] = []
@@ -345,6 +345,6 @@ private enum ReportAdmission {
     case stale
     /// An edge probe that was never sent: its ticket is let go; the check beside it still stands.
     case shed
-    case retry(ProbeRequest)
+    case retry
     case counts
 }
