@@ -9,11 +9,22 @@ public final class ProbeSubject: Hashable, Sendable {
     public let target: ServerAddress
     /// The check, shared with the backend's record and the app's other backends.
     public let sharedCheck: Shared<HealthCheckSpec>
+    /// What a probe writes first on a plain connection: an HTTP check's request (`Host` is the target),
+    /// a TCP check's probe data; empty for a gRPC check. The same for every probe until the config
+    /// changes, so made here once rather than on every probe.
+    public let requestBytes: [UInt8]
 
     public init(backend: BackendID, target: ServerAddress, sharedCheck: Shared<HealthCheckSpec>) {
         self.backend = backend
         self.target = target
         self.sharedCheck = sharedCheck
+        switch sharedCheck.value.kind {
+        case .http(let http):
+            let host = if case .unix = target.kind { "localhost" } else { target.description }
+            requestBytes = HTTPRequestBytes.make(http, host: host)
+        case .tcp(let tcp): requestBytes = Array((tcp.probeData ?? "").utf8)
+        case .grpc: requestBytes = []
+        }
     }
 
     public static func == (lhs: ProbeSubject, rhs: ProbeSubject) -> Bool {

@@ -29,16 +29,8 @@ extension ProbeReactor {
     func sendRequest(_ index: Int32) {
         guard let probe = slots[Int(index)].probe else { return }
         if slots[Int(index)].unsent.isEmpty {
-            switch probe.request.check.kind {
-            case .http(let http):
-                HTTPRequestBytes.write(http, host: hostHeader(probe.request.target), into: &scratch)
-            case .tcp(let tcp):
-                scratch.removeAll(keepingCapacity: true)
-                scratch.append(contentsOf: (tcp.probeData ?? "").utf8)
-            case .grpc:
-                preconditionFailure(SecureProber.notOnReactor)
-            }
-            write(index, scratch)
+            if case .grpc = probe.request.check.kind { preconditionFailure(SecureProber.notOnReactor) }
+            write(index, probe.request.subject.requestBytes)
         } else {
             let unsent = slots[Int(index)].unsent
             slots[Int(index)].unsent = []
@@ -186,10 +178,5 @@ extension ProbeReactor {
         case .grpc:
             preconditionFailure(SecureProber.notOnReactor)
         }
-    }
-
-    private func hostHeader(_ address: ServerAddress) -> String {
-        if case .unix = address.kind { return "localhost" }
-        return address.description
     }
 }

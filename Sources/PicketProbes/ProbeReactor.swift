@@ -6,8 +6,9 @@ import PicketCore
 /// The probe engine's event loop: every check's socket, its deadline and its reply, on one thread.
 ///
 /// A check is a handful of system calls (socket, SO_LINGER, connect, one epoll registration, send,
-/// recv, close) and no allocation beyond its reply: slots are reused, the request is written into a
-/// scratch buffer, deadlines wait in first-in-first-out queues. Confined to the engine's thread.
+/// recv, close) and no allocation beyond its reply: slots are reused, the request's bytes are the
+/// backend's own (`ProbeSubject.requestBytes`), deadlines wait in first-in-first-out queues. Confined
+/// to the engine's thread.
 ///
 /// A turn's requests are written, and its finished sockets closed, together at its end (`flush`):
 /// each request and each reset wakes the server's process, and on loopback the sender pays for that
@@ -50,7 +51,6 @@ final class ProbeReactor {
     /// parser holds nothing of its connection), so there are only as many as checks recently ran at once,
     /// however many keep-alive connections wait idle.
     private var readers = ReaderPool()
-    var scratch: [UInt8] = []
     /// Requests to write, and sockets to close, once this turn's events and submissions are handled
     /// (`flush`). A socket waiting to be closed keeps its descriptor, so no new socket can take its number.
     private var sending: [(index: Int32, serial: UInt32)] = []
@@ -62,7 +62,6 @@ final class ProbeReactor {
         self.maxIdle = max(0, maxIdle)
         self.poller = poller
         self.resolve = resolve
-        scratch.reserveCapacity(512)
     }
 
     deinit {

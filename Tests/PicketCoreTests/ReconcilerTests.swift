@@ -121,12 +121,14 @@ import PicketCore
         #expect(before.count >= 3)
         #expect(before.allSatisfy { $0.target.description == "127.0.0.1:9001" && $0.backend.address.description == "127.0.0.1:8001" })
         #expect(before.allSatisfy { $0.subject === before[0].subject }, "made once, not once per probe")
+        #expect(String(decoding: before[0].subject.requestBytes, as: UTF8.self).contains("\r\nHost: 127.0.0.1:9001\r\n"))
         check.port = 9002
         world.reload([app(["127.0.0.1:8001"], check: check)])
         world.probesSent.removeAll()
         world.run(for: .seconds(2))
         #expect(!world.probesSent.isEmpty)
         #expect(world.probesSent.allSatisfy { $0.target.description == "127.0.0.1:9002" }, "the reload's port, not the old subject's")
+        #expect(world.probesSent.allSatisfy { String(decoding: $0.subject.requestBytes, as: UTF8.self).contains("\r\nHost: 127.0.0.1:9002\r\n") })
     }
 
     @Test func ignoresAReportForABackendThatWasRemovedAndReAdded() {

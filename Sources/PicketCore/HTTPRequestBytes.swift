@@ -1,5 +1,3 @@
-import PicketCore
-
 /// The bytes of an HTTP check's request: `METHOD path HTTP/1.1`, then `Host` and `User-Agent: picket`;
 /// the check's own headers replace these by name.
 ///
@@ -9,9 +7,12 @@ import PicketCore
 /// be reset after every check. Measured A/B while the reader was NIO's decoder (renewed after a close):
 /// 3-7 µs less system time, 8-12 µs more user time per fresh-connection check (BENCHMARKS.md); not
 /// measured again since the reader drives llhttp itself.
-enum HTTPRequestBytes {
-    static func write(_ check: HTTPCheck, host: String, into bytes: inout [UInt8]) {
-        bytes.removeAll(keepingCapacity: true)
+///
+/// Pure: the bytes follow from the check and the target alone, so each backend's are made once per
+/// config, with its `ProbeSubject`, rather than for every probe.
+public enum HTTPRequestBytes {
+    public static func make(_ check: HTTPCheck, host: String) -> [UInt8] {
+        var bytes: [UInt8] = []
         append(check.method, to: &bytes)
         bytes.append(UInt8(ascii: " "))
         append(check.path, to: &bytes)
@@ -28,6 +29,7 @@ enum HTTPRequestBytes {
         } else {
             append("\r\n", to: &bytes)
         }
+        return bytes
     }
 
     private static func header(_ name: String, _ value: String, to bytes: inout [UInt8]) {
@@ -42,7 +44,7 @@ enum HTTPRequestBytes {
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    static func overridden(_ lowercaseName: String, _ check: HTTPCheck) -> Bool {
+    public static func overridden(_ lowercaseName: String, _ check: HTTPCheck) -> Bool {
         check.headers.contains { equalsIgnoringCase($0.name, lowercaseName) }
     }
 
