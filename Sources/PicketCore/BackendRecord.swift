@@ -1,15 +1,21 @@
 /// Per-backend bookkeeping inside the reconciler.
+///
+/// Stored in the order a probe touches them: what every probe reads and writes first (check, subject,
+/// tickets, timer, state), the rest after. A record is most of a kilobyte; with the probe's fields at
+/// its head, a probe touches its first few cache lines instead of lines from end to end.
 struct BackendRecord: Sendable {
-    var instance: InstanceSpec
     /// The app's check (or the container's, where its labels override it), shared with the app's other
     /// backends and with every probe request sent for this one.
     var sharedCheck: Shared<HealthCheckSpec>
-    var sharedCircuit: Shared<CircuitSpec>
-    var state: BackendState
+    /// What this backend's probe requests hold (`currentSubject`), made again when the check changes.
+    private var subject: ProbeSubject?
     /// The tickets of the probes under way: one, or two while an edge probe overlaps a silent one.
     var inFlight = ProbeTickets()
     /// Only the timer carrying this token is live; older ones are skipped when they surface.
     var timerToken: UInt64 = 0
+    var state: BackendState
+    var sharedCircuit: Shared<CircuitSpec>
+    var instance: InstanceSpec
     /// The container behind this backend, for apps that discover instances in Docker.
     var container: ContainerObservation?
     /// When the listing that last showed the container was taken.
@@ -24,8 +30,6 @@ struct BackendRecord: Sendable {
     /// The app's passive detection, and what it has seen of this backend.
     var sharedPassiveSpec: Shared<PassiveSpec>
     var passive = PassiveState()
-    /// What this backend's probe requests hold (`currentSubject`), made again when the check changes.
-    private var subject: ProbeSubject?
 
     init(instance: InstanceSpec, policy: AppPolicy, state: BackendState, container: ContainerObservation?, containerSeenAt: Instant?) {
         self.instance = instance
@@ -76,6 +80,10 @@ struct BackendRecord: Sendable {
 
     /// Why the backend is in or out of rotation, the first reason that applies. The one place rotation is
     /// derived: everything else reads this.
+    ///
+    /// Inlined, as `inRotation` is: called on a record where it lies (every check asks before and after),
+    /// the call copied all of the record's bytes to the stack first, to read a handful of them.
+    @inline(__always)
     var rotation: RotationReason {
         if instance.drain { return .drained(.config) }
         if operatorDrained { return .drained(.operator) }
@@ -89,6 +97,7 @@ struct BackendRecord: Sendable {
         }
     }
 
+    @inline(__always)
     var inRotation: Bool { rotation.isInRotation }
 
     /// A probe of this backend ended: it is no longer under way, and its outcome counts.

@@ -42,6 +42,8 @@ extension Reconciler {
     /// interval), the next check goes out beside it: a hung backend then fails its second check half a
     /// timeout after its first instead of a whole interval later, so ejection does not wait for checks
     /// in sequence. nil when the backend is in transition already, or the timeout is too short to gain.
+    /// Inlined: a call copied the whole record to the stack first (see `BackendRecord.rotation`).
+    @inline(__always)
     static func edgeDelay(_ record: BackendRecord) -> Duration? {
         guard record.state.phase == .up, record.state.consecutiveFailures == 0 else { return nil }
         // Halved in nanoseconds: `Duration / Int` is generic over the integer and, unspecialized here,
