@@ -18,7 +18,9 @@ import PicketCore
 ///
 /// The thread is also a `TaskExecutor`: the controller's loop runs on it, between two waits.
 public final class ProbeEngine: @unchecked Sendable {
-    public typealias Completion = @Sendable (ProbeReport, ProbeTiming) -> Void
+    /// Takes the report over: the controller's batcher keeps it as it is, with no copy (a copy retains
+    /// the backend's subject, a cold line for every check).
+    public typealias Completion = @Sendable (consuming ProbeReport, ProbeTiming) -> Void
 
     private struct Inbox {
         var submissions: [ProbeReactor.Submission] = []

@@ -72,9 +72,10 @@ final class ProbeReactor {
 
     func submit(_ submission: Submission) {
         var submission = submission
-        submission.received = Clock.now()
+        let now = Clock.now()
+        submission.received = now
         if running < maxConcurrent {
-            start(submission, sent: submission.received, mayReuse: true)
+            start(submission, sent: now, now: now, mayReuse: true)
         } else if submission.request.edge {
             submission.completion(submission.request.report(.shed), .notSent)
         } else {
@@ -85,14 +86,14 @@ final class ProbeReactor {
     /// Starts what waits while there is room (after a check finished or the limit was raised).
     func startWaiting() {
         while running < maxConcurrent, let next = waiting.popFirst() {
-            start(next, sent: Clock.now(), mayReuse: true)
+            let now = Clock.now()
+            start(next, sent: now, now: now, mayReuse: true)
         }
     }
 
-    private func start(_ submission: Submission, sent: Int64, mayReuse: Bool) {
+    private func start(_ submission: Submission, sent: Int64, now: Int64, mayReuse: Bool) {
         running += 1
         let request = submission.request
-        let now = Clock.now()
         var key: ReuseKey?
         if case .http = request.check.kind, request.check.reuseConnection {
             key = ReuseKey(request)
@@ -191,7 +192,8 @@ final class ProbeReactor {
         running -= 1
         let timing = ProbeTiming(lag: .nanoseconds(probe.sent - probe.request.dueAt.nanoseconds), waited: .nanoseconds(probe.sent - probe.received))
         probe.completion(probe.request.report(outcome), timing)
-        spareReader(index)
+        let now = Clock.now()
+        spareReader(index, now: now)
         let check = probe.request.sharedCheck
         if keepAlive, let key = slots[Int(index)].reuseKey, slots[Int(index)].checksServed < check.value.maxChecksPerConnection,
             idle.count < maxIdle, idle.keep(index, for: key)
@@ -200,7 +202,7 @@ final class ProbeReactor {
             // An idle connection whose backend is no longer checked (removed, or its check changed) goes.
             // In nanoseconds: `Duration * Int` is generic over the integer, unspecialized and slow here.
             let idleFor = check.value.interval.nanoseconds &* 2 &+ 1_000_000_000
-            deadlines.add(idleFor, after: Clock.now(), slot: index, generation: slots[Int(index)].generation)
+            deadlines.add(idleFor, after: now, slot: index, generation: slots[Int(index)].generation)
         } else {
             close(index)
         }
@@ -215,7 +217,7 @@ final class ProbeReactor {
         slots[Int(index)].probe = nil
         running -= 1
         close(index)
-        start(Submission(request: probe.request, completion: probe.completion, received: probe.received), sent: probe.sent, mayReuse: false)
+        start(Submission(request: probe.request, completion: probe.completion, received: probe.received), sent: probe.sent, now: Clock.now(), mayReuse: false)
     }
 
     func fail(_ index: Int32, _ failureClass: FailureClass, _ message: String, status: Int? = nil) {
@@ -229,7 +231,7 @@ final class ProbeReactor {
     }
 
     func close(_ index: Int32) {
-        spareReader(index)
+        if slots[Int(index)].http != nil { spareReader(index, now: Clock.now()) }
         if slots[Int(index)].fd >= 0 { closing.append(slots[Int(index)].fd) }
         if slots[Int(index)].stage == .idle, let key = slots[Int(index)].reuseKey { idle.remove(index, for: key) }
         slots[Int(index)].fd = -1
@@ -241,10 +243,10 @@ final class ProbeReactor {
     }
 
     /// The slot's check is over: its reader waits for the next check (resetting its parser then, if spent).
-    private func spareReader(_ index: Int32) {
+    private func spareReader(_ index: Int32, now: Int64) {
         guard let reader = slots[Int(index)].http else { return }
         slots[Int(index)].http = nil
-        readers.giveBack(reader, now: Clock.now())
+        readers.giveBack(reader, now: now)
     }
 
     private func allocateSlot() -> Int32 {

@@ -11,7 +11,7 @@ struct ProbeBatch: Sendable {
 
     var isEmpty: Bool { reports.isEmpty }
 
-    mutating func append(_ report: ProbeReport, _ timing: ProbeTiming) {
+    mutating func append(_ report: consuming ProbeReport, _ timing: ProbeTiming) {
         if case .shed = report.outcome { shedEdges += 1 }
         reports.append(report)
         timings.append(timing)
@@ -44,7 +44,7 @@ final class ReportBatcher: @unchecked Sendable {
     }
 
     /// Called on the engine's thread, as every probe completion is.
-    func add(_ report: ProbeReport, _ timing: ProbeTiming) {
+    func add(_ report: consuming ProbeReport, _ timing: ProbeTiming) {
         let first = pending.isEmpty
         pending.append(report, timing)
         guard first else { return }
