@@ -66,26 +66,35 @@ final class ActiveProbe {
     }
 }
 
-/// Which keep-alive connection a check may reuse: the same app's backend at the same target, named by
-/// the app's and the target's address text, and by the slot of the core's record the check came from
-/// (`IdleConnections` finds it by that slot).
+/// Which keep-alive connection a check may reuse: the same app's backend at the same target, and the
+/// slot of the core's record the check came from (`IdleConnections` finds it by that slot).
+///
+/// Held as the check's subject, not as copies of the app's and the target's text: a key is copied into
+/// the slot and out again on every reused check, and each string copy retained a backend's own string
+/// (a cold line, written). A backend's checks share one subject until the config changes, so keys
+/// usually match by identity; after a reload they still match by backend and target.
 struct ReuseKey: Hashable {
-    let app: String
-    let target: String
+    let subject: ProbeSubject
     /// The request's `slot`; -1 for a check that did not come from the core.
     let slot: Int32
 
     init(_ request: ProbeRequest) {
-        self.init(app: request.backend.app.description, target: request.target.description, slot: request.slot)
+        self.init(subject: request.subject, slot: request.slot)
     }
 
-    init(app: String, target: String, slot: Int32) {
-        self.app = app
-        self.target = target
+    init(subject: ProbeSubject, slot: Int32) {
+        self.subject = subject
         self.slot = slot
     }
 
     static func == (lhs: ReuseKey, rhs: ReuseKey) -> Bool {
-        lhs.slot == rhs.slot && lhs.target == rhs.target && lhs.app == rhs.app
+        lhs.slot == rhs.slot
+            && (lhs.subject === rhs.subject || (lhs.subject.backend == rhs.subject.backend && lhs.subject.target == rhs.subject.target))
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(slot)
+        hasher.combine(subject.backend)
+        hasher.combine(subject.target)
     }
 }

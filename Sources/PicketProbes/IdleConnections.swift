@@ -3,7 +3,7 @@
 /// whose hashing, probing and deletes were ~5 % of a reused connection's check at 5,000 backends (perf).
 /// The entry keeps the whole key: a slot the core has given to another backend since does not lead to
 /// the first one's connection (that one is no longer found, and closes when its idle deadline comes).
-/// A check that names no slot (it did not come from the core) is found by its key's text.
+/// A check that names no slot (it did not come from the core) is found by its backend and target.
 struct IdleConnections {
     private struct Entry {
         let key: ReuseKey

@@ -1,3 +1,4 @@
+import PicketCore
 import Testing
 
 @testable import PicketProbes
@@ -5,8 +6,12 @@ import Testing
 /// Idle keep-alive connections are found by the core record's slot, and only by the backend that left
 /// them there.
 @Suite struct IdleConnectionsTests {
+    /// A key made afresh each time, as after a config reload: it matches by backend and target, not by
+    /// the subject's identity.
     func key(_ address: String, slot: Int32) -> ReuseKey {
-        ReuseKey(app: "web", target: address, slot: slot)
+        let target = try! ServerAddress(validating: address)
+        let id = BackendID(app: try! AppName(validating: "web"), address: target)
+        return ReuseKey(subject: ProbeSubject(backend: id, target: target, sharedCheck: Shared(HealthCheckSpec())), slot: slot)
     }
 
     @Test func aConnectionKeptUnderASlotIsTakenOnceByTheSameBackend() {
@@ -34,6 +39,20 @@ import Testing
         #expect(taken == 2)
     }
 
+    @Test func theSameBackendCheckedOnAnotherTargetDoesNotTakeTheConnection() {
+        var idle = IdleConnections()
+        let address = try! ServerAddress(validating: "127.0.0.1:80")
+        let id = BackendID(app: try! AppName(validating: "web"), address: address)
+        func key(_ target: String) -> ReuseKey {
+            ReuseKey(subject: ProbeSubject(backend: id, target: try! ServerAddress(validating: target), sharedCheck: Shared(HealthCheckSpec())), slot: 5)
+        }
+        _ = idle.keep(3, for: key("127.0.0.1:80"))
+        let otherPort = idle.take(key("127.0.0.1:8080"))
+        let samePort = idle.take(key("127.0.0.1:80"))
+        #expect(otherPort == nil, "a check whose port changed needs a connection to the new port")
+        #expect(samePort == 3)
+    }
+
     @Test func aConnectionIsForgottenWhenItCloses() {
         var idle = IdleConnections()
         _ = idle.keep(4, for: key("127.0.0.1:80", slot: 12))
@@ -44,7 +63,7 @@ import Testing
         #expect(idle.count == 0 && taken == nil)
     }
 
-    @Test func checksThatNameNoSlotAreFoundByTheirText() {
+    @Test func checksThatNameNoSlotAreFoundByBackendAndTarget() {
         var idle = IdleConnections()
         let kept = idle.keep(9, for: key("127.0.0.1:80", slot: -1))
         let keptTwice = idle.keep(10, for: key("127.0.0.1:80", slot: -1))
