@@ -17,19 +17,21 @@ public enum HTTPRequestBytes {
         bytes.append(UInt8(ascii: " "))
         append(check.path, to: &bytes)
         append(" HTTP/1.1\r\n", to: &bytes)
-        if !overridden("host", check) { header("Host", host, to: &bytes) }
-        if !overridden("user-agent", check) { header("User-Agent", "picket", to: &bytes) }
-        for field in check.headers where !(check.body != nil && equalsIgnoringCase(field.name, "content-length")) {
-            header(field.name, field.value, to: &bytes)
-        }
-        if let body = check.body {
-            header("Content-Length", String(body.utf8.count), to: &bytes)
-            append("\r\n", to: &bytes)
-            append(body, to: &bytes)
-        } else {
-            append("\r\n", to: &bytes)
-        }
+        for field in fields(check, host: host) { header(field.name, field.value, to: &bytes) }
+        append("\r\n", to: &bytes)
+        if let body = check.body { append(body, to: &bytes) }
         return bytes
+    }
+
+    /// The request's header fields, in order: what both the plain path (`make`) and the HTTPS path
+    /// (NIOHTTP1's parts) send.
+    public static func fields(_ check: HTTPCheck, host: String) -> [HeaderField] {
+        var fields: [HeaderField] = []
+        if !overridden("host", check) { fields.append(HeaderField(name: "Host", value: host)) }
+        if !overridden("user-agent", check) { fields.append(HeaderField(name: "User-Agent", value: "picket")) }
+        fields += check.headers.filter { !(check.body != nil && equalsIgnoringCase($0.name, "content-length")) }
+        if let body = check.body { fields.append(HeaderField(name: "Content-Length", value: String(body.utf8.count))) }
+        return fields
     }
 
     private static func header(_ name: String, _ value: String, to bytes: inout [UInt8]) {
@@ -44,7 +46,7 @@ public enum HTTPRequestBytes {
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    public static func overridden(_ lowercaseName: String, _ check: HTTPCheck) -> Bool {
+    private static func overridden(_ lowercaseName: String, _ check: HTTPCheck) -> Bool {
         check.headers.contains { equalsIgnoringCase($0.name, lowercaseName) }
     }
 
