@@ -81,7 +81,9 @@ extension StateStore {
 }
 
 /// Rollups being built: per backend and minute, and per app and minute. Written by merging into rows
-/// already there (a minute can be written in parts: a late flush, or an upgrade in chunks).
+/// already there (a minute can be written in parts: a late flush, or an upgrade in chunks). A check is
+/// added to its backend's minute only; an app's minute is the sum of its backends' (bucketing a
+/// latency in the sketch takes a logarithm, and hashing the app's name for every check cost as much).
 struct RollupBuilder {
     private struct BackendMinute: Hashable {
         let minute: Int64
@@ -93,21 +95,21 @@ struct RollupBuilder {
         let minute: Int64
     }
 
-    private var backends: [BackendMinute: MinuteRollup] = [:]
-    private var apps: [AppMinute: MinuteRollup] = [:]
+    private var backends: [BackendMinute: (app: String, rollup: MinuteRollup)] = [:]
 
-    /// How many rollups are waiting to be written.
-    var count: Int { backends.count + apps.count }
+    /// How many backend rollups are waiting to be written.
+    var count: Int { backends.count }
 
     mutating func add(_ check: PackedCheck, app: String) {
         let minute = Int64((check.at / 60).rounded(.down))
-        backends[BackendMinute(minute: minute, backend: check.backend), default: MinuteRollup()].add(check)
-        apps[AppMinute(app: app, minute: minute), default: MinuteRollup()].add(check)
+        backends[BackendMinute(minute: minute, backend: check.backend), default: (app, MinuteRollup())].rollup.add(check)
     }
 
     func write(_ db: Database) throws {
-        for (key, rollup) in backends {
-            try Self.merge(rollup, into: "backend_minutes", where: "minute = ? AND backend = ?", [key.minute, key.backend], db)
+        var apps: [AppMinute: MinuteRollup] = [:]
+        for (key, backend) in backends {
+            try Self.merge(backend.rollup, into: "backend_minutes", where: "minute = ? AND backend = ?", [key.minute, key.backend], db)
+            apps[AppMinute(app: backend.app, minute: key.minute), default: MinuteRollup()].merge(backend.rollup)
         }
         for (key, rollup) in apps {
             try Self.merge(rollup, into: "app_minutes", where: "app = ? AND minute = ?", [key.app, key.minute], db)
