@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import PicketCore
 import PicketStore
 
 /// A synthetic day of check history written into a real state database through the real writer: one
@@ -19,7 +20,8 @@ struct HistoryBench {
         let end = Date().timeIntervalSince1970.rounded(.down)
         let simulated = NIOLockedValueBox(end - Double(seconds))
         let writer = StoreWriter(store: store, interval: .seconds(3600), retention: .seconds(86_400), clock: { simulated.withLockedValue { $0 } }) { _ in }
-        let addresses = (0..<backends).map { "127.0.0.1:\(10_000 + $0)" }
+        let app = try AppName(validating: "bench")
+        let numbers = try (0..<backends).map { writer.number(BackendID(app: app, address: try ServerAddress(validating: "127.0.0.1:\(10_000 + $0)"))) }
         var random = SplitMix(seed: 42)
         print("history: \(backends) backends checked every second for \(hours) h (\(backends * seconds) checks), one flush per simulated second...")
         let cpuStart = Resources.cpuTime()
@@ -27,13 +29,13 @@ struct HistoryBench {
         let started = clock.now
         for second in 0..<seconds {
             let at = end - Double(seconds - second)
-            for address in addresses {
+            for number in numbers {
                 let failed = random.next() % 1000 == 0
                 // Loopback-like latencies: 0.2 ms and up, mostly under 2 ms, a long thin tail.
                 let latency = 0.2 + 0.6 * -log(Double(random.next() % 1_000_000 + 1) / 1_000_001)
                 writer.add(check: CheckRow(
-                    at: at, app: "bench", address: address, passed: !failed, failureClass: failed ? "timeout" : nil,
-                    latencyMs: failed ? 500 : latency, status: failed ? nil : 200))
+                    at: at, backend: number, passed: !failed, failureClass: failed ? .timeout : nil, latencyMs: failed ? 500 : latency,
+                    status: failed ? nil : 200))
             }
             simulated.withLockedValue { $0 = at + 1 }
             writer.flushNow()

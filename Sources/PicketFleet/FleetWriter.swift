@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import PicketCore
 import PicketStore
 import PostgresNIO
 
@@ -23,6 +24,8 @@ public final class FleetWriter: StateWriting {
     }
 
     public var currentHealth: StoreWriter.Health { health.withLockedValue { $0 } }
+
+    public func number(_ backend: BackendID) -> BackendNumber { buffer.number(backend) }
 
     public func add(checks: [CheckRow]) { buffer.add(checks: checks) }
 
@@ -62,13 +65,14 @@ public final class FleetWriter: StateWriting {
     }
 
     private func writeBuffered() async {
-        let batch = buffer.take()
+        var batch = buffer.take()
+        defer { buffer.recycle(&batch) }
         let dropped = buffer.takeDropped()
         if dropped > 0 { update { $0.dropped += dropped } }
         guard !batch.isEmpty else { return }
         let node = database.node, logger = database.logger
         do {
-            try await database.use(database.writes) { connection in
+            try await database.use(database.writes) { [batch] connection in
                 try await connection.withTransaction(logger: logger) { connection in
                     try await Self.write(batch, node: node, connection, logger: logger)
                 }
@@ -81,12 +85,15 @@ public final class FleetWriter: StateWriting {
 
     private static func write(_ batch: StoreBatch, node: String, _ connection: PostgresConnection, logger: Logger) async throws {
         if !batch.checks.isEmpty {
-            let checks = batch.checks
+            let named = batch.checks.compactMap { check in batch.backend(of: check).map { (check, $0) } }
+            let (checks, backends) = (named.map(\.0), named.map(\.1))
             try await connection.query("""
                 INSERT INTO picket_checks (at, node, app, address, passed, failure_class, latency_ms, status)
                 SELECT at, \(node), app, address, passed, NULLIF(failure, ''), CASE WHEN latency < 0 THEN NULL ELSE latency END, NULLIF(status, 0)::INTEGER
-                FROM UNNEST(\(checks.map(\.at))::FLOAT8[], \(checks.map(\.app))::TEXT[], \(checks.map(\.address))::TEXT[], \(checks.map(\.passed))::BOOL[],
-                    \(checks.map { $0.failureClass ?? "" })::TEXT[], \(checks.map { $0.latencyMs ?? -1 })::FLOAT8[], \(checks.map { $0.status ?? 0 })::INT8[])
+                FROM UNNEST(\(checks.map(\.at))::FLOAT8[], \(backends.map(\.app.description))::TEXT[],
+                    \(backends.map(\.address.description))::TEXT[], \(checks.map(\.passed))::BOOL[],
+                    \(checks.map { $0.failureClass?.rawValue ?? "" })::TEXT[], \(checks.map { $0.latencyMs ?? -1 })::FLOAT8[],
+                    \(checks.map { $0.status ?? 0 })::INT8[])
                     AS c(at, app, address, passed, failure, latency, status)
                 """, logger: logger)
         }

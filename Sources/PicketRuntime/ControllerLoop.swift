@@ -138,15 +138,20 @@ final class ControllerLoop: @unchecked Sendable {
         switch event {
         case .probes(let batch):
             let date = Date()
-            // A shed edge probe was never sent: not a check for any outlet, only a ticket for the core.
-            metrics.probes(batch)
-            persistence?.record(batch, at: date)
+            // Every outlet takes its part of each check in one pass over the batch. A shed edge probe
+            // was never sent: not a check for any outlet, only a ticket for the core.
+            var tally = metrics.tally()
+            var rows = persistence?.rows(capacity: batch.checkCount)
             batch.forEachCheck { report, timing in
+                tally.add(report, timing)
+                rows?.add(report, at: date.timeIntervalSince1970)
                 if let warning = lag.record(timing, at: now) { logger.warning("\(warning)", metadata: ["event": "probe_lag"]) }
                 recentChecks.record(report, at: date)
                 noteLocalFault(report, now: now)
                 noteCertificate(report, at: date)
             }
+            tally.commit(shedEdges: batch.shedEdges)
+            if let rows { persistence?.record(rows) }
             activity.checked(batch.checkCount, at: now)
             // Batches arrive on the wake-up grid: the core's due work after a batch stands in for a
             // wake-up that is due, which saves the loop a second one (each costs more than a dozen checks' work).

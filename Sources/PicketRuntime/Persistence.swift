@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PicketConfig
 import PicketCore
 import PicketStore
@@ -10,6 +11,7 @@ import PicketStore
 final class Persistence: Sendable {
     let store: any StateReading
     let writer: any StateWriting
+    private let slotNumbers = NIOLockedValueBox(SlotNumbers())
 
     /// Opens the store; when it cannot, logs why and returns the reason instead.
     static func open(_ settings: StateSettings, logger: Logger, metrics: PicketMetrics) -> Result<Persistence, StoreError>? {
@@ -63,19 +65,20 @@ final class Persistence: Sendable {
         }
     }
 
-    /// The batch's checks, handed to the writer at once (its buffer is locked once per batch).
-    func record(_ batch: ProbeBatch, at date: Date) {
-        var rows: [CheckRow] = []
-        rows.reserveCapacity(batch.checkCount)
-        let at = date.timeIntervalSince1970
-        batch.forEachCheck { report, _ in
-            let evidence = report.outcome.evidence
-            rows.append(CheckRow(
-                at: at, app: report.backend.app.description, address: report.backend.address.description,
-                passed: report.outcome.passed, failureClass: report.outcome.failureClass?.rawValue, latencyMs: evidence.latency?.milliseconds,
-                status: evidence.statusCode))
+    /// An empty set of rows for a batch of `count` checks, filled in the loop's pass over the batch.
+    /// It holds the backends' numbers until `record` gives them back.
+    func rows(capacity count: Int) -> CheckRows {
+        let numbers = slotNumbers.withLockedValue { numbers in
+            defer { numbers = SlotNumbers() }
+            return numbers
         }
-        writer.add(checks: rows)
+        return CheckRows(capacity: count, numbers: numbers, writer: writer)
+    }
+
+    /// A batch's rows, handed to the writer at once (its buffer is locked once per batch).
+    func record(_ rows: consuming CheckRows) {
+        writer.add(checks: rows.rows)
+        slotNumbers.withLockedValue { $0 = rows.numbers }
     }
 
     func save(_ backend: BackendSnapshot, now: Instant) {
@@ -105,4 +108,56 @@ struct WallClock {
 
     func instant(_ wall: Double) -> Instant { now + .milliseconds(Int64((wall - wallNow) * 1000)) }
     func wall(_ instant: Instant) -> Double { wallNow + (instant - now).milliseconds / 1000 }
+}
+
+/// A batch's checks as the state writer takes them.
+struct CheckRows {
+    fileprivate var rows: [CheckRow] = []
+    fileprivate var numbers: SlotNumbers
+    private let writer: any StateWriting
+
+    fileprivate init(capacity: Int, numbers: SlotNumbers, writer: any StateWriting) {
+        rows.reserveCapacity(capacity)
+        self.numbers = numbers
+        self.writer = writer
+    }
+
+    /// Adds a check made at `at` (epoch seconds).
+    mutating func add(_ report: ProbeReport, at: Double) {
+        let evidence = report.outcome.evidence
+        rows.append(CheckRow(
+            at: at, backend: numbers.number(report, writer: writer), passed: report.outcome.passed, failureClass: report.outcome.failureClass,
+            latencyMs: evidence.latency?.milliseconds, status: evidence.statusCode))
+    }
+}
+
+/// The writer's numbers of the backends, by the core's slot of each, so that a check finds its
+/// backend's number without hashing its ID. A slot is given to another backend once its own is
+/// removed, and a backend gets a new subject when the config changes, so an entry holds for one subject:
+/// the identity is compared (a copy of the ID to compare would retain its strings, ~3 % of a check), and
+/// the subject is kept, so that no other object takes its identity while the entry stands.
+struct SlotNumbers {
+    private struct Entry {
+        var subject: ObjectIdentifier?
+        var number: BackendNumber
+    }
+
+    private var entries: [Entry] = []
+    private var subjects: [ProbeSubject?] = []
+
+    mutating func number(_ report: ProbeReport, writer: any StateWriting) -> BackendNumber {
+        let slot = Int(report.slot)
+        let subject = ObjectIdentifier(report.subject)
+        if slot >= 0, slot < entries.count, entries[slot].subject == subject { return entries[slot].number }
+        let number = writer.number(report.backend)
+        if slot >= 0 {
+            if slot >= entries.count {
+                entries += Array(repeating: Entry(subject: nil, number: number), count: slot + 1 - entries.count)
+                subjects += Array(repeating: nil, count: slot + 1 - subjects.count)
+            }
+            entries[slot] = Entry(subject: subject, number: number)
+            subjects[slot] = report.subject
+        }
+        return number
+    }
 }

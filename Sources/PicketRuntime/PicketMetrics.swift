@@ -54,29 +54,8 @@ final class PicketMetrics: Sendable {
         traffic.withLockedValue { $0 = ingest }
     }
 
-    /// A batch of checks: the counters go up once per app and result, not once per report (each
-    /// handle is found under a lock); latencies and lags are recorded one by one, as histograms need.
-    /// The batch's shed edge probes were never sent: they count as shed, not as checks.
-    func probes(_ batch: ProbeBatch) {
-        var counts: [(app: AppName, result: String, count: Int64)] = []
-        var durations: (app: AppName, timer: Metrics.Timer)?
-        batch.forEachCheck { report, timing in
-            let app = report.backend.app
-            let result = report.outcome.failureClass?.rawValue ?? (report.outcome.localFault == nil ? "passed" : "local_fault")
-            if let known = counts.firstIndex(where: { $0.app == app && $0.result == result }) {
-                counts[known].count += 1
-            } else {
-                counts.append((app, result, 1))
-            }
-            if let latency = report.outcome.evidence.latency {
-                if durations?.app != app { durations = (app, probes.duration(app: app)) }
-                durations?.timer.recordNanoseconds(latency.nanoseconds)
-            }
-            probes.lag.recordNanoseconds(max(timing.lag, .zero).nanoseconds)
-        }
-        for (app, result, count) in counts { probes.counter(app: app, result: result).increment(by: count) }
-        if batch.shedEdges > 0 { probes.edgesShed.increment(by: Int64(batch.shedEdges)) }
-    }
+    /// A tally for one batch of checks (`ProbeTally.commit` records it).
+    func tally() -> ProbeTally { ProbeTally(handles: probes) }
 
     func observe(_ observation: Observation) {
         switch observation {

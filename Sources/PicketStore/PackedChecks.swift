@@ -20,21 +20,16 @@ enum PackedChecks {
     private static let statusFlag: UInt8 = 1 << 6
     private static let classes = FailureClass.allCases
 
-    static func pack(_ checks: [PackedCheck]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(checks.count * 22)
-        for check in checks {
-            Varint.appendDouble(check.at, to: &bytes)
-            Varint.append(UInt64(check.backend), to: &bytes)
-            var flags: UInt8 = check.passed ? passedFlag : 0
-            if let failureClass = check.failureClass, let index = classes.firstIndex(of: failureClass) { flags |= UInt8(index + 1) << 1 }
-            if check.latencyMs != nil { flags |= latencyFlag }
-            if check.status != nil { flags |= statusFlag }
-            bytes.append(flags)
-            if let latency = check.latencyMs { Varint.appendDouble(latency, to: &bytes) }
-            if let status = check.status { Varint.append(UInt64(clamping: max(0, status)), to: &bytes) }
-        }
-        return bytes
+    static func append(_ check: PackedCheck, to bytes: inout [UInt8]) {
+        Varint.appendDouble(check.at, to: &bytes)
+        Varint.append(UInt64(check.backend), to: &bytes)
+        var flags: UInt8 = check.passed ? passedFlag : 0
+        if let failureClass = check.failureClass, let index = classes.firstIndex(of: failureClass) { flags |= UInt8(index + 1) << 1 }
+        if check.latencyMs != nil { flags |= latencyFlag }
+        if check.status != nil { flags |= statusFlag }
+        bytes.append(flags)
+        if let latency = check.latencyMs { Varint.appendDouble(latency, to: &bytes) }
+        if let status = check.status { Varint.append(UInt64(clamping: max(0, status)), to: &bytes) }
     }
 
     /// Calls `body` with each check in `bytes`; false when the bytes are not packed checks.
@@ -59,5 +54,22 @@ enum PackedChecks {
                 latencyMs: latency, status: status))
         }
         return true
+    }
+}
+
+/// One app's checks of one flush, packed as they come: the blob of its `recent_checks` row, with the
+/// row's count and time span.
+struct PackedBatch {
+    private(set) var bytes: [UInt8] = []
+    private(set) var count = 0
+    private(set) var first = Double.infinity
+    private(set) var last = -Double.infinity
+
+    mutating func append(_ check: PackedCheck) {
+        if bytes.isEmpty { bytes.reserveCapacity(4096) }
+        PackedChecks.append(check, to: &bytes)
+        count += 1
+        first = min(first, check.at)
+        last = max(last, check.at)
     }
 }

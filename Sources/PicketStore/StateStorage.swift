@@ -1,6 +1,10 @@
+import PicketCore
+
 /// Where the runtime's batched writes go: the SQLite `StoreWriter`, or a fleet's PostgreSQL writer.
 /// Every method but `stop` only appends to a buffer, so the controller loop never waits on a database.
 public protocol StateWriting: Sendable {
+    /// The number check rows give `backend` (the same each time it is asked).
+    func number(_ backend: BackendID) -> BackendNumber
     /// Checks in the order they were made; one call per batch, so the buffer is locked once for all.
     func add(checks: [CheckRow])
     func add(event: EventRow)

@@ -10,13 +10,13 @@ extension StateStore {
         do {
             try pool.write { db in try write(batch, db) }
         } catch {
-            backendIDs.withLockedValue { $0 = [:] }  // ids handed out in the failed transaction do not exist
+            knownBackends.withLockedValue { $0 = KnownBackends(numberedBy: 0) }  // ids handed out in the failed transaction do not exist
             throw error
         }
     }
 
     private func write(_ batch: StoreBatch, _ db: Database) throws {
-        try writeChecks(batch.checks, db)
+        try writeChecks(batch, db)
         let event = try db.cachedStatement(sql: "INSERT INTO events (at, app, address, kind, detail) VALUES (?, ?, ?, ?, ?)")
         for row in batch.events {
             try event.execute(arguments: [row.at, row.app, row.address, row.kind, row.detail])
@@ -38,39 +38,37 @@ extension StateStore {
         }
     }
 
-    private func writeChecks(_ checks: [CheckRow], _ db: Database) throws {
-        guard !checks.isEmpty else { return }
+    private func writeChecks(_ batch: StoreBatch, _ db: Database) throws {
+        guard !batch.checks.isEmpty else { return }
         let rolledUp = Double(try Self.meta(.rollupsThrough, db) ?? 0) * 60
         let failed = try db.cachedStatement(sql: "INSERT INTO failed_checks VALUES (?, ?, ?, ?, ?, ?)")
-        var byApp: [String: [PackedCheck]] = [:]
+        var known = knownBackends.withLockedValue { known in
+            defer { known = KnownBackends(numberedBy: batch.numberedBy) }
+            return known.numberedBy == batch.numberedBy ? known : KnownBackends(numberedBy: batch.numberedBy)
+        }
+        defer { knownBackends.withLockedValue { $0 = known } }
+        var byApp: [PackedBatch] = []
         var late = RollupBuilder()
-        for row in checks {
+        for row in batch.checks {
+            guard let backend = batch.backend(of: row) else { continue }
+            let (id, app) = try known.backend(Int(row.backend.value), backend, db)
             let check = PackedCheck(
-                at: row.at, backend: try backendID(app: row.app, address: row.address, db), passed: row.passed,
-                failureClass: row.passed ? nil : row.failureClass.map { FailureClass(rawValue: $0) ?? .other }, latencyMs: row.latencyMs,
+                at: row.at, backend: id, passed: row.passed, failureClass: row.passed ? nil : row.failureClass, latencyMs: row.latencyMs,
                 status: row.status)
-            byApp[row.app, default: []].append(check)
+            while byApp.count <= app { byApp.append(PackedBatch()) }
+            byApp[app].append(check)
             if !row.passed {
-                try failed.execute(arguments: [row.at, row.app, row.address, row.failureClass, row.latencyMs, row.status])
+                try failed.execute(arguments: [
+                    row.at, backend.app.description, backend.address.description, row.failureClass?.rawValue, row.latencyMs, row.status,
+                ])
             }
-            if row.at < rolledUp { late.add(check, app: row.app) }
+            if row.at < rolledUp { late.add(check, app: backend.app.description) }
         }
         let raw = try db.cachedStatement(sql: "INSERT INTO recent_checks (app, first_at, last_at, count, checks) VALUES (?, ?, ?, ?, ?)")
-        for (app, checks) in byApp {
-            let times = checks.map(\.at)
-            try raw.execute(arguments: [app, times.min()!, times.max()!, checks.count, Data(PackedChecks.pack(checks))])
+        for (app, packed) in zip(known.apps, byApp) where packed.count > 0 {
+            try raw.execute(arguments: [app.description, packed.first, packed.last, packed.count, Data(packed.bytes)])
         }
         try late.write(db)
-    }
-
-    /// The id of a backend in `backend_ids`, assigned on first sight and cached.
-    func backendID(app: String, address: String, _ db: Database) throws -> Int64 {
-        let key = BackendKey(app: app, address: address)
-        if let id = backendIDs.withLockedValue({ $0[key] }) { return id }
-        try db.execute(sql: "INSERT OR IGNORE INTO backend_ids (app, address) VALUES (?, ?)", arguments: [app, address])
-        let id = try Int64.fetchOne(db, sql: "SELECT id FROM backend_ids WHERE app = ? AND address = ?", arguments: [app, address])!
-        backendIDs.withLockedValue { $0[key] = id }
-        return id
     }
 
     enum MetaKey: String {
@@ -86,5 +84,35 @@ extension StateStore {
 
     static func setMeta(_ key: MetaKey, _ value: Double, _ db: Database) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)", arguments: [key.rawValue, value])
+    }
+}
+
+/// The backends the writer has seen, by number: each one's id, as `backend_ids` assigns it, and a
+/// number for its app, so that a flush groups its checks by app without hashing the app's name. The
+/// numbers are one buffer's; a batch numbered by another starts afresh.
+struct KnownBackends {
+    let numberedBy: Int
+    private var backends: [(id: Int64, app: Int)?] = []
+    private var appNumbers: [AppName: Int] = [:]
+    private(set) var apps: [AppName] = []
+
+    init(numberedBy: Int) {
+        self.numberedBy = numberedBy
+    }
+
+    /// The id of `backend`, numbered `number`, and its app's number; the id assigned on first sight.
+    mutating func backend(_ number: Int, _ backend: BackendID, _ db: Database) throws -> (id: Int64, app: Int) {
+        if number < backends.count, let known = backends[number] { return known }
+        let (app, address) = (backend.app.description, backend.address.description)
+        try db.execute(sql: "INSERT OR IGNORE INTO backend_ids (app, address) VALUES (?, ?)", arguments: [app, address])
+        let id = try Int64.fetchOne(db, sql: "SELECT id FROM backend_ids WHERE app = ? AND address = ?", arguments: [app, address])!
+        let appNumber = appNumbers[backend.app] ?? apps.count
+        if appNumber == apps.count {
+            appNumbers[backend.app] = appNumber
+            apps.append(backend.app)
+        }
+        if number >= backends.count { backends += Array(repeating: nil, count: number + 1 - backends.count) }
+        backends[number] = (id, appNumber)
+        return (id, appNumber)
     }
 }

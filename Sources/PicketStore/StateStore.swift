@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import NIOConcurrencyHelpers
+import PicketCore
 
 /// Picket's memory on disk: SQLite through GRDB, in WAL mode, with versioned migrations.
 ///
@@ -12,8 +13,8 @@ import NIOConcurrencyHelpers
 public final class StateStore: Sendable {
     let pool: DatabasePool
     public let path: String
-    /// Backend ids by app and address, as `backend_ids` assigns them (filled as backends are seen).
-    let backendIDs = NIOLockedValueBox<[BackendKey: Int64]>([:])
+    /// The backends written so far, with their ids.
+    let knownBackends = NIOLockedValueBox(KnownBackends(numberedBy: 0))
 
     public init(path: String) throws(StoreError) {
         self.path = path

@@ -1,4 +1,5 @@
 import GRDB
+import PicketCore
 
 /// One backend's remembered state, with wall-clock times (epoch seconds).
 public struct StoredBackend: Sendable, Equatable {
@@ -51,20 +52,20 @@ public struct StoredBackend: Sendable, Equatable {
     }
 }
 
-/// One check result.
+/// One check result: plain data (its backend by number, its failure by the core's `FailureClass`),
+/// so that the thousands a second the loop makes and the writer reads are copied without a retain
+/// and none has text to build or parse back.
 public struct CheckRow: Sendable {
     public let at: Double
-    public let app: String
-    public let address: String
+    public let backend: BackendNumber
     public let passed: Bool
-    public let failureClass: String?
+    public let failureClass: FailureClass?
     public let latencyMs: Double?
     public let status: Int?
 
-    public init(at: Double, app: String, address: String, passed: Bool, failureClass: String?, latencyMs: Double?, status: Int?) {
+    public init(at: Double, backend: BackendNumber, passed: Bool, failureClass: FailureClass?, latencyMs: Double?, status: Int?) {
         self.at = at
-        self.app = app
-        self.address = address
+        self.backend = backend
         self.passed = passed
         self.failureClass = failureClass
         self.latencyMs = latencyMs
@@ -92,6 +93,10 @@ public struct EventRow: Sendable {
 /// What one flush writes.
 public struct StoreBatch: Sendable {
     public var checks: [CheckRow] = []
+    /// Every backend numbered so far, by number: what the checks' numbers stand for.
+    public internal(set) var numbered: [BackendID] = []
+    /// Which buffer gave the numbers.
+    var numberedBy = 0
     public var events: [EventRow] = []
     /// Latest state per backend (a later update replaces an earlier one in the same batch).
     public var backends: [String: StoredBackend] = [:]
@@ -99,5 +104,11 @@ public struct StoreBatch: Sendable {
     public var forget: [(String, String)] = []
 
     public var isEmpty: Bool { checks.isEmpty && events.isEmpty && backends.isEmpty && forget.isEmpty }
+
+    /// The backend a check names; nil for a number its buffer never gave.
+    public func backend(of check: CheckRow) -> BackendID? {
+        let number = Int(check.backend.value)
+        return number < numbered.count ? numbered[number] : nil
+    }
     public var count: Int { checks.count + events.count + backends.count + forget.count }
 }

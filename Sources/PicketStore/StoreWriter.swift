@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NIOConcurrencyHelpers
+import PicketCore
 
 /// Batches writes to the state database on a queue of its own, so the controller loop only ever
 /// appends to a buffer. A flush every `interval` writes the buffer in one transaction; once a minute
@@ -83,6 +84,8 @@ public final class StoreWriter: Sendable {
 
     public var currentHealth: Health { health.withLockedValue { $0 } }
 
+    public func number(_ backend: BackendID) -> BackendNumber { buffer.number(backend) }
+
     public func add(checks: [CheckRow]) { buffer.add(checks: checks) }
 
     public func add(event: EventRow) { buffer.add(event: event) }
@@ -101,7 +104,8 @@ public final class StoreWriter: Sendable {
     }
 
     private func flush() {
-        let batch = buffer.take()
+        var batch = buffer.take()
+        defer { buffer.recycle(&batch) }
         let dropped = buffer.takeDropped()
         if dropped > 0 { update { $0.dropped += dropped } }
         guard !batch.isEmpty else { return }

@@ -36,10 +36,10 @@ struct FleetDatabaseTests {
                 app: "web", address: "127.0.0.1:8001", phase: "up", circuitOpen: false, consecutiveFailures: 0, flaps: 0, operatorDrained: false,
                 restarts: [], quarantineReason: nil, updatedAt: now, inRotation: true))
             for latency in 1...19 {
-                writerA.add(check: CheckRow(at: now - 30, app: "web", address: "127.0.0.1:8001", passed: true, failureClass: nil, latencyMs: Double(latency), status: 200))
+                writerA.add(check: writerA.check(at: now - 30, app: "web", address: "127.0.0.1:8001", passed: true, failureClass: nil, latencyMs: Double(latency), status: 200))
             }
-            writerA.add(check: CheckRow(at: now - 10, app: "web", address: "127.0.0.1:8001", passed: false, failureClass: "refused", latencyMs: nil, status: nil))
-            writerB.add(check: CheckRow(at: now - 10, app: "web", address: "127.0.0.1:8001", passed: false, failureClass: "timeout", latencyMs: 500, status: nil))
+            writerA.add(check: writerA.check(at: now - 10, app: "web", address: "127.0.0.1:8001", passed: false, failureClass: .refused, latencyMs: nil, status: nil))
+            writerB.add(check: writerB.check(at: now - 10, app: "web", address: "127.0.0.1:8001", passed: false, failureClass: .timeout, latencyMs: 500, status: nil))
             writerA.add(event: EventRow(at: now, app: "web", address: "127.0.0.1:8001", kind: "recovery", detail: "restart succeeded"))
             await writerA.stop()
             await writerB.stop()

@@ -18,14 +18,14 @@ import Testing
         // 10 checks in the window: 7 pass at 1..7 ms, 2 time out (500 ms), 1 refused (no latency), plus
         // one old check outside the window and one of another app.
         for latency in 1...7 {
-            writer.add(check: CheckRow(at: now - 60, app: "web", address: "127.0.0.1:1", passed: true, failureClass: nil, latencyMs: Double(latency), status: 200))
+            writer.add(check: writer.check(at: now - 60, app: "web", address: "127.0.0.1:1", passed: true, failureClass: nil, latencyMs: Double(latency), status: 200))
         }
         for _ in 0..<2 {
-            writer.add(check: CheckRow(at: now - 30, app: "web", address: "127.0.0.1:2", passed: false, failureClass: "timeout", latencyMs: 500, status: nil))
+            writer.add(check: writer.check(at: now - 30, app: "web", address: "127.0.0.1:2", passed: false, failureClass: .timeout, latencyMs: 500, status: nil))
         }
-        writer.add(check: CheckRow(at: now - 10, app: "web", address: "127.0.0.1:2", passed: false, failureClass: "refused", latencyMs: nil, status: nil))
-        writer.add(check: CheckRow(at: now - 7200, app: "web", address: "127.0.0.1:1", passed: false, failureClass: "bad_status", latencyMs: 3, status: 500))
-        writer.add(check: CheckRow(at: now - 5, app: "api", address: "127.0.0.1:9", passed: true, failureClass: nil, latencyMs: 9, status: 200))
+        writer.add(check: writer.check(at: now - 10, app: "web", address: "127.0.0.1:2", passed: false, failureClass: .refused, latencyMs: nil, status: nil))
+        writer.add(check: writer.check(at: now - 7200, app: "web", address: "127.0.0.1:1", passed: false, failureClass: .badStatus, latencyMs: 3, status: 500))
+        writer.add(check: writer.check(at: now - 5, app: "api", address: "127.0.0.1:9", passed: true, failureClass: nil, latencyMs: 9, status: 200))
         writer.stop()
 
         let report = try await store.report(app: "web", since: now - 3600, until: now)
@@ -38,6 +38,22 @@ import Testing
         #expect(health.ok && health.failure == nil && health.dropped == 0 && health.written == 12)
     }
 
+    @Test func twoWritersOfOneStoreKeepTheirBackendsApartThoughTheirNumbersMatch() async throws {
+        let store = try StateStore(path: temporaryPath())
+        let (first, second) = (StoreWriter(store: store, retention: .seconds(86_400)) { _ in }, StoreWriter(store: store, retention: .seconds(86_400)) { _ in })
+        let now = Date().timeIntervalSince1970
+        first.add(check: first.check(at: now - 3, app: "web", address: "127.0.0.1:1", passed: true, failureClass: nil, latencyMs: 1, status: 200))
+        first.flushNow()
+        second.add(check: second.check(at: now - 2, app: "api", address: "127.0.0.1:1", passed: true, failureClass: nil, latencyMs: 1, status: 200))
+        second.add(check: second.check(at: now - 1, app: "api", address: "127.0.0.1:1", passed: true, failureClass: nil, latencyMs: 1, status: 200))
+        second.flushNow()
+        first.add(check: first.check(at: now - 1, app: "web", address: "127.0.0.1:1", passed: true, failureClass: nil, latencyMs: 1, status: 200))
+        first.stop()
+        second.stop()
+        let (web, api) = (try await store.report(app: "web", since: now - 60, until: now), try await store.report(app: "api", since: now - 60, until: now))
+        #expect(web.totalChecks == 2 && api.totalChecks == 2)
+    }
+
     @Test func aLongWindowReadsMinuteRollupsExactCountsAndAP95WithinOnePercent() async throws {
         let store = try StateStore(path: temporaryPath())
         let writer = StoreWriter(store: store, retention: .seconds(86_400), rawWindow: 50) { _ in }
@@ -48,14 +64,14 @@ import Testing
         // checks in the last half minute.
         for second in 0..<600 {
             let failed = second % 50 == 0
-            checks.append(CheckRow(
+            checks.append(writer.check(
                 at: start + Double(second), app: "web", address: "127.0.0.1:\(8000 + second % 2)", passed: !failed,
-                failureClass: failed ? (second % 100 == 0 ? "refused" : "timeout") : nil,
+                failureClass: failed ? (second % 100 == 0 ? .refused : .timeout) : nil,
                 latencyMs: second % 100 == 0 ? nil : 0.2 + Double(second % 37) * 0.35, status: failed ? nil : 200))
         }
         checks.forEach(writer.add(check:))
         writer.flushNow()
-        let recent = (0..<20).map { CheckRow(at: now - 30 + Double($0), app: "web", address: "127.0.0.1:8000", passed: true, failureClass: nil,
+        let recent = (0..<20).map { writer.check(at: now - 30 + Double($0), app: "web", address: "127.0.0.1:8000", passed: true, failureClass: nil,
             latencyMs: 40 + Double($0), status: 200) }
         recent.forEach(writer.add(check:))
         writer.stop()
