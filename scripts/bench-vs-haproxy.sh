@@ -10,7 +10,8 @@
 # type: https with HAProxy's check-ssl, both without certificate verification). HAPROXY_THREADS=N sets HAProxy's nbthread (default: 1, its
 # cheapest per check here); VERSUS_ROUNDS=N the rounds (default 2); PICKET_JITTER=F Picket's health_check.jitter (default its own
 # 0.02; HAProxy spreads nothing, so 0 compares gaps like with like); PICKET_MAX_CONCURRENT=N Picket's probes.max_concurrent
-# (default its own 512; past ~10,000 backends here 512 checks at once no longer cover a second's worth). Needs root to install HAProxy once;
+# (default its own 512; past ~10,000 backends here 512 checks at once no longer cover a second's worth);
+# PICKET_MAX_CHECKS_PER_CONNECTION=N Picket's health_check.max_checks_per_connection with reuse (default its own 10). Needs root to install HAProxy once;
 # the Debian package is kept from starting its system service, and the only HAProxy this runs is its
 # own, stopped after each round.
 set -euo pipefail

@@ -6,7 +6,8 @@ import Foundation
 ///   picket-bench versus [BACKENDS] [SECONDS] [reuse|https|grpc]  HAProxy and the release `picket` in alternating
 ///                                                      rounds, checking the same nginx backends; CPU per
 ///                                                      check, RSS, gaps and the ratios (HAPROXY_THREADS,
-///                                                      VERSUS_ROUNDS, PICKET_JITTER, PICKET_MAX_CONCURRENT;
+///                                                      VERSUS_ROUNDS, PICKET_JITTER, PICKET_MAX_CONCURRENT,
+///                                                      PICKET_MAX_CHECKS_PER_CONNECTION;
 ///                                                      scripts/bench-vs-haproxy.sh drives it)
 ///   picket-bench history [BACKENDS] [HOURS]   a synthetic day of check history in a real state database:
 ///                                                      its size, the writer's CPU, a 24 h report's time
@@ -45,7 +46,8 @@ enum Bench {
                 wire: ["https": .https(certificate: nil), "grpc": .grpc][arguments.dropFirst(3).first ?? ""] ?? .http,
                 haproxyThreads: threads, rounds: max(1, rounds),
                 withHAProxy: environment["HAPROXY"] != "off", jitter: environment["PICKET_JITTER"].flatMap(Double.init),
-                maxConcurrent: environment["PICKET_MAX_CONCURRENT"].flatMap { Int($0) }
+                maxConcurrent: environment["PICKET_MAX_CONCURRENT"].flatMap { Int($0) },
+                maxChecksPerConnection: environment["PICKET_MAX_CHECKS_PER_CONNECTION"].flatMap { Int($0) }
             ).run()
         case "history":
             let backends = arguments.count > 1 ? Int(arguments[1]) ?? 5000 : 5000

@@ -27,6 +27,8 @@ struct VersusBench {
     /// Picket's `probes.max_concurrent`; nil keeps its default (512). Beyond ~10,000 backends on this
     /// machine nginx answers slowly enough that 512 checks at once no longer cover a second's checks.
     var maxConcurrent: Int? = nil
+    /// Picket's `health_check.max_checks_per_connection` with reuse; nil keeps its default (10).
+    var maxChecksPerConnection: Int? = nil
     /// Seconds before measuring: the first round is spread over the interval, and adding thousands of
     /// backends takes Picket a moment (longer at 20,000).
     var warmup: Int { max(5, backends / 2000) }
@@ -116,7 +118,7 @@ struct VersusBench {
             state: {path: \(root)/state.db}
             apps:
               - name: bench
-                health_check: {\(picketCheck), interval: 1s, timeout: 500ms\(reuse ? ", reuse_connection: true" : "")\(jitter.map { ", jitter: \($0)" } ?? "")}
+                health_check: {\(picketCheck), interval: 1s, timeout: 500ms\(reuse ? ", reuse_connection: true" : "")\(reuse ? maxChecksPerConnection.map { ", max_checks_per_connection: \($0)" } ?? "" : "")\(jitter.map { ", jitter: \($0)" } ?? "")}
                 instances: [\(addresses.joined(separator: ", "))]
             """.write(toFile: "\(root)/picket.yaml", atomically: true, encoding: .utf8)
         return try spawn(binary, ["run", "-c", "\(root)/picket.yaml", "--log-level", "warning"], log: "\(root)/picket.log")
