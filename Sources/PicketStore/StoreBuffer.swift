@@ -5,9 +5,10 @@ import PicketCore
 /// is all the loop ever does. Checks are bounded: beyond `maxChecks` the oldest tenth is dropped, and
 /// counted, so that a database down for long does not grow Picket without bound.
 ///
-/// A written batch's check storage comes back (`recycle`) and takes the next checks: a second's checks
-/// at 5,000 backends fill ~600 KiB, and a fresh array of that size each second was mapped, faulted in
-/// page by page and copied as it grew, ~0.8 % of a check's CPU (perf).
+/// A written batch's check storage comes back (`recycle`) and takes the checks after the next batch
+/// (the next one is filling by then): a second's checks at 5,000 backends fill ~600 KiB, and a fresh
+/// array of that size each second was mapped, faulted in page by page and copied as it grew, ~0.8 % of
+/// a check's CPU (perf).
 public final class StoreBuffer: Sendable {
     public static let maxChecks = 200_000
     private let batch = NIOLockedValueBox(StoreBatch())
