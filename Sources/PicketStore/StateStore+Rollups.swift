@@ -59,10 +59,7 @@ extension StateStore {
         while let row = try rows.next() {
             let (at, app, address, passed): (Double, String, String, Bool) = (row[0], row[1], row[2], row[3])
             let key = BackendKey(app: app, address: address)
-            if ids[key] == nil {
-                try db.execute(sql: "INSERT OR IGNORE INTO backend_ids (app, address) VALUES (?, ?)", arguments: [app, address])
-                ids[key] = try Int64.fetchOne(db, sql: "SELECT id FROM backend_ids WHERE app = ? AND address = ?", arguments: [app, address])
-            }
+            if ids[key] == nil { ids[key] = try backendID(app: app, address: address, db) }
             let failureClass: String? = row[4]
             builder.add(PackedCheck(
                 at: at, backend: ids[key]!, passed: passed, failureClass: passed ? nil : failureClass.map { FailureClass(rawValue: $0) ?? .other },

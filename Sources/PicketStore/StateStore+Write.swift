@@ -71,6 +71,12 @@ extension StateStore {
         try late.write(db)
     }
 
+    /// The id `backend_ids` gives a backend, assigned on first sight.
+    static func backendID(app: String, address: String, _ db: Database) throws -> Int64 {
+        try db.execute(sql: "INSERT OR IGNORE INTO backend_ids (app, address) VALUES (?, ?)", arguments: [app, address])
+        return try Int64.fetchOne(db, sql: "SELECT id FROM backend_ids WHERE app = ? AND address = ?", arguments: [app, address])!
+    }
+
     enum MetaKey: String {
         /// Every minute before this one (minutes since the epoch) is in the rollups.
         case rollupsThrough = "rollups_through"
@@ -103,9 +109,7 @@ struct KnownBackends {
     /// The id of `backend`, numbered `number`, and its app's number; the id assigned on first sight.
     mutating func backend(_ number: Int, _ backend: BackendID, _ db: Database) throws -> (id: Int64, app: Int) {
         if number < backends.count, let known = backends[number] { return known }
-        let (app, address) = (backend.app.description, backend.address.description)
-        try db.execute(sql: "INSERT OR IGNORE INTO backend_ids (app, address) VALUES (?, ?)", arguments: [app, address])
-        let id = try Int64.fetchOne(db, sql: "SELECT id FROM backend_ids WHERE app = ? AND address = ?", arguments: [app, address])!
+        let id = try StateStore.backendID(app: backend.app.description, address: backend.address.description, db)
         let appNumber = appNumbers[backend.app] ?? apps.count
         if appNumber == apps.count {
             appNumbers[backend.app] = appNumber
