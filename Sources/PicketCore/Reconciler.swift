@@ -75,7 +75,7 @@ public struct Reconciler: Sendable {
 
     /// One backend's state, if it exists.
     public func backend(_ id: BackendID) -> BackendSnapshot? {
-        records[id].map { BackendSnapshot(id: id, record: $0) }
+        records.index(forKey: id).map { BackendSnapshot(id: id, record: records[at: $0], slot: records.slot(at: $0)) }
     }
 
     /// The upstream set that current state calls for. An operator's drain counts as a config drain, so
@@ -322,11 +322,15 @@ public struct BackendSnapshot: Hashable, Sendable {
     public let rotation: RotationReason
     /// The weight step while it ramps up (slow start), of `SlowStart.steps`.
     public let rampStep: Int?
+    /// The record's slot in the core's table, which this backend's probe reports name (`ProbeReport.slot`):
+    /// the runtime keeps per-backend data by it.
+    public let slot: Int32
 
     public var inRotation: Bool { rotation.isInRotation }
 
-    init(id: BackendID, record: BackendRecord) {
+    init(id: BackendID, record: BackendRecord, slot: Int32) {
         self.id = id
+        self.slot = slot
         instance = record.instance
         check = record.check
         circuit = record.circuit

@@ -71,6 +71,6 @@ extension ControllerLoop {
         let why = Why.text(backend, now: now) + (certificate.map { "; \(Why.certificate($0))" } ?? "")
             + (traffic.map { "; live traffic: \(Why.traffic($0))" } ?? "")
         return BackendDocument(
-            backend, why: why, checks: recentChecks.documents(for: backend.id, limit: checks), traffic: traffic, certificate: certificate, now: now)
+            backend, why: why, checks: recentChecks.documents(for: backend.id, slot: backend.slot, limit: checks), traffic: traffic, certificate: certificate, now: now)
     }
 }
