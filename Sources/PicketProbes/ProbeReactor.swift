@@ -32,13 +32,15 @@ final class ProbeReactor {
         static func == (lhs: Work, rhs: Work) -> Bool { lhs.sequence == rhs.sequence }
     }
 
-    var maxConcurrent: Int
+    /// Checks under way at most. This and `maxIdle` stay within half the slots there are each, so a
+    /// check always finds a slot.
+    var maxConcurrent: Int { didSet { maxConcurrent = Self.withinSlots(maxConcurrent) } }
     /// Idle keep-alive connections kept at most.
-    var maxIdle: Int
+    var maxIdle: Int { didSet { maxIdle = Self.withinSlots(maxIdle) } }
     let poller: Poller
     /// Hands a host name to a resolver off this thread; the answer comes back through `resolved`.
     private let resolve: (_ host: String, _ port: Int, _ slot: Int32, _ generation: UInt32) -> Void
-    var slots: [ConnectionSlot] = []
+    let slots = ConnectionSlots()
     private var freeSlots: [Int32] = []
     /// The idle keep-alive connection of each backend (connection reuse).
     private var idle = IdleConnections()
@@ -58,14 +60,18 @@ final class ProbeReactor {
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
 
     init(maxConcurrent: Int, maxIdle: Int, poller: Poller, resolve: @escaping (String, Int, Int32, UInt32) -> Void) {
-        self.maxConcurrent = max(1, maxConcurrent)
-        self.maxIdle = max(0, maxIdle)
+        self.maxConcurrent = Self.withinSlots(max(1, maxConcurrent))
+        self.maxIdle = Self.withinSlots(maxIdle)
         self.poller = poller
         self.resolve = resolve
     }
 
     deinit {
         readBuffer.deallocate()
+    }
+
+    private static func withinSlots(_ limit: Int) -> Int {
+        min(max(0, limit), ConnectionSlots.capacity / 2)
     }
 
     // MARK: Starting and finishing checks
@@ -100,20 +106,20 @@ final class ProbeReactor {
         }
         if mayReuse, let key, let index = idle.take(key) {
             begin(index, ActiveProbe(submission, sent: sent, started: now, onReusedConnection: true))
-            slots[Int(index)].stage = .connecting
-            sending.append((index, slots[Int(index)].serial))
+            slots[index].pointee.stage = .connecting
+            sending.append((index, slots[index].pointee.serial))
             return
         }
         let index = allocateSlot()
         begin(index, ActiveProbe(submission, sent: sent, started: now, onReusedConnection: false))
-        slots[Int(index)].reuseKey = key
-        slots[Int(index)].checksServed = 0
+        slots[index].pointee.reuseKey = key
+        slots[index].pointee.checksServed = 0
         switch SocketTarget.plan(request.target) {
         case .ready(let target):
             open(index, target)
         case .resolve(let host, let port):
-            slots[Int(index)].stage = .resolving
-            resolve(host, port, index, slots[Int(index)].generation)
+            slots[index].pointee.stage = .resolving
+            resolve(host, port, index, slots[index].pointee.generation)
         }
     }
 
@@ -121,25 +127,25 @@ final class ProbeReactor {
     private func begin(_ index: Int32, _ probe: ActiveProbe) {
         // The shared box, not `request.check`: a copy of the check retains and releases every field.
         let check = probe.request.sharedCheck
-        slots[Int(index)].generation &+= 1
-        slots[Int(index)].probe = probe
-        slots[Int(index)].unsent.removeAll()
+        slots[index].pointee.generation &+= 1
+        slots[index].pointee.probe = probe
+        slots[index].pointee.unsent.removeAll()
         switch check.value.kind {
         case .http(let http):
-            let reader = slots[Int(index)].http ?? readers.take()
+            let reader = slots[index].pointee.http ?? readers.take()
             reader.expect(method: http.method, keepsBody: http.expectedBody != nil)
-            slots[Int(index)].http = reader
+            slots[index].pointee.http = reader
         case .tcp:
-            slots[Int(index)].tcpReply.removeAll()
+            slots[index].pointee.tcpReply.removeAll()
         case .grpc:
             preconditionFailure(SecureProber.notOnReactor)
         }
-        deadlines.add(check.value.timeout.nanoseconds, after: probe.started, slot: index, generation: slots[Int(index)].generation)
+        deadlines.add(check.value.timeout.nanoseconds, after: probe.started, slot: index, generation: slots[index].pointee.generation)
     }
 
     /// A host name resolved (or not) for the check on `slot`.
     func resolved(_ target: SocketTarget?, host: String, slot index: Int32, generation: UInt32) {
-        guard slots[Int(index)].generation == generation, slots[Int(index)].stage == .resolving else { return }
+        guard slots[index].pointee.generation == generation, slots[index].pointee.stage == .resolving else { return }
         guard let target else {
             fail(index, .dns, "cannot resolve \(host)")
             return
@@ -148,24 +154,24 @@ final class ProbeReactor {
     }
 
     private func open(_ index: Int32, _ target: SocketTarget) {
-        let sendsAtOnce = slots[Int(index)].probe.map { sendsOnConnect($0.request.check) } ?? false
+        let sendsAtOnce = slots[index].pointee.probe.map { sendsOnConnect($0.request.check) } ?? false
         let (fd, error) = ProbeSocket.connect(to: target, sendsAtOnce: sendsAtOnce)
         guard error == 0 else {
             fail(index, errno: error)
             return
         }
-        slots[Int(index)].serial &+= 1
-        slots[Int(index)].fd = fd
-        slots[Int(index)].stage = .connecting
+        slots[index].pointee.serial &+= 1
+        slots[index].pointee.fd = fd
+        slots[index].pointee.stage = .connecting
         // The socket joins the poller's set before its request goes out (at the end of the turn).
         // Writability is watched only when there is no request to write (to learn that a bare TCP
         // connect finished), or later if the request does not go out in one piece.
-        slots[Int(index)].watchesWritable = !sendsAtOnce
-        let registration = poller.add(fd, token: slots[Int(index)].token(index), writable: !sendsAtOnce)
+        slots[index].pointee.watchesWritable = !sendsAtOnce
+        let registration = poller.add(fd, token: slots[index].pointee.token(index), writable: !sendsAtOnce)
         if registration != 0 {
             fail(index, errno: registration)
         } else if sendsAtOnce {
-            sending.append((index, slots[Int(index)].serial))
+            sending.append((index, slots[index].pointee.serial))
         }
     }
 
@@ -175,7 +181,7 @@ final class ProbeReactor {
         while next < sending.count {
             let (index, serial) = sending[next]
             next += 1
-            guard slots[Int(index)].serial == serial, slots[Int(index)].fd >= 0, slots[Int(index)].stage == .connecting else { continue }
+            guard slots[index].pointee.serial == serial, slots[index].pointee.fd >= 0, slots[index].pointee.stage == .connecting else { continue }
             sendRequest(index)
         }
         sending.removeAll(keepingCapacity: true)
@@ -185,24 +191,24 @@ final class ProbeReactor {
 
     /// The check passed, failed or timed out: reports it, then keeps or closes the connection.
     func finish(_ index: Int32, _ outcome: ProbeOutcome, keepAlive: Bool = false) {
-        guard let probe = slots[Int(index)].probe else { return }
-        slots[Int(index)].probe = nil
-        slots[Int(index)].generation &+= 1
-        slots[Int(index)].checksServed += 1
+        guard let probe = slots[index].pointee.probe else { return }
+        slots[index].pointee.probe = nil
+        slots[index].pointee.generation &+= 1
+        slots[index].pointee.checksServed += 1
         running -= 1
         let timing = ProbeTiming(lag: .nanoseconds(probe.sent - probe.request.dueAt.nanoseconds), waited: .nanoseconds(probe.sent - probe.received))
         probe.completion(probe.request.report(outcome), timing)
         let now = Clock.now()
         spareReader(index, now: now)
         let check = probe.request.sharedCheck
-        if keepAlive, let key = slots[Int(index)].reuseKey, slots[Int(index)].checksServed < check.value.maxChecksPerConnection,
+        if keepAlive, let key = slots[index].pointee.reuseKey, slots[index].pointee.checksServed < check.value.maxChecksPerConnection,
             idle.count < maxIdle, idle.keep(index, for: key)
         {
-            slots[Int(index)].stage = .idle
+            slots[index].pointee.stage = .idle
             // An idle connection whose backend is no longer checked (removed, or its check changed) goes.
             // In nanoseconds: `Duration * Int` is generic over the integer, unspecialized and slow here.
             let idleFor = check.value.interval.nanoseconds &* 2 &+ 1_000_000_000
-            deadlines.add(idleFor, after: now, slot: index, generation: slots[Int(index)].generation)
+            deadlines.add(idleFor, after: now, slot: index, generation: slots[index].pointee.generation)
         } else {
             close(index)
         }
@@ -213,46 +219,45 @@ final class ProbeReactor {
     /// checks. The check starts again on a fresh connection (once), which also tells whether the
     /// backend still accepts connections.
     func retryOnFreshConnection(_ index: Int32) {
-        guard let probe = slots[Int(index)].probe else { return }
-        slots[Int(index)].probe = nil
+        guard let probe = slots[index].pointee.probe else { return }
+        slots[index].pointee.probe = nil
         running -= 1
         close(index)
         start(Submission(request: probe.request, completion: probe.completion, received: probe.received), sent: probe.sent, now: Clock.now(), mayReuse: false)
     }
 
     func fail(_ index: Int32, _ failureClass: FailureClass, _ message: String, status: Int? = nil) {
-        guard let probe = slots[Int(index)].probe else { return }
+        guard let probe = slots[index].pointee.probe else { return }
         finish(index, .failed(failureClass, ProbeEvidence(statusCode: status, latency: elapsed(probe), message: message)))
     }
 
     func fail(_ index: Int32, errno: Int32) {
-        guard let probe = slots[Int(index)].probe else { return }
+        guard let probe = slots[index].pointee.probe else { return }
         finish(index, FailureClassifier.outcome(errno: errno, latency: elapsed(probe)))
     }
 
     func close(_ index: Int32) {
-        if slots[Int(index)].http != nil { spareReader(index, now: Clock.now()) }
-        if slots[Int(index)].fd >= 0 { closing.append(slots[Int(index)].fd) }
-        if slots[Int(index)].stage == .idle, let key = slots[Int(index)].reuseKey { idle.remove(index, for: key) }
-        slots[Int(index)].fd = -1
-        slots[Int(index)].stage = .free
-        slots[Int(index)].probe = nil
-        slots[Int(index)].reuseKey = nil
-        slots[Int(index)].generation &+= 1
+        if slots[index].pointee.http != nil { spareReader(index, now: Clock.now()) }
+        if slots[index].pointee.fd >= 0 { closing.append(slots[index].pointee.fd) }
+        if slots[index].pointee.stage == .idle, let key = slots[index].pointee.reuseKey { idle.remove(index, for: key) }
+        slots[index].pointee.fd = -1
+        slots[index].pointee.stage = .free
+        slots[index].pointee.probe = nil
+        slots[index].pointee.reuseKey = nil
+        slots[index].pointee.generation &+= 1
         freeSlots.append(index)
     }
 
     /// The slot's check is over: its reader waits for the next check (resetting its parser then, if spent).
     private func spareReader(_ index: Int32, now: Int64) {
-        guard let reader = slots[Int(index)].http else { return }
-        slots[Int(index)].http = nil
+        guard let reader = slots[index].pointee.http else { return }
+        slots[index].pointee.http = nil
         readers.giveBack(reader, now: now)
     }
 
     private func allocateSlot() -> Int32 {
         if let index = freeSlots.popLast() { return index }
-        slots.append(ConnectionSlot())
-        return Int32(slots.count - 1)
+        return slots.append()
     }
 
     func elapsed(_ probe: ActiveProbe) -> Duration {
@@ -278,7 +283,7 @@ final class ProbeReactor {
 
     /// Milliseconds until the next deadline or scheduled work (-1: none), for epoll_wait.
     func timeout(now: Int64) -> Int32 {
-        let deadline = deadlines.earliest { slots[Int($0.slot)].generation == $0.generation }
+        let deadline = deadlines.earliest { slots[$0.slot].pointee.generation == $0.generation }
         let next = min(deadline ?? .max, work.min?.at ?? .max)
         guard next < .max else { return -1 }
         return Int32(clamping: max(0, (next - now + 999_999) / 1_000_000))
@@ -287,8 +292,8 @@ final class ProbeReactor {
     /// Times out checks and idle connections whose deadline passed, and runs due work.
     func fireDue(now: Int64) {
         while let deadline = deadlines.popDue(now: now) {
-            guard slots[Int(deadline.slot)].generation == deadline.generation else { continue }
-            switch slots[Int(deadline.slot)].stage {
+            guard slots[deadline.slot].pointee.generation == deadline.generation else { continue }
+            switch slots[deadline.slot].pointee.stage {
             case .free:
                 continue
             case .idle:
@@ -304,16 +309,16 @@ final class ProbeReactor {
     }
 
     private func timedOut(_ index: Int32) {
-        guard let probe = slots[Int(index)].probe else { return }
+        guard let probe = slots[index].pointee.probe else { return }
         let timeout = probe.request.check.timeout
-        let stage = slots[Int(index)].stage
-        if case .tcp(let tcp) = probe.request.check.kind, !slots[Int(index)].tcpReply.isEmpty {
-            let reply = String(decoding: slots[Int(index)].tcpReply, as: UTF8.self)
+        let stage = slots[index].pointee.stage
+        if case .tcp(let tcp) = probe.request.check.kind, !slots[index].pointee.tcpReply.isEmpty {
+            let reply = String(decoding: slots[index].pointee.tcpReply, as: UTF8.self)
             finish(index, ProbeVerdict.tcp(reply: reply, latency: timeout, check: tcp, spec: probe.request.check))
         } else if stage == .connecting || stage == .resolving {
             finish(index, .failed(.timeout, ProbeEvidence(latency: timeout, message: "connect timed out")))
         } else {
-            let status = slots[Int(index)].http?.status
+            let status = slots[index].pointee.http?.status
             finish(index, .failed(.timeout, ProbeEvidence(statusCode: status, latency: timeout, message: "no answer within \(timeout.shortDescription)")))
         }
     }
@@ -330,9 +335,9 @@ final class ProbeReactor {
             submission.completion(submission.request.report(stopped), .notSent)
         }
         maxConcurrent = 0
-        for index in slots.indices where slots[index].stage != .free {
-            if slots[index].probe != nil { finish(Int32(index), stopped) }
-            if slots[index].stage != .free { close(Int32(index)) }
+        for index in 0..<Int32(slots.count) where slots[index].pointee.stage != .free {
+            if slots[index].pointee.probe != nil { finish(index, stopped) }
+            if slots[index].pointee.stage != .free { close(index) }
         }
     }
 }
