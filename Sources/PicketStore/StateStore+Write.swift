@@ -50,19 +50,19 @@ extension StateStore {
         var byApp: [PackedBatch] = []
         var late = RollupBuilder()
         for row in batch.checks {
-            guard let backend = batch.backend(of: row) else { continue }
-            let (id, app) = try known.backend(Int(row.backend.value), backend, db)
+            guard let (id, app) = try known.backend(of: row, in: batch, db) else { continue }
             let check = PackedCheck(
                 at: row.at, backend: id, passed: row.passed, failureClass: row.passed ? nil : row.failureClass, latencyMs: row.latencyMs,
                 status: row.status)
             while byApp.count <= app { byApp.append(PackedBatch()) }
             byApp[app].append(check)
-            if !row.passed {
+            // The backend's text only for the rows that need it: a copy of its ID retains both strings.
+            if !row.passed, let backend = batch.backend(of: row) {
                 try failed.execute(arguments: [
                     row.at, backend.app.description, backend.address.description, row.failureClass?.rawValue, row.latencyMs, row.status,
                 ])
             }
-            if row.at < rolledUp { late.add(check, app: backend.app.description) }
+            if row.at < rolledUp { late.add(check, app: known.apps[app].description) }
         }
         let raw = try db.cachedStatement(sql: "INSERT INTO recent_checks (app, first_at, last_at, count, checks) VALUES (?, ?, ?, ?, ?)")
         for (app, packed) in zip(known.apps, byApp) where packed.count > 0 {
@@ -106,9 +106,12 @@ struct KnownBackends {
         self.numberedBy = numberedBy
     }
 
-    /// The id of `backend`, numbered `number`, and its app's number; the id assigned on first sight.
-    mutating func backend(_ number: Int, _ backend: BackendID, _ db: Database) throws -> (id: Int64, app: Int) {
+    /// The id of the row's backend and its app's number; the id assigned on first sight. nil for a
+    /// number the batch does not know (there is none).
+    mutating func backend(of row: CheckRow, in batch: StoreBatch, _ db: Database) throws -> (id: Int64, app: Int)? {
+        let number = Int(row.backend.value)
         if number < backends.count, let known = backends[number] { return known }
+        guard let backend = batch.backend(of: row) else { return nil }
         let id = try StateStore.backendID(app: backend.app.description, address: backend.address.description, db)
         let appNumber = appNumbers[backend.app] ?? apps.count
         if appNumber == apps.count {
