@@ -1,5 +1,3 @@
-import HeapModule
-
 /// The decision core of Picket: events in, effects out.
 ///
 /// It owns every backend's state and the probe schedule, decides when the upstream file must change,
@@ -31,7 +29,7 @@ public struct Reconciler: Sendable {
     var unlistedApps: Set<AppName> = []
     public private(set) var settings: ControllerSettings
     var records = BackendTable()
-    var timers = Heap<ProbeTimer>()
+    var timers = ProbeTimers()
     var edges = EdgeWatches()
     var random: RandomSource
     var nextTicket: UInt64 = 1
