@@ -24,6 +24,11 @@ struct ConnectionSlot {
     var stage = Stage.free
     /// The socket is registered for writability too.
     var watchesWritable = false
+    /// The socket's replies are read at the engine's ticks (`Poller`): an HTTP check's.
+    var deferred = false
+    /// When the last bytes read for the check under way arrived (CLOCK_REALTIME nanoseconds, as the
+    /// kernel stamped them on a deferred socket); 0 before any.
+    var arrived: Int64 = 0
     var probe: ActiveProbe?
     /// Request bytes not yet written (while connecting, or when the socket buffer was full).
     var unsent: [UInt8] = []
@@ -52,6 +57,8 @@ final class ActiveProbe {
     let sent: Int64
     /// When the current attempt began (a retry on a fresh connection starts again): latency is from here.
     let started: Int64
+    /// The same on the wall clock (CLOCK_REALTIME nanoseconds), which the kernel's arrival stamps keep.
+    let startedWall: Int64
     /// On a connection kept from an earlier check: if the server closed it meanwhile, the check is
     /// retried once on a fresh connection instead of failing.
     let onReusedConnection: Bool
@@ -62,6 +69,7 @@ final class ActiveProbe {
         received = submission.received
         self.sent = sent
         self.started = started
+        startedWall = Clock.wallNow()
         self.onReusedConnection = onReusedConnection
     }
 }

@@ -54,13 +54,17 @@ public final class ProbeEngine: @unchecked Sendable {
 
     /// `maxIdle`: keep-alive connections kept between checks at most (each holds a descriptor); a
     /// connection beyond it is closed and its backend's next check opens a fresh one.
-    public init(maxConcurrent: Int, maxIdle: Int = .max) throws(ProbeSystemError) {
+    ///
+    /// `replyTick`: replies on kept connections (`reuse_connection`) are read when the thread wakes, and
+    /// at least on this grid (nanoseconds of the monotonic clock) while checks are under way; a reply's
+    /// latency is the kernel's arrival stamp, so only its verdict waits.
+    public init(maxConcurrent: Int, maxIdle: Int = .max, replyTick: Int64 = 20_000_000) throws(ProbeSystemError) {
         let poller = try Poller()
         let inbox = NIOLockedValueBox(Inbox())
         self.poller = poller
         self.inbox = inbox
         secureGate = SecureGate(limit: maxConcurrent)
-        reactor = ProbeReactor(maxConcurrent: maxConcurrent, maxIdle: maxIdle, poller: poller) { host, port, slot, generation in
+        reactor = ProbeReactor(maxConcurrent: maxConcurrent, maxIdle: maxIdle, replyTick: replyTick, poller: poller) { host, port, slot, generation in
             DispatchQueue.global().async {
                 let target = SocketTarget.resolve(host: host, port: port)
                 let wake = inbox.withLockedValue { inbox in
@@ -224,6 +228,13 @@ public final class ProbeEngine: @unchecked Sendable {
                 for submission in messages.submissions { reactor.submit(submission) }
                 reactor.startWaiting()
                 jobs.append(contentsOf: messages.jobs)
+            }
+            // Replies before deadlines: a reply that came in time is not taken for a timeout.
+            var replies = 0
+            while reactor.hasDeferredSockets {
+                replies = poller.collectReplies(events)
+                for event in events[..<replies] { reactor.handle(token: event.data.u64, events: event.events) }
+                guard replies == events.count else { break }
             }
             reactor.fireDue(now: Clock.now())
             // The requests and closes of the whole turn go out together; a check they end (a failed

@@ -57,7 +57,7 @@ extension ProbeReactor {
     private func watchWritable(_ index: Int32) {
         guard !slots[index].pointee.watchesWritable else { return }
         slots[index].pointee.watchesWritable = true
-        let error = poller.modify(slots[index].pointee.fd, token: slots[index].pointee.token(index), writable: true)
+        let error = poller.watchWritable(slots[index].pointee.fd, token: slots[index].pointee.token(index), deferred: slots[index].pointee.deferred)
         if error != 0 { fail(index, errno: error) }
     }
 
@@ -108,7 +108,10 @@ extension ProbeReactor {
         }
         guard slots[index].pointee.probe != nil else { return }
         while true {
-            let count = ProbeSocket.receive(slots[index].pointee.fd, into: readBuffer)
+            let fd = slots[index].pointee.fd
+            let count =
+                slots[index].pointee.deferred
+                ? ProbeSocket.receive(fd, into: readBuffer, arrived: &slots[index].pointee.arrived) : ProbeSocket.receive(fd, into: readBuffer)
             if count > 0 {
                 if slots[index].pointee.stage == .connecting { slots[index].pointee.stage = .waitingForReply }
                 guard received(index, UnsafeRawBufferPointer(rebasing: readBuffer[..<count])) else { return }
@@ -141,7 +144,13 @@ extension ProbeReactor {
             case .needMore:
                 return true
             case .complete(let response):
-                let outcome = ProbeVerdict.http(status: response.status, body: response.body, latency: elapsed(probe), check: http, spec: spec.value)
+                let latency = replyLatency(probe, index)
+                // Read at a tick after its deadline, a reply that came too late is still a timeout.
+                guard latency <= spec.value.timeout else {
+                    timedOut(index)
+                    return false
+                }
+                let outcome = ProbeVerdict.http(status: response.status, body: response.body, latency: latency, check: http, spec: spec.value)
                 finish(index, outcome, keepAlive: response.reusable)
             case .malformed:
                 fail(index, .other, "malformed HTTP response")
@@ -166,7 +175,9 @@ extension ProbeReactor {
         switch probe.request.check.kind {
         case .http(let http):
             if let response = slots[index].pointee.http?.end() {
-                finish(index, ProbeVerdict.http(status: response.status, body: response.body, latency: elapsed(probe), check: http, spec: probe.request.check))
+                let latency = replyLatency(probe, index)
+                guard latency <= probe.request.check.timeout else { return timedOut(index) }
+                finish(index, ProbeVerdict.http(status: response.status, body: response.body, latency: latency, check: http, spec: probe.request.check))
             } else if probe.onReusedConnection, (slots[index].pointee.http?.received ?? 0) == 0 {
                 retryOnFreshConnection(index)
             } else {

@@ -1,3 +1,4 @@
+import CPicketLinux
 import Glibc
 
 /// The few socket calls a check makes, on non-blocking descriptors. Each returns an errno instead of
@@ -9,9 +10,13 @@ enum ProbeSocket {
     /// `sendsAtOnce`: the check writes as soon as it connects, so the handshake's last ACK can wait and
     /// ride on the request (TCP_QUICKACK off, as HAProxy's `tcp-smart-connect`): one segment less per
     /// check for both ends to process.
-    static func connect(to target: SocketTarget, sendsAtOnce: Bool) -> (fd: Int32, errno: Int32) {
+    ///
+    /// `stampsArrivals`: the kernel stamps what arrives (`receive(_:into:arrived:)`), so that a reply read
+    /// late still tells when it came.
+    static func connect(to target: SocketTarget, sendsAtOnce: Bool, stampsArrivals: Bool) -> (fd: Int32, errno: Int32) {
         let fd = socket(target.family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return (-1, errno) }
+        if stampsArrivals { _ = c_picket_stamp_arrivals(fd) }
         // A reset instead of a FIN, as HAProxy closes checks: no TIME_WAIT for every check.
         var reset = linger(l_onoff: 1, l_linger: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
@@ -35,6 +40,13 @@ enum ProbeSocket {
     /// Bytes read (0 at the end of the stream), or -errno.
     static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         let read = recv(fd, buffer.baseAddress, buffer.count, 0)
+        return read >= 0 ? read : -Int(errno)
+    }
+
+    /// The same, and the arrival time of the last bytes read (CLOCK_REALTIME nanoseconds) in `arrived`
+    /// on a socket whose arrivals the kernel stamps.
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, arrived: inout Int64) -> Int {
+        let read = c_picket_recv_stamped(fd, buffer.baseAddress, buffer.count, &arrived)
         return read >= 0 ? read : -Int(errno)
     }
 

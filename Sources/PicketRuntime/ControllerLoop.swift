@@ -64,7 +64,7 @@ final class ControllerLoop: @unchecked Sendable {
         self.events = events
         core = Reconciler(settings: setup.configuration.controller, seed: seed)
         let probes = budget.probes(configured: setup.configuration.maxConcurrentProbes)
-        let engine = try ProbeEngine(maxConcurrent: probes, maxIdle: budget.idleConnections(probes: probes))
+        let engine = try ProbeEngine(maxConcurrent: probes, maxIdle: budget.idleConnections(probes: probes), replyTick: Self.grid)
         self.engine = engine
     }
 

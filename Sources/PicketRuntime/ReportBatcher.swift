@@ -38,6 +38,10 @@ final class ReportBatcher: @unchecked Sendable {
     private let deliver: @Sendable (ProbeBatch) -> Void
     private var pending = ProbeBatch()
 
+    /// How late after a grid point the thread may wake and still count as waking at it (epoll's timeout
+    /// is in whole milliseconds).
+    private static let wakeSlack: Int64 = 2_000_000
+
     init(engine: ProbeEngine, deliver: @escaping @Sendable (ProbeBatch) -> Void) {
         self.engine = engine
         self.deliver = deliver
@@ -48,7 +52,11 @@ final class ReportBatcher: @unchecked Sendable {
         let first = pending.isEmpty
         pending.append(report, timing)
         guard first else { return }
-        engine.schedule(at: ControllerLoop.gridPoint(after: MonotonicClock.now())) { [self] in
+        // Replies are read on the same grid (`ProbeEngine`'s reply tick), as soon as the thread wakes
+        // after each point: read then, they go with that point's batch, in the same wake-up, rather
+        // than with the next one.
+        let now = MonotonicClock.now()
+        engine.schedule(at: ControllerLoop.gridPoint(after: Instant(nanoseconds: now.nanoseconds - Self.wakeSlack))) { [self] in
             let batch = pending
             pending = ProbeBatch()
             deliver(batch)

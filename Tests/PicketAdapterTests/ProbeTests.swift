@@ -65,6 +65,25 @@ import Testing
         try await backend.stop()
     }
 
+    /// Replies on kept connections are read on the engine's tick, not when they come; the latency is
+    /// still the time they took to come (the kernel's arrival stamp), for a fast answer and a slow one.
+    @Test(arguments: [Int64(0), 120])
+    func aReplyReadOnALaterTickReportsWhenItCame(delayMs: Int64) async throws {
+        let backend = try await ScriptedBackend(name: "a", group: group)
+        backend.behaviour = .delay(.milliseconds(delayMs), status: 200, body: "ok")
+        let prober = try Prober(replyTick: 400_000_000)
+        var check = http(timeout: .seconds(2))
+        check.reuseConnection = true
+        let started = ContinuousClock.now
+        let outcome = await prober.probe(backend.address, check)
+        let waited = ContinuousClock.now - started
+        let latency = try #require(outcome.evidence.latency)
+        #expect(outcome.passed)
+        #expect(latency >= .milliseconds(delayMs) && latency < .milliseconds(delayMs + 60), "latency \(latency), read after \(waited)")
+        #expect(waited < .milliseconds(900), "read by the tick after it came")
+        try await backend.stop()
+    }
+
     @Test func timesOutOnABackendThatAcceptsButNeverAnswers() async throws {
         let backend = try await ScriptedBackend(name: "a", group: group)
         backend.behaviour = .hang

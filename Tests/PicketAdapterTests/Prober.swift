@@ -5,8 +5,8 @@ import PicketProbes
 final class Prober: Sendable {
     let engine: ProbeEngine
 
-    init(maxConcurrent: Int = 8) throws {
-        engine = try ProbeEngine(maxConcurrent: maxConcurrent)
+    init(maxConcurrent: Int = 8, replyTick: Int64 = 20_000_000) throws {
+        engine = try ProbeEngine(maxConcurrent: maxConcurrent, replyTick: replyTick)
     }
 
     deinit {
