@@ -32,6 +32,8 @@ struct ProbeTimers: Sendable {
     /// an insertion each.
     private var headSorted = true
     private var onRing = 0
+    /// How many timers the last head held (a quarter more, at least four): the room a new bucket gets.
+    private var lastHeadCount = 4
 
     var count: Int { onRing + far.count }
 
@@ -54,6 +56,8 @@ struct ProbeTimers: Sendable {
         }
         last = Swift.max(last, tick)
         let position = Self.position(tick)
+        // Room for as many as the last head held, so a bucket is allocated once, not grown by doubling.
+        if buckets[position].isEmpty { buckets[position].reserveCapacity(lastHeadCount) }
         buckets[position].append(timer)
         occupied[position >> 6] |= 1 << UInt64(position & 63)
         onRing += 1
@@ -105,6 +109,7 @@ struct ProbeTimers: Sendable {
         }
         head = tick
         let position = Self.position(tick)
+        lastHeadCount = Swift.max(4, buckets[position].count + buckets[position].count / 4)
         buckets[position].sort(by: >)
         headSorted = true
         headMin = buckets[position].last

@@ -11,6 +11,13 @@ struct ProbeBatch: Sendable {
 
     var isEmpty: Bool { reports.isEmpty }
 
+    /// Room for `capacity` reports from the start: grown by appends, a batch of a hundred reallocated and
+    /// copied its arrays seven times each.
+    init(capacity: Int = 0) {
+        reports.reserveCapacity(capacity)
+        timings.reserveCapacity(capacity)
+    }
+
     mutating func append(_ report: consuming ProbeReport, _ timing: ProbeTiming) {
         if case .shed = report.outcome { shedEdges += 1 }
         reports.append(report)
@@ -58,7 +65,7 @@ final class ReportBatcher: @unchecked Sendable {
         let now = MonotonicClock.now()
         engine.schedule(at: ControllerLoop.gridPoint(after: Instant(nanoseconds: now.nanoseconds - Self.wakeSlack))) { [self] in
             let batch = pending
-            pending = ProbeBatch()
+            pending = ProbeBatch(capacity: batch.reports.count)
             deliver(batch)
         }
     }
