@@ -205,8 +205,8 @@ final class ProbeReactor {
 
     /// The check passed, failed or timed out: reports it, then keeps or closes the connection.
     func finish(_ index: Int32, _ outcome: ProbeOutcome, keepAlive: Bool = false) {
-        guard let probe = slots[index].pointee.probe else { return }
-        slots[index].pointee.probe = nil
+        // Taken out of the slot, not copied and cleared: no retain and release of it on the way.
+        guard let probe = slots[index].pointee.probe.take() else { return }
         slots[index].pointee.generation &+= 1
         slots[index].pointee.checksServed += 1
         running -= 1
@@ -233,8 +233,7 @@ final class ProbeReactor {
     /// checks. The check starts again on a fresh connection (once), which also tells whether the
     /// backend still accepts connections.
     func retryOnFreshConnection(_ index: Int32) {
-        guard let probe = slots[index].pointee.probe else { return }
-        slots[index].pointee.probe = nil
+        guard let probe = slots[index].pointee.probe.take() else { return }
         running -= 1
         close(index)
         start(Submission(request: probe.request, completion: probe.completion, received: probe.received), sent: probe.sent, now: Clock.now(), mayReuse: false)
