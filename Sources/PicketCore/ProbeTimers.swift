@@ -59,7 +59,7 @@ struct ProbeTimers: Sendable {
         // Room for as many as the last head held, so a bucket is allocated once, not grown by doubling.
         if buckets[position].isEmpty { buckets[position].reserveCapacity(lastHeadCount) }
         buckets[position].append(timer)
-        occupied[position >> 6] |= 1 << UInt64(position & 63)
+        occupied[position >> 6] |= Self.bit(position)
         onRing += 1
         if tick == head {
             headSorted = headSorted && buckets[position].count == 1
@@ -81,9 +81,7 @@ struct ProbeTimers: Sendable {
         let timer = buckets[position].removeLast()
         onRing -= 1
         if buckets[position].isEmpty {
-            // Its storage goes too: at thousands of backends, buckets that kept theirs held megabytes.
-            buckets[position] = []
-            occupied[position >> 6] &= ~(1 << UInt64(position & 63))
+            empty(position)
             if onRing > 0 {
                 advanceHead()
             } else {
@@ -122,11 +120,10 @@ struct ProbeTimers: Sendable {
         if last >= reach {
             for beyond in stride(from: Swift.max(reach, head), through: last, by: 1) {
                 let position = Self.position(beyond)
-                guard occupied[position >> 6] & (1 << UInt64(position & 63)) != 0 else { continue }
+                guard occupied[position >> 6] & Self.bit(position) != 0 else { continue }
                 for timer in buckets[position] { far.insert(timer) }
                 onRing -= buckets[position].count
-                buckets[position] = []
-                occupied[position >> 6] &= ~(1 << UInt64(position & 63))
+                empty(position)
             }
             last = reach - 1
         }
@@ -135,7 +132,19 @@ struct ProbeTimers: Sendable {
         headMin = nil
     }
 
+    /// Marks a bucket empty. Its storage goes too: kept, 4,096 buckets of a few dozen timers each would
+    /// hold megabytes at thousands of backends.
+    private mutating func empty(_ position: Int) {
+        buckets[position] = []
+        occupied[position >> 6] &= ~Self.bit(position)
+    }
+
     private static func position(_ tick: Int64) -> Int {
         Int(tick & mask)
+    }
+
+    /// The bucket's bit in its word of `occupied`.
+    private static func bit(_ position: Int) -> UInt64 {
+        1 << UInt64(position & 63)
     }
 }

@@ -24,7 +24,8 @@ struct ConnectionSlot {
     var stage = Stage.free
     /// The socket is registered for writability too.
     var watchesWritable = false
-    /// The socket's replies are read at the engine's ticks (`Poller`): an HTTP check's.
+    /// The socket's replies are read at the engine's ticks (`Poller`): a kept connection's
+    /// (`reuse_connection`, HTTP checks).
     var deferred = false
     /// When the last bytes read for the check under way arrived (CLOCK_REALTIME nanoseconds, as the
     /// kernel stamped them on a deferred socket); 0 before any.

@@ -230,9 +230,8 @@ public final class ProbeEngine: @unchecked Sendable {
                 jobs.append(contentsOf: messages.jobs)
             }
             // Replies before deadlines: a reply that came in time is not taken for a timeout.
-            var replies = 0
             while reactor.hasDeferredSockets {
-                replies = poller.collectReplies(events)
+                let replies = poller.collectReplies(events)
                 for event in events[..<replies] { reactor.handle(token: event.data.u64, events: event.events) }
                 guard replies == events.count else { break }
             }

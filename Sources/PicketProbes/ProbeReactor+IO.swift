@@ -144,14 +144,7 @@ extension ProbeReactor {
             case .needMore:
                 return true
             case .complete(let response):
-                let latency = replyLatency(probe, index)
-                // Read at a tick after its deadline, a reply that came too late is still a timeout.
-                guard latency <= spec.value.timeout else {
-                    timedOut(index)
-                    return false
-                }
-                let outcome = ProbeVerdict.http(status: response.status, body: response.body, latency: latency, check: http, spec: spec.value)
-                finish(index, outcome, keepAlive: response.reusable)
+                answered(index, probe, response, http, keepAlive: response.reusable)
             case .malformed:
                 fail(index, .other, "malformed HTTP response")
             }
@@ -169,15 +162,22 @@ extension ProbeReactor {
         return false
     }
 
+    /// A whole HTTP response came: the check's verdict on it. One that arrived after the check's deadline
+    /// (read at a later tick) is a timeout. `keepAlive`: the connection may serve the backend's next check.
+    private func answered(_ index: Int32, _ probe: ActiveProbe, _ response: HTTPResponseSummary, _ http: HTTPCheck, keepAlive: Bool) {
+        let spec = probe.request.sharedCheck  // the box, not a copy of the check (see `begin`)
+        let latency = replyLatency(probe, index)
+        guard latency <= spec.value.timeout else { return timedOut(index) }
+        finish(index, ProbeVerdict.http(status: response.status, body: response.body, latency: latency, check: http, spec: spec.value), keepAlive: keepAlive)
+    }
+
     /// The server closed the connection.
     private func ended(_ index: Int32) {
         guard let probe = slots[index].pointee.probe else { return }
         switch probe.request.check.kind {
         case .http(let http):
             if let response = slots[index].pointee.http?.end() {
-                let latency = replyLatency(probe, index)
-                guard latency <= probe.request.check.timeout else { return timedOut(index) }
-                finish(index, ProbeVerdict.http(status: response.status, body: response.body, latency: latency, check: http, spec: probe.request.check))
+                answered(index, probe, response, http, keepAlive: false)
             } else if probe.onReusedConnection, (slots[index].pointee.http?.received ?? 0) == 0 {
                 retryOnFreshConnection(index)
             } else {
